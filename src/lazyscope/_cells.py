@@ -1,0 +1,55 @@
+"""Run a cell body in the user namespace and hand back its last value.
+
+We compile the body ourselves (as %%time does) instead of nesting `run_cell`, so
+an error is reported once, with the cell's own line numbers, and the magic's
+return value becomes the cell's output.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Any
+
+from ._errors import LazyscopeError, short_engine_message
+
+__all__ = ["run_body", "run_sql"]
+
+
+def run_body(shell: Any, body: str, engine_errors: tuple[type[BaseException], ...] = ()) -> Any:
+    """Execute `body`; errors of the engine (Java/py4j/gRPC) become one short message."""
+    try:
+        return _execute(shell, body)
+    except engine_errors as exc:
+        raise LazyscopeError(f"Spark error: {short_engine_message(exc, 4)}") from None
+
+
+def _execute(shell: Any, body: str) -> Any:
+    code = shell.transform_cell(body)
+    tree = ast.parse(code)
+    last: ast.Expression | None = None
+    if tree.body and isinstance(tree.body[-1], ast.Expr):
+        last = ast.Expression(tree.body.pop().value)
+    filename = shell.compile.cache(code)  # so tracebacks show the cell's lines
+    namespace = shell.user_ns
+    exec(compile(tree, filename, "exec"), namespace)  # noqa: S102  # running the user's cell is the point
+    if last is None:
+        return None
+    return eval(compile(last, filename, "eval"), namespace)  # noqa: S307  # the cell's last expression
+
+
+def run_sql(spark: Any, body: str, limit: int | None) -> Any:
+    """`%%spark --sql`: the query as a lazy DataFrame (Spark analyses it, runs nothing)."""
+    from .engines.spark import spark_errors
+
+    query = body.strip().rstrip(";").strip()
+    if not query:
+        raise LazyscopeError("The %%spark --sql cell is empty: write one SQL statement in it.")
+    try:
+        frame = spark.sql(query)
+    except spark_errors() as exc:
+        raise LazyscopeError(f"SQL error: {short_engine_message(exc, 4)}") from None
+    if limit is not None:
+        if limit < 0:
+            raise LazyscopeError("--limit must be zero or more.")
+        frame = frame.limit(limit)
+    return frame

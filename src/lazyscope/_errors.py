@@ -1,0 +1,36 @@
+"""One exception type for everything a user did wrong or an engine refused.
+
+It subclasses IPython's ``UsageError`` because IPython prints those as one line,
+without a traceback: a data scientist sees the message, not our call stack.
+"""
+
+from __future__ import annotations
+
+import re
+
+from IPython.core.error import UsageError
+
+__all__ = ["LazyscopeError", "short_engine_message"]
+
+
+class LazyscopeError(UsageError):
+    """A short, user-facing error; the kernel stays usable."""
+
+
+_JAVA_FRAME = re.compile(r"^\s*(at |\.\.\. \d+ more|Caused by:|JVM stacktrace:)")
+_PY4J_PREFIX = re.compile(r"^An error occurred while calling [\w.$]+\.\s*:\s*", re.M)
+
+
+def short_engine_message(exc: BaseException, max_lines: int = 6) -> str:
+    """The first lines of an engine error, without Java frames or py4j plumbing."""
+    text = str(exc).strip() or type(exc).__name__
+    text = _PY4J_PREFIX.sub("", text)
+    kept: list[str] = []
+    for line in text.splitlines():
+        if _JAVA_FRAME.match(line):
+            break
+        if line.strip():
+            kept.append(line.rstrip())
+        if len(kept) >= max_lines:
+            break
+    return "\n".join(kept)

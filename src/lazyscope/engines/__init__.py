@@ -1,0 +1,88 @@
+"""The kernel's running sessions, one per kind ("spark", "dask"), behind one interface.
+
+Magics and views call these plain functions; only this package knows Spark or Dask.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+from typing import Any
+
+from .._announce import write_announcement
+from .._errors import LazyscopeError
+from ._base import Engine, SessionInfo
+
+__all__ = [
+    "Engine",
+    "SessionInfo",
+    "connect_dask",
+    "current",
+    "start_dask",
+    "start_spark",
+    "stop",
+    "stop_all",
+]
+
+_sessions: dict[str, Engine] = {}
+
+
+def current(kind: str) -> Engine | None:
+    return _sessions.get(kind)
+
+
+def _register(engine: Engine) -> Engine:
+    _sessions[engine.kind] = engine
+    _announce()
+    return engine
+
+
+def _announce() -> None:
+    with contextlib.suppress(OSError):  # a read-only runtime dir must not break a session
+        write_announcement([e.info.to_json() for e in _sessions.values()])
+
+
+def start_spark(
+    *, master: str | None, remote: str | None, conf: dict[str, str], app_name: str,
+    default_master: str, timeout: float,
+) -> Engine:
+    if master and remote:
+        raise LazyscopeError("Use either --master (classic Spark) or --remote (Spark Connect), not both.")
+    if remote:
+        from .spark_connect import SparkConnectEngine
+
+        return _register(SparkConnectEngine.start(remote, conf, app_name, timeout))
+    from .spark import SparkEngine
+
+    return _register(SparkEngine.start(master or default_master, conf, app_name))
+
+
+def start_dask(*, workers: int, threads: int, memory: str, port: int = 0) -> Engine:
+    from .dask import DaskEngine
+
+    return _register(DaskEngine.start(workers, threads, memory, port))
+
+
+def connect_dask(address: str, timeout: float) -> Engine:
+    from .dask import DaskEngine
+
+    return _register(DaskEngine.connect(address, timeout))
+
+
+def stop(kind: str) -> SessionInfo:
+    engine = _sessions.pop(kind, None)
+    if engine is None:
+        raise LazyscopeError(f"No {kind.capitalize()} session is running in this kernel.")
+    try:
+        engine.stop()
+    finally:
+        _announce()
+    return engine.info
+
+
+@atexit.register
+def stop_all() -> None:
+    """Stop every session we started (the kernel is exiting)."""
+    for kind in list(_sessions):
+        with contextlib.suppress(Exception):
+            stop(kind)

@@ -1,0 +1,53 @@
+"""What every engine exposes: a session's status and the small Engine interface."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import asdict, dataclass, field
+from typing import Any, Protocol
+
+__all__ = ["Engine", "SessionInfo"]
+
+
+@dataclass
+class SessionInfo:
+    """Engine-neutral status of one session: what `status`, announcements and the panel show."""
+
+    engine: str  # "spark" | "spark-connect" | "dask"
+    address: str  # master URL, sc:// URL or scheduler address
+    dashboard: str | None = None
+    app_id: str | None = None
+    workers: int | None = None
+    cores: int | None = None
+    memory: int | None = None  # bytes, over all workers/executors, when known
+    version: str | None = None
+    owned: bool = True  # False when we attached to something already running
+    id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+    started: float = field(default_factory=time.time)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class Engine(Protocol):
+    """One running session. `kind` is the namespace slot: "spark" or "dask"."""
+
+    kind: str
+    info: SessionInfo
+
+    def status(self) -> SessionInfo:
+        """Fresh status (workers and cores may have changed since start)."""
+        ...
+
+    def stop(self) -> None:
+        """Stop what we started; detach from what we only attached to."""
+        ...
+
+    def namespace(self) -> dict[str, Any]:
+        """Names to put in the user namespace (`spark`, `sc`, `client`)."""
+        ...
+
+    def conflicts(self, wanted: dict[str, Any]) -> list[str]:
+        """Which explicitly requested options differ from this running session."""
+        ...

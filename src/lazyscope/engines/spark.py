@@ -1,0 +1,144 @@
+"""Spark classic: local[N], spark:// standalone, and yarn / k8s:// passed through."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+from urllib.parse import urlsplit
+
+from .._errors import LazyscopeError, short_engine_message
+from . import _java, _net
+from ._base import SessionInfo
+
+__all__ = ["SparkEngine", "check_master", "quiet_spark_loggers", "spark_errors"]
+
+_LOCAL = re.compile(r"^local(\[(\*|\d+)(,\s*\d+)?\])?$")
+_PASS_THROUGH = ("yarn", "k8s://", "mesos://")
+# Ports a user may pin with --conf; we check they are free before the JVM starts.
+_PORT_KEYS = ("spark.ui.port", "spark.driver.port", "spark.blockManager.port")
+# Our own progress view replaces Spark's console bar, which would scribble on stderr.
+_DEFAULTS = {"spark.ui.showConsoleProgress": "false"}
+# A local driver talks to nobody but itself: keep it (and its UI link) on loopback.
+_LOCAL_DEFAULTS = {"spark.driver.host": "127.0.0.1", "spark.driver.bindAddress": "127.0.0.1"}
+# pyspark logs every query error with its full Java stack trace to these loggers;
+# we show the short message instead.
+_NOISY_LOGGERS = ("SQLQueryContextLogger", "DataFrameQueryContextLogger")
+
+
+def check_master(master: str) -> None:
+    if _LOCAL.match(master) or master == "yarn" or master.startswith(_PASS_THROUGH):
+        return
+    if master.startswith("spark://"):
+        for hostport in master[len("spark://") :].split(","):
+            url = urlsplit(f"spark://{hostport}")
+            if not url.hostname or not url.port:
+                raise LazyscopeError(f"Bad standalone master {master!r}: expected spark://HOST:PORT.")
+        return
+    raise LazyscopeError(
+        f"Unknown Spark master {master!r}. Use local, local[N], local[*], spark://HOST:PORT, "
+        "yarn or k8s://URL (or --remote sc://HOST:PORT for Spark Connect)."
+    )
+
+
+def spark_errors() -> tuple[type[BaseException], ...]:
+    """Exception types raised by pyspark/py4j that deserve a short message."""
+    from py4j.protocol import Py4JError
+    from pyspark.errors import PySparkException
+
+    return (PySparkException, Py4JError)
+
+
+def quiet_spark_loggers() -> None:
+    # Through PySparkLogger: a plain Logger of that name would break pyspark's kwargs calls.
+    from pyspark.logger import PySparkLogger
+
+    for name in _NOISY_LOGGERS:
+        PySparkLogger.getLogger(name).setLevel(logging.CRITICAL)
+
+
+class SparkEngine:
+    kind = "spark"
+
+    def __init__(self, session: Any, owned: bool) -> None:
+        self.session = session
+        self.info = SessionInfo(engine="spark", address=session.sparkContext.master, owned=owned)
+        self.info = self.status()
+
+    @classmethod
+    def start(cls, master: str, conf: dict[str, str], app_name: str) -> SparkEngine:
+        check_master(master)
+        _java.require_java()
+        if master.startswith("spark://"):
+            first = urlsplit(master.split(",")[0])
+            _net.check_reachable(first.hostname or "", first.port or 0, "Spark master")
+        for key in _PORT_KEYS:
+            if key in conf:
+                _net.check_port_free(_port(conf[key], key), key)
+        from pyspark import SparkContext
+        from pyspark.sql import SparkSession
+
+        owned = SparkContext._active_spark_context is None
+        builder = SparkSession.builder.master(master).appName(app_name)
+        defaults = {**_DEFAULTS, **(_LOCAL_DEFAULTS if master.startswith("local") else {})}
+        for key, value in {**defaults, **conf}.items():
+            builder = builder.config(key, value)
+        try:
+            session = builder.getOrCreate()
+        except spark_errors() as exc:
+            raise LazyscopeError(
+                f"Spark did not start: {short_engine_message(exc, 3)}"
+            ) from None
+        quiet_spark_loggers()
+        return cls(session, owned=owned)
+
+    def status(self) -> SessionInfo:
+        sc = self.session.sparkContext
+        tracker = sc._jsc.sc().statusTracker()
+        executors = tracker.getExecutorInfos()  # includes the driver
+        conf = sc.getConf()
+        self.info.address = sc.master
+        self.info.app_id = sc.applicationId
+        self.info.dashboard = sc.uiWebUrl
+        self.info.version = sc.version
+        self.info.workers = max(len(executors) - 1, 1) if not sc.master.startswith("local") else 1
+        self.info.cores = sc.defaultParallelism
+        self.info.memory = _memory_bytes(conf.get("spark.executor.memory", "1g"))
+        return self.info
+
+    def stop(self) -> None:
+        if self.info.owned:
+            self.session.stop()
+
+    def namespace(self) -> dict[str, Any]:
+        return {"spark": self.session, "sc": self.session.sparkContext}
+
+    def conflicts(self, wanted: dict[str, Any]) -> list[str]:
+        found = []
+        if wanted.get("remote"):
+            found.append(f"remote {wanted['remote']} (running: classic master {self.info.address})")
+        master = wanted.get("master")
+        if master and master != self.info.address:
+            found.append(f"master {master} (running: {self.info.address})")
+        conf = self.session.sparkContext.getConf()
+        for key, value in (wanted.get("conf") or {}).items():
+            if conf.get(key, None) != value and self.session.conf.get(key, None) != value:
+                found.append(f"{key}={value} (running: {conf.get(key, 'unset')})")
+        return found
+
+
+def _port(value: str, key: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise LazyscopeError(f"--conf {key}={value}: the port must be a number.") from None
+
+
+_UNITS = {"k": 2**10, "m": 2**20, "g": 2**30, "t": 2**40}
+
+
+def _memory_bytes(text: str) -> int | None:
+    match = re.fullmatch(r"(\d+)([kmgt])b?", text.strip().lower())
+    if match is None:
+        return int(text) if text.isdigit() else None
+    return int(match.group(1)) * _UNITS[match.group(2)]

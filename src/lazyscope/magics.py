@@ -1,0 +1,165 @@
+"""`%spark`, `%%spark`, `%dask`, `%%dask`: parse the line, then call a plain function.
+
+`%spark?` and `%dask?` print every option: the help below is the documentation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from IPython.core.magic import Magics, line_cell_magic, magics_class
+from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+
+from . import _cells, _commands
+from ._errors import LazyscopeError
+
+__all__ = ["LazyscopeMagics"]
+
+
+def _dispatch(magic: str, table: dict[str, Callable[[Any], Any]], args: Any) -> Any:
+    action = args.action or "status"
+    handler = table.get(action)
+    if handler is None:
+        raise LazyscopeError(
+            f"Unknown subcommand {action!r} for %{magic}. Use one of: {', '.join(table)}."
+        )
+    return handler(args)
+
+
+def _refuse_cell_options(magic: str, args: Any, names: tuple[str, ...]) -> None:
+    used = [f"--{n}" for n in names if getattr(args, n, None) not in (None, False)]
+    if used:
+        raise LazyscopeError(f"{', '.join(used)} only applies to the %%{magic} cell magic.")
+
+
+@magics_class
+class LazyscopeMagics(Magics):  # type: ignore[misc]  # IPython is untyped
+    # ------------------------------------------------------------------ spark
+    def _spark_options(self, args: Any) -> dict[str, Any]:
+        return {
+            "master": args.master,
+            "remote": args.remote,
+            "conf": _commands.parse_conf(args.conf),
+            "name": args.name,
+            "restart": args.restart,
+        }
+
+    def _spark_start(self, args: Any) -> Any:
+        engine = _commands.ensure_spark(**self._spark_options(args))
+        self.shell.push(engine.namespace())
+        return _commands.session_status("spark")
+
+    def _spark_stop(self, args: Any) -> None:
+        print(_commands.stop_session("spark", self.shell.user_ns))
+
+    def _spark_status(self, args: Any) -> Any:
+        return _commands.session_status("spark")
+
+    @magic_arguments()
+    @argument("action", nargs="?", help="start | stop | status (line magic; default: status)")
+    @argument("--master", metavar="URL", help="local[N] (default local[*]), spark://HOST:PORT, yarn, k8s://...")
+    @argument("--remote", metavar="sc://HOST:PORT", help="attach to a Spark Connect server")
+    @argument("--conf", action="append", default=[], metavar="KEY=VALUE", help="Spark configuration; repeatable")
+    @argument("--name", metavar="APP", help="application name")
+    @argument("--restart", action="store_true", help="stop the running session and start a new one")
+    @argument("--sql", action="store_true", help="cell: run the cell as one Spark SQL statement")
+    @argument("-o", "--output", metavar="NAME", help="cell with --sql: store the result DataFrame in NAME")
+    @argument("--limit", type=int, metavar="N", help="cell with --sql: keep at most N rows of the result")
+    @line_cell_magic  # type: ignore[untyped-decorator]  # IPython is untyped
+    def spark(self, line: str, cell: str | None = None) -> Any:
+        """Start, inspect or stop a Spark session; as a cell magic, run the cell on it.
+
+        Line:  %spark start [--master URL | --remote sc://HOST:PORT] [--conf K=V]... [--name APP]
+               %spark stop | %spark status
+        Cell:  %%spark [options]          run the cell with `spark` (and `sc`) ready
+               %%spark --sql [-o NAME] [--limit N]   the cell is a SQL query
+        """
+        args = parse_argstring(self.spark, line)
+        if cell is None:
+            _refuse_cell_options("spark", args, ("sql", "output", "limit"))
+            table = {"start": self._spark_start, "stop": self._spark_stop, "status": self._spark_status}
+            return _dispatch("spark", table, args)
+        if args.action:
+            raise LazyscopeError(f"%%spark takes options only, not {args.action!r}; see %spark?")
+        engine = _commands.ensure_spark(**self._spark_options(args))
+        self.shell.push(engine.namespace())
+        from .engines.spark import spark_errors
+
+        if args.sql:
+            frame = _cells.run_sql(engine.namespace()["spark"], cell, args.limit)
+            if args.output:
+                self.shell.push({args.output: frame})
+            return frame
+        _refuse_cell_options("spark", args, ("output", "limit"))
+        return _cells.run_body(self.shell, cell, spark_errors())
+
+    # ------------------------------------------------------------------- dask
+    def _dask_options(self, args: Any) -> dict[str, Any]:
+        return {
+            "address": args.address,
+            "workers": args.workers,
+            "threads": args.threads,
+            "memory": args.memory,
+            "port": args.port,
+            "restart": args.restart,
+        }
+
+    def _dask_start(self, args: Any) -> Any:
+        if args.address:
+            raise LazyscopeError("Use %dask connect ADDRESS to attach to a running scheduler.")
+        engine = _commands.ensure_dask(**self._dask_options(args))
+        self.shell.push(engine.namespace())
+        return _commands.session_status("dask")
+
+    def _dask_connect(self, args: Any) -> Any:
+        if not args.address:
+            raise LazyscopeError("Which scheduler? Use %dask connect tcp://HOST:PORT.")
+        return self._dask_start_or_attach(args)
+
+    def _dask_start_or_attach(self, args: Any) -> Any:
+        engine = _commands.ensure_dask(**self._dask_options(args))
+        self.shell.push(engine.namespace())
+        return _commands.session_status("dask")
+
+    def _dask_stop(self, args: Any) -> None:
+        print(_commands.stop_session("dask", self.shell.user_ns))
+
+    def _dask_status(self, args: Any) -> Any:
+        return _commands.session_status("dask")
+
+    @magic_arguments()
+    @argument("action", nargs="?", help="start | connect | stop | status (line magic; default: status)")
+    @argument("address", nargs="?", help="with connect: the scheduler, tcp://HOST:PORT")
+    @argument("--workers", type=int, metavar="N", help="worker processes of a local cluster")
+    @argument("--threads", type=int, metavar="N", help="threads per worker of a local cluster")
+    @argument("--memory", metavar="LIMIT", help="memory limit per worker, e.g. 2GiB (default auto)")
+    @argument("--port", type=int, default=0, metavar="P", help="scheduler port of a local cluster (default: a free one)")
+    @argument("--restart", action="store_true", help="close the running client/cluster and start anew")
+    @line_cell_magic  # type: ignore[untyped-decorator]  # IPython is untyped
+    def dask(self, line: str, cell: str | None = None) -> Any:
+        """Start, connect to, inspect or stop a Dask cluster; as a cell magic, run the cell on it.
+
+        Line:  %dask start [--workers N] [--threads N] [--memory LIMIT]
+               %dask connect tcp://HOST:PORT
+               %dask stop | %dask status
+        Cell:  %%dask [options | tcp://HOST:PORT]   run the cell with `client` ready
+        """
+        args = parse_argstring(self.dask, line)
+        if cell is None:
+            if args.action and args.action != "connect" and args.address:
+                raise LazyscopeError(f"%dask {args.action} takes no address.")
+            table = {
+                "start": self._dask_start,
+                "connect": self._dask_connect,
+                "stop": self._dask_stop,
+                "status": self._dask_status,
+            }
+            return _dispatch("dask", table, args)
+        if args.action and "://" in args.action:  # %%dask tcp://HOST:PORT
+            args.address, args.action = args.action, None
+        if args.action:
+            raise LazyscopeError(f"%%dask takes options only, not {args.action!r}; see %dask?")
+        engine = _commands.ensure_dask(**self._dask_options(args))
+        self.shell.push(engine.namespace())
+        return _cells.run_body(self.shell, cell)

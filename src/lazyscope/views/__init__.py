@@ -1,0 +1,1 @@
+"""What a user sees: status, metadata, DAG, progress and advisor views."""

@@ -1,0 +1,57 @@
+"""`%spark status` / `%dask status`: one session's vital signs, as text and HTML."""
+
+from __future__ import annotations
+
+from html import escape
+
+from ..engines import SessionInfo
+
+__all__ = ["StatusView", "format_bytes"]
+
+_TITLES = {"spark": "Spark", "spark-connect": "Spark Connect", "dask": "Dask"}
+
+
+def format_bytes(n: int | None) -> str:
+    if n is None:
+        return "unknown"
+    size = float(n)
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if size < 1024 or unit == "TiB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    raise AssertionError("unreachable")
+
+
+class StatusView:
+    def __init__(self, info: SessionInfo) -> None:
+        self.info = info
+
+    def rows(self) -> list[tuple[str, str]]:
+        info = self.info
+        kind = "workers" if info.engine == "dask" else "executors"
+        rows = [
+            ("address", info.address),
+            ("application" if info.engine != "dask" else "scheduler id", info.app_id or "unknown"),
+            ("dashboard", info.dashboard or "not available"),
+            (kind, "unknown" if info.workers is None else str(info.workers)),
+            ("cores", "unknown" if info.cores is None else str(info.cores)),
+            ("memory", format_bytes(info.memory)),
+            ("version", info.version or "unknown"),
+            ("started here", "yes" if info.owned else "no (attached)"),
+        ]
+        return rows
+
+    def __repr__(self) -> str:
+        title = _TITLES.get(self.info.engine, self.info.engine)
+        lines = [f"{title} session"] + [f"  {k:<13} {v}" for k, v in self.rows()]
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        title = escape(_TITLES.get(self.info.engine, self.info.engine))
+        cells = []
+        for key, value in self.rows():
+            shown = escape(value)
+            if key == "dashboard" and value.startswith("http"):
+                shown = f'<a href="{escape(value, quote=True)}" target="_blank">{shown}</a>'
+            cells.append(f"<tr><th style='text-align:left'>{escape(key)}</th><td>{shown}</td></tr>")
+        return f"<div class='lazyscope-status'><b>{title} session</b><table>{''.join(cells)}</table></div>"

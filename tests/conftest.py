@@ -1,0 +1,118 @@
+"""Shared fixtures: one local Spark and one Dask cluster per test session (they are slow
+to start), real remote servers on loopback started on demand, and an IPython shell."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests import _processes as procs
+
+pytest_plugins = ("pytest_jupyter.jupyter_server",)
+
+# Announcements of the in-process sessions go to a private runtime dir, not the user's.
+_RUNTIME = tempfile.mkdtemp(prefix="lazyscope-runtime-")
+os.environ["JUPYTER_RUNTIME_DIR"] = _RUNTIME
+
+
+@pytest.fixture
+def jp_server_config() -> dict[str, object]:
+    return {"ServerApp": {"jpserver_extensions": {"lazyscope": True}}}
+
+
+@pytest.fixture(scope="session")
+def runtime_dir() -> Path:
+    return Path(_RUNTIME)
+
+
+@pytest.fixture(scope="session")
+def ipshell() -> Any:
+    """A real IPython shell with `%load_ext lazyscope` done."""
+    from IPython.testing.globalipapp import start_ipython
+
+    shell = start_ipython()
+    shell.run_line_magic("load_ext", "lazyscope")
+    return shell
+
+
+@pytest.fixture(scope="session")
+def spark_engine() -> Any:
+    """The test session's one local Spark (2 cores), registered as the kernel's session."""
+    from lazyscope import engines
+
+    engine = engines.current("spark") or engines.start_spark(
+        master="local[2]", remote=None, app_name="lazyscope-tests", default_master="local[2]",
+        conf={"spark.sql.shuffle.partitions": "4", "spark.ui.port": "0"}, timeout=10,
+    )
+    return engine
+
+
+@pytest.fixture(scope="session")
+def spark(spark_engine: Any) -> Any:
+    return spark_engine.session
+
+
+@pytest.fixture(scope="session")
+def dask_engine() -> Any:
+    """The test session's one Dask LocalCluster: 2 worker processes, 1 thread each."""
+    from lazyscope import engines
+
+    return engines.current("dask") or engines.start_dask(workers=2, threads=1, memory="2GiB")
+
+
+@pytest.fixture(scope="session")
+def dask_client(dask_engine: Any) -> Any:
+    return dask_engine.client
+
+
+@dataclass(frozen=True)
+class ConnectServer:
+    url: str  # sc://127.0.0.1:PORT
+    ui: str  # the server's Spark UI (REST API under /api/v1), to count jobs
+
+
+@pytest.fixture(scope="session")
+def spark_connect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ConnectServer]:
+    """A real Spark Connect server (its own JVM, local[2]) on loopback."""
+    port, ui = procs.free_port(), procs.free_port()
+    log = tmp_path_factory.mktemp("connect") / "server.log"
+    cmd = procs.spark_connect_cmd(port, ui)
+    with procs.running(cmd, port, log, timeout=180, env=procs.spark_env()):
+        yield ConnectServer(f"sc://127.0.0.1:{port}", f"http://127.0.0.1:{ui}")
+
+
+@pytest.fixture(scope="session")
+def spark_connect_url(spark_connect_server: ConnectServer) -> str:
+    return spark_connect_server.url
+
+
+@pytest.fixture(scope="session")
+def spark_standalone_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real Spark standalone master with one worker (1 core, 1 GiB) on loopback."""
+    logs = tmp_path_factory.mktemp("standalone")
+    port, ui = procs.free_port(), procs.free_port()
+    master = f"spark://127.0.0.1:{port}"
+    env = procs.spark_env()
+    with (
+        procs.running(procs.spark_master_cmd(port, ui), port, logs / "master.log", env=env),
+        procs.running(procs.spark_worker_cmd(master, procs.free_port()), ui, logs / "worker.log", env=env),
+    ):
+        yield master
+
+
+@pytest.fixture(scope="session")
+def dask_scheduler_address(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real `dask scheduler` and one `dask worker`, separate processes on loopback."""
+    logs = tmp_path_factory.mktemp("dask")
+    port = procs.free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    scheduler = procs.dask_cmd("scheduler", "--host", "127.0.0.1", "--port", str(port), "--dashboard-address", "127.0.0.1:0")
+    worker = procs.dask_cmd("worker", address, "--nworkers", "1", "--nthreads", "1", "--host", "127.0.0.1", "--no-dashboard")
+    with procs.running(scheduler, port, logs / "scheduler.log"), procs.running(worker, port, logs / "worker.log"):
+        yield address
