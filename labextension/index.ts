@@ -1,0 +1,27 @@
+import { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
+
+import { requestAPI } from './request';
+
+/**
+ * The lazyscope front-end. For now it only proves the chain
+ * lab -> server extension works: a failure shows in the browser console,
+ * which is where people look when the Clusters panel stays empty.
+ */
+const plugin: JupyterFrontEndPlugin<void> = {
+  id: 'lazyscope:plugin',
+  description: 'Apache Spark and Dask, native in JupyterLab.',
+  autoStart: true,
+  activate: (_app: JupyterFrontEnd): void => {
+    console.log('lazyscope extension is activated');
+
+    requestAPI<{ clusters: unknown[] }>('clusters')
+      .then(reply => {
+        console.debug(`lazyscope server extension: ${reply.clusters.length} session(s) announced`);
+      })
+      .catch(reason => {
+        console.error(`The lazyscope server extension appears to be missing or failing.\n${reason}`);
+      });
+  }
+};
+
+export default plugin;

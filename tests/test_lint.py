@@ -1,0 +1,33 @@
+"""Static checks as tests, so `pytest` alone says whether the tree is clean."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from tests._paths import ROOT
+
+_PY_PATHS = ["src", "tests", "benchmarks"]
+
+CHECKS = {
+    "ruff-check": [sys.executable, "-m", "ruff", "check", *_PY_PATHS],
+    "ruff-format": [sys.executable, "-m", "ruff", "format", "--check", *_PY_PATHS],
+    "mypy": [sys.executable, "-m", "mypy"],  # files and strictness come from pyproject.toml
+    "tsc": ["jlpm", "tsc", "--noEmit"],
+}
+
+
+@pytest.mark.parametrize("name", CHECKS)
+def test_check_passes(name: str) -> None:
+    if name == "tsc" and not (ROOT / "node_modules").is_dir():
+        pytest.skip("node_modules missing: `pip install -e .` or `jlpm install` installs them")
+    command = CHECKS[name]
+    if shutil.which(command[0]) is None and not command[0].startswith(sys.executable):
+        pytest.fail(f"{command[0]} not found on PATH")
+    proc = subprocess.run(
+        command, cwd=ROOT, capture_output=True, text=True, timeout=300, check=False
+    )
+    assert proc.returncode == 0, f"$ {' '.join(command)}\n{proc.stdout}\n{proc.stderr}"

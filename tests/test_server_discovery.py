@@ -1,0 +1,132 @@
+"""GET /lazyscope/api/clusters on a real Jupyter server: the sessions that live
+kernels announced in the runtime directory, and nothing from dead or broken files."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tornado.httpclient import HTTPClientError
+
+from lazyscope.server import _discovery
+
+pytestmark = pytest.mark.server
+
+Fetch = Callable[..., Awaitable[Any]]
+
+
+def _session(sid: str, engine: str, started: float, **extra: Any) -> dict[str, Any]:
+    return {
+        "id": sid,
+        "engine": engine,
+        "address": "local[2]" if engine == "spark" else "tcp://127.0.0.1:8786",
+        "dashboard": "http://127.0.0.1:4040",
+        "app_id": "local-1" if engine == "spark" else None,
+        "workers": 2,
+        "cores": 2,
+        "memory": 2**30,
+        "started": started,
+        **extra,
+    }
+
+
+def _announce(folder: Path, name: str, pid: Any, sessions: list[Any], kernel: str | None) -> Path:
+    path = folder / f"lazyscope-kernel-{name}.json"
+    path.write_text(json.dumps({"kernel_id": kernel, "pid": pid, "sessions": sessions}))
+    return path
+
+
+def _dead_pid() -> int:
+    """The pid of a process that has really exited (and been reaped), as after a crash."""
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    assert proc.wait(timeout=60) == 0
+    return proc.pid
+
+
+async def _clusters(jp_fetch: Fetch) -> list[dict[str, Any]]:
+    response = await jp_fetch("lazyscope", "api", "clusters")
+    assert response.code == 200
+    assert response.headers["Content-Type"].startswith("application/json")
+    body = json.loads(response.body)
+    assert set(body) == {"clusters"}
+    clusters: list[dict[str, Any]] = body["clusters"]
+    return clusters
+
+
+async def test_no_announcements_no_clusters(jp_fetch: Fetch, jp_runtime_dir: Path) -> None:
+    assert list(jp_runtime_dir.glob("lazyscope-*")) == []
+    assert await _clusters(jp_fetch) == []
+
+
+async def test_live_kernel_sessions_are_listed(jp_fetch: Fetch, jp_runtime_dir: Path) -> None:
+    spark = _session("spark-1", "spark", started=100.0)
+    dask = _session("dask-1", "dask", started=50.0, status="running")  # extra keys pass through
+    connect = _session("connect-1", "spark-connect", started=75.0)
+    _announce(jp_runtime_dir, "k1", os.getpid(), [spark, dask], kernel="k1")
+    _announce(jp_runtime_dir, "4242", os.getpid(), [connect], kernel=None)  # plain IPython
+
+    clusters = await _clusters(jp_fetch)
+
+    assert clusters == [  # oldest first
+        {**dask, "kernel_id": "k1", "pid": os.getpid(), "source": "kernel"},
+        {**connect, "kernel_id": None, "pid": os.getpid(), "source": "kernel"},
+        {**spark, "kernel_id": "k1", "pid": os.getpid(), "source": "kernel"},
+    ]
+
+
+async def test_dead_corrupt_and_malformed_files_are_ignored(
+    jp_fetch: Fetch, jp_runtime_dir: Path
+) -> None:
+    alive = _session("alive", "dask", started=1.0)
+    _announce(jp_runtime_dir, "alive", os.getpid(), [alive], kernel="alive")
+    _announce(jp_runtime_dir, "dead", _dead_pid(), [_session("dead", "spark", 2.0)], "dead")
+    (jp_runtime_dir / "lazyscope-kernel-corrupt.json").write_text('{"kernel_id": "x", "pid":')
+    (jp_runtime_dir / "lazyscope-kernel-binary.json").write_bytes(b"\xff\xfe\x00garbage")
+    (jp_runtime_dir / "lazyscope-kernel-list.json").write_text("[1, 2, 3]")
+    _announce(jp_runtime_dir, "strpid", str(os.getpid()), [_session("s", "dask", 3.0)], "k")
+    bad_sessions = [
+        "not-a-dict",
+        {"id": "no-engine"},
+        _session("unknown-engine", "ray", 4.0),
+        _session("ok", "spark", 5.0),
+    ]
+    _announce(jp_runtime_dir, "mixed", os.getpid(), bad_sessions, kernel="mixed")
+    # A half-written file of the kernel side's atomic write is not an announcement.
+    (jp_runtime_dir / "lazyscope-kernel-partial.tmp").write_text(json.dumps({"pid": os.getpid()}))
+
+    clusters = await _clusters(jp_fetch)
+
+    assert [(c["id"], c["kernel_id"]) for c in clusters] == [("alive", "alive"), ("ok", "mixed")]
+
+
+def test_reused_pid_does_not_revive_a_stale_file(tmp_path: Path) -> None:
+    # A file older than the process now holding its pid was written by a process
+    # that died: after a crash the OS may hand the pid to someone else.
+    path = _announce(tmp_path, "old", os.getpid(), [_session("old", "spark", 1.0)], "old")
+    long_ago = time.time() - 10 * 24 * 3600
+    os.utime(path, (long_ago, long_ago))
+    assert _discovery.read_announcement(path) == []
+
+    os.utime(path, None)  # written now, by this live process
+    assert [s["id"] for s in _discovery.read_announcement(path)] == ["old"]
+
+
+def test_discovery_reads_the_jupyter_runtime_dir(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("JUPYTER_RUNTIME_DIR", str(tmp_path))
+    _announce(tmp_path, "k", os.getpid(), [_session("s", "dask", 1.0)], "k")
+    assert [s["id"] for s in _discovery.announced_sessions()] == ["s"]
+
+
+async def test_clusters_requires_authentication(jp_fetch: Fetch) -> None:
+    with pytest.raises(HTTPClientError) as info:
+        await jp_fetch("lazyscope", "api", "clusters", headers={"Authorization": ""})
+    assert info.value.code == 403

@@ -1,0 +1,55 @@
+"""The galata browser tests (tests/ui/tests/*.spec.ts): a real JupyterLab in Chromium."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+
+import pytest
+
+from tests._paths import ROOT
+
+UI = ROOT / "tests" / "ui"
+
+pytestmark = [pytest.mark.ui, pytest.mark.slow, pytest.mark.timeout(1800)]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _run(command: list[str], env: dict[str, str], timeout: float) -> None:
+    proc = subprocess.run(
+        command,
+        cwd=UI,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    tail = "\n".join(proc.stdout.splitlines()[-80:])
+    assert proc.returncode == 0, f"$ {' '.join(command)} (in {UI}) failed:\n{tail}"
+
+
+def test_galata_specs_pass() -> None:
+    if shutil.which("jlpm") is None:
+        pytest.fail("jlpm not found: it comes with the jupyterlab Python package")
+    tmp = ROOT / ".tmp"
+    tmp.mkdir(exist_ok=True)
+    env = {
+        **os.environ,
+        # galata and Jupyter put their temp folders (server root, workspaces) here.
+        "TMPDIR": str(tmp),
+        # A free port, so a JupyterLab already on 8888 is neither reused nor in the way.
+        "LAZYSCOPE_UI_PORT": str(_free_port()),
+    }
+    if not (UI / "node_modules").is_dir():
+        _run(["jlpm", "install"], env, timeout=900)
+    _run(["jlpm", "playwright", "test"], env, timeout=900)

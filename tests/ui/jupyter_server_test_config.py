@@ -1,0 +1,17 @@
+"""JupyterLab server for the galata browser tests (``jlpm start``).
+
+Never use this configuration elsewhere: galata removes every security protection.
+"""
+
+import os
+
+from jupyterlab.galata import configure_jupyter_server
+
+c = get_config()  # noqa: F821  # injected by traitlets when it loads this file
+
+configure_jupyter_server(c)
+
+# CI containers run as root, which jupyter_server refuses without this.
+c.ServerApp.allow_root = True
+# tests/test_ui.py picks a free port; 8888 when run by hand.
+c.ServerApp.port = int(os.environ.get("LAZYSCOPE_UI_PORT", "8888"))
