@@ -6,12 +6,14 @@ scripts) so that teardown can kill it and nothing outlives the run.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -41,17 +43,37 @@ def wait_for_port(port: int, proc: subprocess.Popen[bytes], timeout: float, log:
 
 
 @contextmanager
-def running(cmd: list[str], port: int, log: Path, timeout: float = 120, env: dict[str, str] | None = None) -> Iterator[subprocess.Popen[bytes]]:
+def running(
+    cmd: list[str], port: int, log: Path, timeout: float = 120, env: dict[str, str] | None = None
+) -> Iterator[subprocess.Popen[bytes]]:
     with log.open("wb") as out:
         proc = subprocess.Popen(
-            cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            env={**os.environ, **(env or {})}, start_new_session=True,
+            cmd,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env={**os.environ, **(env or {})},
+            start_new_session=True,
         )
     try:
         wait_for_port(port, proc, timeout, log)
         yield proc
     finally:
         _kill_group(proc)
+
+
+def wait_for_workers(master_json: str, timeout: float) -> None:
+    """Until the standalone master's JSON status lists an alive worker."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(master_json, timeout=5) as response:
+                if json.load(response).get("aliveworkers", 0) >= 1:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"no Spark worker registered with the master after {timeout} s")
 
 
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:
@@ -66,35 +88,62 @@ def _kill_group(proc: subprocess.Popen[bytes]) -> None:
 
 
 def spark_env() -> dict[str, str]:
-    return {"SPARK_HOME": str(SPARK_HOME), "SPARK_LOCAL_IP": "127.0.0.1", "PYSPARK_PYTHON": sys.executable}
+    return {
+        "SPARK_HOME": str(SPARK_HOME),
+        "SPARK_LOCAL_IP": "127.0.0.1",
+        "PYSPARK_PYTHON": sys.executable,
+    }
 
 
 def spark_connect_cmd(port: int, ui_port: int) -> list[str]:
     return [
         str(SPARK_HOME / "bin" / "spark-submit"),
-        "--class", "org.apache.spark.sql.connect.service.SparkConnectServer",
-        "--master", "local[2]",
-        "--conf", f"spark.connect.grpc.binding.port={port}",
-        "--conf", "spark.connect.grpc.binding.address=127.0.0.1",
-        "--conf", f"spark.ui.port={ui_port}",
-        "--conf", "spark.driver.host=127.0.0.1",
-        "--conf", "spark.driver.bindAddress=127.0.0.1",
-        "--conf", "spark.sql.shuffle.partitions=4",
+        "--class",
+        "org.apache.spark.sql.connect.service.SparkConnectServer",
+        "--master",
+        "local[2]",
+        "--conf",
+        f"spark.connect.grpc.binding.port={port}",
+        "--conf",
+        "spark.connect.grpc.binding.address=127.0.0.1",
+        "--conf",
+        f"spark.ui.port={ui_port}",
+        "--conf",
+        "spark.driver.host=127.0.0.1",
+        "--conf",
+        "spark.driver.bindAddress=127.0.0.1",
+        "--conf",
+        "spark.sql.shuffle.partitions=4",
         "spark-internal",
     ]
 
 
 def spark_master_cmd(port: int, ui_port: int) -> list[str]:
     return [
-        str(SPARK_HOME / "bin" / "spark-class"), "org.apache.spark.deploy.master.Master",
-        "--host", "127.0.0.1", "--port", str(port), "--webui-port", str(ui_port),
+        str(SPARK_HOME / "bin" / "spark-class"),
+        "org.apache.spark.deploy.master.Master",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--webui-port",
+        str(ui_port),
     ]
 
 
 def spark_worker_cmd(master: str, ui_port: int) -> list[str]:
     return [
-        str(SPARK_HOME / "bin" / "spark-class"), "org.apache.spark.deploy.worker.Worker",
-        "--host", "127.0.0.1", "--cores", "1", "--memory", "1g", "--webui-port", str(ui_port), master,
+        str(SPARK_HOME / "bin" / "spark-class"),
+        "org.apache.spark.deploy.worker.Worker",
+        "--host",
+        "127.0.0.1",
+        "--cores",
+        "1",
+        "--memory",
+        "1g",
+        "--webui-port",
+        str(ui_port),
+        master,
     ]
 
 

@@ -46,11 +46,14 @@ def spark_engine() -> Any:
     """The test session's one local Spark (2 cores), registered as the kernel's session."""
     from lazyscope import engines
 
-    engine = engines.current("spark") or engines.start_spark(
-        master="local[2]", remote=None, app_name="lazyscope-tests", default_master="local[2]",
-        conf={"spark.sql.shuffle.partitions": "4", "spark.ui.port": "0"}, timeout=10,
+    return engines.current("spark") or engines.start_spark(
+        master="local[2]",
+        remote=None,
+        app_name="lazyscope-tests",
+        default_master="local[2]",
+        conf={"spark.sql.shuffle.partitions": "4", "spark.ui.port": "0"},
+        timeout=10,
     )
-    return engine
 
 
 @pytest.fixture(scope="session")
@@ -101,8 +104,11 @@ def spark_standalone_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[s
     env = procs.spark_env()
     with (
         procs.running(procs.spark_master_cmd(port, ui), port, logs / "master.log", env=env),
-        procs.running(procs.spark_worker_cmd(master, procs.free_port()), ui, logs / "worker.log", env=env),
+        procs.running(
+            procs.spark_worker_cmd(master, procs.free_port()), ui, logs / "worker.log", env=env
+        ),
     ):
+        procs.wait_for_workers(f"http://127.0.0.1:{ui}/json/", timeout=120)
         yield master
 
 
@@ -112,7 +118,36 @@ def dask_scheduler_address(tmp_path_factory: pytest.TempPathFactory) -> Iterator
     logs = tmp_path_factory.mktemp("dask")
     port = procs.free_port()
     address = f"tcp://127.0.0.1:{port}"
-    scheduler = procs.dask_cmd("scheduler", "--host", "127.0.0.1", "--port", str(port), "--dashboard-address", "127.0.0.1:0")
-    worker = procs.dask_cmd("worker", address, "--nworkers", "1", "--nthreads", "1", "--host", "127.0.0.1", "--no-dashboard")
-    with procs.running(scheduler, port, logs / "scheduler.log"), procs.running(worker, port, logs / "worker.log"):
+    scheduler = procs.dask_cmd(
+        "scheduler",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--dashboard-address",
+        "127.0.0.1:0",
+    )
+    worker = procs.dask_cmd(
+        "worker",
+        address,
+        "--nworkers",
+        "1",
+        "--nthreads",
+        "1",
+        "--host",
+        "127.0.0.1",
+        "--no-dashboard",
+    )
+    with (
+        procs.running(scheduler, port, logs / "scheduler.log"),
+        procs.running(worker, port, logs / "worker.log"),
+    ):
         yield address
+
+
+@pytest.fixture
+def run_notebook() -> Any:
+    """Execute cells in a fresh kernel (nbclient); returns the text each cell showed."""
+    from tests._kernel import run_notebook as run
+
+    return lambda sources, timeout=300: run(sources, timeout)[0]

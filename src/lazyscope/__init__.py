@@ -13,13 +13,24 @@ from ._version import __version__
 
 __all__ = [
     "__version__",
+    "advise",
+    "describe",
+    "hist",
     "load_ipython_extension",
+    "plot",
+    "progress",
     "unload_ipython_extension",
 ]
 
 # Public functions live in their own modules; they are imported on first access
 # (PEP 562) so `import lazyscope` never pulls in an engine. name -> module.
-_PUBLIC: dict[str, str] = {}
+_PUBLIC: dict[str, str] = {
+    "progress": "lazyscope.views.progress",
+    "describe": "lazyscope.views.describe",
+    "advise": "lazyscope.views.advisor",
+    "plot": "lazyscope.plot",
+    "hist": "lazyscope.plot",
+}
 
 
 def __getattr__(name: str) -> Any:

@@ -7,6 +7,7 @@ session stops and at interpreter exit.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from pathlib import Path
@@ -23,11 +24,12 @@ def kernel_id() -> str | None:
         from ipykernel.connect import get_connection_file
 
         name = Path(get_connection_file()).stem
-    except Exception:  # noqa: BLE001  # not in a kernel (plain IPython, scripts)
+    except Exception:  # not in a kernel (plain IPython, scripts)
         return None
     return name[len("kernel-") :] if name.startswith("kernel-") else None
 
 
+@functools.cache  # fixed for the kernel's life; at exit the kernel app may be gone already
 def announcement_path() -> Path:
     from jupyter_core.paths import jupyter_runtime_dir
 

@@ -8,19 +8,39 @@ return value becomes the cell's output.
 from __future__ import annotations
 
 import ast
+import contextlib
 from typing import Any
 
+from ._config import settings
 from ._errors import LazyscopeError, short_engine_message
 
 __all__ = ["run_body", "run_sql"]
 
 
-def run_body(shell: Any, body: str, engine_errors: tuple[type[BaseException], ...] = ()) -> Any:
-    """Execute `body`; errors of the engine (Java/py4j/gRPC) become one short message."""
+def run_body(
+    shell: Any,
+    body: str,
+    engine_errors: tuple[type[BaseException], ...] = (),
+    progress: str | None = None,
+) -> Any:
+    """Execute `body`; errors of the engine (Java/py4j/gRPC) become one short message.
+
+    `progress` ("spark" / "dask"): watch the body with the live progress view, which
+    sees the engine's own exception (for its summary) before it is shortened here.
+    """
     try:
-        return _execute(shell, body)
+        with _live_progress(progress):
+            return _execute(shell, body)
     except engine_errors as exc:
         raise LazyscopeError(f"Spark error: {short_engine_message(exc, 4)}") from None
+
+
+def _live_progress(kind: str | None) -> contextlib.AbstractContextManager[Any]:
+    if kind is None or not settings().progress:
+        return contextlib.nullcontext()
+    from .views.progress import progress
+
+    return progress(kind)
 
 
 def _execute(shell: Any, body: str) -> Any:

@@ -24,7 +24,8 @@ def parse_conf(items: list[str]) -> dict[str, str]:
         key, sep, value = item.partition("=")
         if not sep or not key.strip() or not value.strip():
             raise LazyscopeError(
-                f"Bad --conf {item!r}: expected KEY=VALUE, e.g. --conf spark.sql.shuffle.partitions=8."
+                f"Bad --conf {item!r}: expected KEY=VALUE, "
+                "e.g. --conf spark.sql.shuffle.partitions=8."
             )
         conf[key.strip()] = value.strip()
     return conf
@@ -49,18 +50,26 @@ def _ensure(kind: str, wanted: dict[str, Any], restart: bool, start: Any) -> eng
 
 
 def ensure_spark(
-    *, master: str | None = None, remote: str | None = None, conf: dict[str, str] | None = None,
-    name: str | None = None, restart: bool = False,
+    *,
+    master: str | None = None,
+    remote: str | None = None,
+    conf: dict[str, str] | None = None,
+    name: str | None = None,
+    restart: bool = False,
 ) -> engines.Engine:
     """The running Spark session, started with these options if there is none."""
     cfg = settings()
     conf = conf or {}
+    engines.check_spark_options(master, remote)
     wanted = {"master": master, "remote": remote, "conf": conf}
 
     def start() -> engines.Engine:
         return engines.start_spark(
-            master=master, remote=remote, conf={**cfg.spark_conf, **conf},
-            app_name=name or cfg.spark_app_name, default_master=cfg.spark_master,
+            master=master,
+            remote=remote,
+            conf={**cfg.spark_conf, **conf},
+            app_name=name or cfg.spark_app_name,
+            default_master=cfg.spark_master,
             timeout=cfg.connect_timeout,
         )
 
@@ -68,12 +77,18 @@ def ensure_spark(
 
 
 def ensure_dask(
-    *, address: str | None = None, workers: int | None = None, threads: int | None = None,
-    memory: str | None = None, port: int = 0, restart: bool = False,
+    *,
+    address: str | None = None,
+    workers: int | None = None,
+    threads: int | None = None,
+    memory: str | None = None,
+    port: int = 0,
+    restart: bool = False,
 ) -> engines.Engine:
     """The running Dask client, started (or connected) with these options if there is none."""
     cfg = settings()
     wanted = {"address": address, "workers": workers, "threads": threads, "memory": memory}
+    engines.check_dask_address(address)
     if address and (workers or threads or memory):
         raise LazyscopeError(
             "--workers/--threads/--memory describe a local cluster; they cannot apply to a "
@@ -84,8 +99,10 @@ def ensure_dask(
         if address:
             return engines.connect_dask(address, cfg.connect_timeout)
         return engines.start_dask(
-            workers=workers or cfg.dask_workers, threads=threads or cfg.dask_threads,
-            memory=memory or cfg.dask_memory, port=port,
+            workers=workers or cfg.dask_workers,
+            threads=threads or cfg.dask_threads,
+            memory=memory or cfg.dask_memory,
+            port=port,
         )
 
     return _ensure("dask", wanted, restart, start)

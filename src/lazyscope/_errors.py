@@ -1,19 +1,17 @@
 """One exception type for everything a user did wrong or an engine refused.
 
-It subclasses IPython's ``UsageError`` because IPython prints those as one line,
-without a traceback: a data scientist sees the message, not our call stack.
+`%load_ext lazyscope` registers a handler that shows it as one line, without a
+traceback: a data scientist sees the message, not our call stack.
 """
 
 from __future__ import annotations
 
 import re
 
-from IPython.core.error import UsageError
-
 __all__ = ["LazyscopeError", "short_engine_message"]
 
 
-class LazyscopeError(UsageError):
+class LazyscopeError(Exception):
     """A short, user-facing error; the kernel stays usable."""
 
 

@@ -6,13 +6,37 @@ from typing import Any
 
 from . import _config
 from ._errors import LazyscopeError
+from .views import _formatters
 
 __all__ = ["load", "unload"]
 
 
-def _show_short_error(shell: Any, etype: type, value: BaseException, tb: Any, tb_offset: Any = None) -> None:
+def _show_short_error(
+    shell: Any, etype: type, value: BaseException, tb: Any, tb_offset: Any = None
+) -> None:
     # One line, no traceback: the message says what to do; our stack would only distract.
     shell._showtraceback(etype, value, [f"{etype.__name__}: {value}"])
+
+
+def _stop_sessions_on_shutdown(shell: Any) -> None:
+    """Stop our sessions when the kernel is asked to shut down.
+
+    atexit is not enough: Python joins Dask's non-daemon threads before running
+    atexit handlers, and the kernel manager kills the kernel while it waits.
+    """
+    kernel = getattr(shell, "kernel", None)
+    if kernel is None or getattr(kernel.do_shutdown, "_lazyscope", False):
+        return
+    original = kernel.do_shutdown
+
+    def do_shutdown(restart: bool) -> Any:
+        from .engines import stop_all
+
+        stop_all()
+        return original(restart)
+
+    do_shutdown._lazyscope = True  # type: ignore[attr-defined]  # marks our wrapper
+    kernel.do_shutdown = do_shutdown
 
 
 def load(shell: Any) -> None:
@@ -20,6 +44,8 @@ def load(shell: Any) -> None:
 
     _config.install(shell)
     shell.register_magics(LazyscopeMagics)
+    _stop_sessions_on_shutdown(shell)
+    _formatters.register(shell)  # lazy Spark/Dask objects show the describe view
     if not shell.custom_exceptions:  # never take over another extension's handler
         shell.set_custom_exc((LazyscopeError,), _show_short_error)
 

@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from IPython.core.magic import Magics, line_cell_magic, magics_class
@@ -17,7 +17,7 @@ from ._errors import LazyscopeError
 __all__ = ["LazyscopeMagics"]
 
 
-def _dispatch(magic: str, table: dict[str, Callable[[Any], Any]], args: Any) -> Any:
+def _dispatch(magic: str, table: Mapping[str, Callable[[Any], Any]], args: Any) -> Any:
     action = args.action or "status"
     handler = table.get(action)
     if handler is None:
@@ -58,15 +58,29 @@ class LazyscopeMagics(Magics):  # type: ignore[misc]  # IPython is untyped
 
     @magic_arguments()
     @argument("action", nargs="?", help="start | stop | status (line magic; default: status)")
-    @argument("--master", metavar="URL", help="local[N] (default local[*]), spark://HOST:PORT, yarn, k8s://...")
+    @argument(
+        "--master",
+        metavar="URL",
+        help="local[N] (default local[*]), spark://HOST:PORT, yarn, k8s://...",
+    )
     @argument("--remote", metavar="sc://HOST:PORT", help="attach to a Spark Connect server")
-    @argument("--conf", action="append", default=[], metavar="KEY=VALUE", help="Spark configuration; repeatable")
+    @argument(
+        "--conf",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="Spark configuration; repeatable",
+    )
     @argument("--name", metavar="APP", help="application name")
     @argument("--restart", action="store_true", help="stop the running session and start a new one")
     @argument("--sql", action="store_true", help="cell: run the cell as one Spark SQL statement")
-    @argument("-o", "--output", metavar="NAME", help="cell with --sql: store the result DataFrame in NAME")
-    @argument("--limit", type=int, metavar="N", help="cell with --sql: keep at most N rows of the result")
-    @line_cell_magic  # type: ignore[untyped-decorator]  # IPython is untyped
+    @argument(
+        "-o", "--output", metavar="NAME", help="cell with --sql: store the result DataFrame in NAME"
+    )
+    @argument(
+        "--limit", type=int, metavar="N", help="cell with --sql: keep at most N rows of the result"
+    )
+    @line_cell_magic
     def spark(self, line: str, cell: str | None = None) -> Any:
         """Start, inspect or stop a Spark session; as a cell magic, run the cell on it.
 
@@ -78,7 +92,11 @@ class LazyscopeMagics(Magics):  # type: ignore[misc]  # IPython is untyped
         args = parse_argstring(self.spark, line)
         if cell is None:
             _refuse_cell_options("spark", args, ("sql", "output", "limit"))
-            table = {"start": self._spark_start, "stop": self._spark_stop, "status": self._spark_status}
+            table = {
+                "start": self._spark_start,
+                "stop": self._spark_stop,
+                "status": self._spark_status,
+            }
             return _dispatch("spark", table, args)
         if args.action:
             raise LazyscopeError(f"%%spark takes options only, not {args.action!r}; see %spark?")
@@ -92,7 +110,7 @@ class LazyscopeMagics(Magics):  # type: ignore[misc]  # IPython is untyped
                 self.shell.push({args.output: frame})
             return frame
         _refuse_cell_options("spark", args, ("output", "limit"))
-        return _cells.run_body(self.shell, cell, spark_errors())
+        return _cells.run_body(self.shell, cell, spark_errors(), progress="spark")
 
     # ------------------------------------------------------------------- dask
     def _dask_options(self, args: Any) -> dict[str, Any]:
@@ -129,14 +147,24 @@ class LazyscopeMagics(Magics):  # type: ignore[misc]  # IPython is untyped
         return _commands.session_status("dask")
 
     @magic_arguments()
-    @argument("action", nargs="?", help="start | connect | stop | status (line magic; default: status)")
+    @argument(
+        "action", nargs="?", help="start | connect | stop | status (line magic; default: status)"
+    )
     @argument("address", nargs="?", help="with connect: the scheduler, tcp://HOST:PORT")
     @argument("--workers", type=int, metavar="N", help="worker processes of a local cluster")
     @argument("--threads", type=int, metavar="N", help="threads per worker of a local cluster")
     @argument("--memory", metavar="LIMIT", help="memory limit per worker, e.g. 2GiB (default auto)")
-    @argument("--port", type=int, default=0, metavar="P", help="scheduler port of a local cluster (default: a free one)")
-    @argument("--restart", action="store_true", help="close the running client/cluster and start anew")
-    @line_cell_magic  # type: ignore[untyped-decorator]  # IPython is untyped
+    @argument(
+        "--port",
+        type=int,
+        default=0,
+        metavar="P",
+        help="scheduler port of a local cluster (default: a free one)",
+    )
+    @argument(
+        "--restart", action="store_true", help="close the running client/cluster and start anew"
+    )
+    @line_cell_magic
     def dask(self, line: str, cell: str | None = None) -> Any:
         """Start, connect to, inspect or stop a Dask cluster; as a cell magic, run the cell on it.
 
@@ -162,4 +190,4 @@ class LazyscopeMagics(Magics):  # type: ignore[misc]  # IPython is untyped
             raise LazyscopeError(f"%%dask takes options only, not {args.action!r}; see %dask?")
         engine = _commands.ensure_dask(**self._dask_options(args))
         self.shell.push(engine.namespace())
-        return _cells.run_body(self.shell, cell)
+        return _cells.run_body(self.shell, cell, progress="dask")

@@ -7,15 +7,17 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-from typing import Any
 
-from .._announce import write_announcement
-from .._errors import LazyscopeError
+from lazyscope._announce import write_announcement
+from lazyscope._errors import LazyscopeError
+
 from ._base import Engine, SessionInfo
 
 __all__ = [
     "Engine",
     "SessionInfo",
+    "check_dask_address",
+    "check_spark_options",
     "connect_dask",
     "current",
     "start_dask",
@@ -34,6 +36,10 @@ def current(kind: str) -> Engine | None:
 def _register(engine: Engine) -> Engine:
     _sessions[engine.kind] = engine
     _announce()
+    # atexit runs handlers last-in first-out: re-registering after the engine's own
+    # imports makes ours run first, before the kernel manager loses patience.
+    atexit.unregister(stop_all)
+    atexit.register(stop_all)
     return engine
 
 
@@ -42,12 +48,39 @@ def _announce() -> None:
         write_announcement([e.info.to_json() for e in _sessions.values()])
 
 
-def start_spark(
-    *, master: str | None, remote: str | None, conf: dict[str, str], app_name: str,
-    default_master: str, timeout: float,
-) -> Engine:
+def check_spark_options(master: str | None, remote: str | None) -> None:
+    """Reject malformed options before comparing them with a running session."""
     if master and remote:
-        raise LazyscopeError("Use either --master (classic Spark) or --remote (Spark Connect), not both.")
+        raise LazyscopeError(
+            "Use either --master (classic Spark) or --remote (Spark Connect), not both."
+        )
+    if master:
+        from .spark import check_master
+
+        check_master(master)
+    if remote:
+        from .spark_connect import parse_remote
+
+        parse_remote(remote)
+
+
+def check_dask_address(address: str | None) -> None:
+    if address:
+        from .dask import parse_address
+
+        parse_address(address)
+
+
+def start_spark(
+    *,
+    master: str | None,
+    remote: str | None,
+    conf: dict[str, str],
+    app_name: str,
+    default_master: str,
+    timeout: float,
+) -> Engine:
+    check_spark_options(master, remote)
     if remote:
         from .spark_connect import SparkConnectEngine
 
@@ -80,9 +113,11 @@ def stop(kind: str) -> SessionInfo:
     return engine.info
 
 
-@atexit.register
 def stop_all() -> None:
     """Stop every session we started (the kernel is exiting)."""
+    # Withdraw first: stopping a JVM can outlast the kernel manager's patience.
+    with contextlib.suppress(OSError):
+        write_announcement([])
     for kind in list(_sessions):
         with contextlib.suppress(Exception):
             stop(kind)

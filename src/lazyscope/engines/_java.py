@@ -8,7 +8,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from .._errors import LazyscopeError
+from lazyscope._errors import LazyscopeError
 
 __all__ = ["MIN_JAVA", "java_version", "require_java"]
 

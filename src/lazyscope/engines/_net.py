@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import socket
 
-from .._errors import LazyscopeError
+from lazyscope._errors import LazyscopeError
 
 __all__ = ["check_port_free", "check_reachable"]
 
@@ -18,7 +18,7 @@ def check_reachable(host: str, port: int, what: str, timeout: float = 5.0) -> No
     try:
         with socket.create_connection((host, port), timeout=timeout):
             return
-    except socket.timeout:
+    except TimeoutError:
         reason = f"no answer within {timeout:g} s"
     except OSError as exc:
         reason = exc.strerror or str(exc)

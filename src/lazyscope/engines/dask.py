@@ -7,7 +7,8 @@ import os
 from typing import Any
 from urllib.parse import urlsplit
 
-from .._errors import LazyscopeError, short_engine_message
+from lazyscope._errors import LazyscopeError, short_engine_message
+
 from . import _net
 from ._base import SessionInfo
 
@@ -43,9 +44,7 @@ class DaskEngine:
         self.info = self.status()
 
     @classmethod
-    def start(
-        cls, workers: int, threads: int, memory: str, port: int = 0
-    ) -> DaskEngine:
+    def start(cls, workers: int, threads: int, memory: str, port: int = 0) -> DaskEngine:
         if workers < 1:
             raise LazyscopeError("--workers must be at least 1.")
         _net.check_port_free(port, "Dask scheduler")

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
 from typing import Any
 from urllib.parse import urlsplit
 
-from .._errors import LazyscopeError, short_engine_message
+from lazyscope._errors import LazyscopeError, short_engine_message
+
 from . import _java, _net
 from ._base import SessionInfo
 
@@ -33,7 +35,9 @@ def check_master(master: str) -> None:
         for hostport in master[len("spark://") :].split(","):
             url = urlsplit(f"spark://{hostport}")
             if not url.hostname or not url.port:
-                raise LazyscopeError(f"Bad standalone master {master!r}: expected spark://HOST:PORT.")
+                raise LazyscopeError(
+                    f"Bad standalone master {master!r}: expected spark://HOST:PORT."
+                )
         return
     raise LazyscopeError(
         f"Unknown Spark master {master!r}. Use local, local[N], local[*], spark://HOST:PORT, "
@@ -78,6 +82,10 @@ class SparkEngine:
         from pyspark import SparkContext
         from pyspark.sql import SparkSession
 
+        # pyspark marks the whole process as "Connect mode" once a Connect session was
+        # made (and children inherit it); a classic start asked for explicitly must not
+        # be routed to Connect because of an earlier `%spark start --remote`.
+        os.environ.pop("SPARK_CONNECT_MODE_ENABLED", None)
         owned = SparkContext._active_spark_context is None
         builder = SparkSession.builder.master(master).appName(app_name)
         defaults = {**_DEFAULTS, **(_LOCAL_DEFAULTS if master.startswith("local") else {})}
@@ -86,9 +94,7 @@ class SparkEngine:
         try:
             session = builder.getOrCreate()
         except spark_errors() as exc:
-            raise LazyscopeError(
-                f"Spark did not start: {short_engine_message(exc, 3)}"
-            ) from None
+            raise LazyscopeError(f"Spark did not start: {short_engine_message(exc, 3)}") from None
         quiet_spark_loggers()
         return cls(session, owned=owned)
 

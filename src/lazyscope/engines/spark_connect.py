@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 from urllib.parse import urlsplit
 
-from .._errors import LazyscopeError, short_engine_message
+from lazyscope._errors import LazyscopeError, short_engine_message
+
 from . import _net
 from ._base import SessionInfo
 from .spark import quiet_spark_loggers, spark_errors
@@ -52,7 +54,8 @@ class SparkConnectEngine:
             session.version  # noqa: B018  # the first RPC: fails here if the server is not Spark Connect
         except spark_errors() as exc:
             raise LazyscopeError(
-                f"Could not open a Spark Connect session at {remote}: {short_engine_message(exc, 3)}"
+                f"Could not open a Spark Connect session at {remote}: "
+                f"{short_engine_message(exc, 3)}"
             ) from None
         quiet_spark_loggers()
         return cls(session, remote)
@@ -70,6 +73,8 @@ class SparkConnectEngine:
     def stop(self) -> None:
         # Only our client session ends; the Connect server belongs to someone else.
         self.session.stop()
+        # Leave the process ready for a classic session (pyspark keeps this flag set).
+        os.environ.pop("SPARK_CONNECT_MODE_ENABLED", None)
 
     def namespace(self) -> dict[str, Any]:
         return {"spark": self.session}

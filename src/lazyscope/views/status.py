@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
-from ..engines import SessionInfo
+from lazyscope.engines import SessionInfo
 
 __all__ = ["StatusView", "format_bytes"]
 
@@ -29,7 +29,7 @@ class StatusView:
     def rows(self) -> list[tuple[str, str]]:
         info = self.info
         kind = "workers" if info.engine == "dask" else "executors"
-        rows = [
+        return [
             ("address", info.address),
             ("application" if info.engine != "dask" else "scheduler id", info.app_id or "unknown"),
             ("dashboard", info.dashboard or "not available"),
@@ -39,7 +39,6 @@ class StatusView:
             ("version", info.version or "unknown"),
             ("started here", "yes" if info.owned else "no (attached)"),
         ]
-        return rows
 
     def __repr__(self) -> str:
         title = _TITLES.get(self.info.engine, self.info.engine)
@@ -54,4 +53,5 @@ class StatusView:
             if key == "dashboard" and value.startswith("http"):
                 shown = f'<a href="{escape(value, quote=True)}" target="_blank">{shown}</a>'
             cells.append(f"<tr><th style='text-align:left'>{escape(key)}</th><td>{shown}</td></tr>")
-        return f"<div class='lazyscope-status'><b>{title} session</b><table>{''.join(cells)}</table></div>"
+        table = "".join(cells)
+        return f"<div class='lazyscope-status'><b>{title} session</b><table>{table}</table></div>"

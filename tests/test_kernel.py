@@ -1,0 +1,95 @@
+"""The magics in a real kernel: a small notebook, announcements, and no process left behind."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import time
+from pathlib import Path
+from typing import Any
+
+import psutil
+import pytest
+
+from tests._kernel import Kernel
+
+pytestmark = [pytest.mark.kernel, pytest.mark.spark, pytest.mark.dask, pytest.mark.slow]
+
+
+def test_notebook_with_errors_then_sessions(run_notebook: Any) -> None:
+    outputs = run_notebook(
+        [
+            "%load_ext lazyscope",
+            "%spark stop",
+            "%dask stop",
+            "%spark start --master local[1] --name nb-test",
+            "%%spark\nspark.range(100).count()",
+            "%%spark --sql -o q\nSELECT 1 AS one",
+            "%%spark --sql\nSELEC oops",
+            "q.first().one",
+            "%%dask --workers 1\nimport dask.bag as db\n"
+            "db.from_sequence(range(10), npartitions=2).sum().compute()",
+            "%spark?",
+        ]
+    )
+    assert "No Spark session is running" in outputs[1]
+    assert "No Dask session is running" in outputs[2]
+    for text in [*outputs[1:3], outputs[6]]:
+        assert "Traceback" not in text
+        assert "\tat " not in text
+        assert len(text.strip().splitlines()) <= 6
+    assert "local[1]" in outputs[3]
+    assert outputs[4].strip().endswith("100")
+    assert "PARSE_SYNTAX_ERROR" in outputs[6]
+    assert outputs[7].strip() == "1"  # the kernel stays usable after an error
+    assert outputs[8].strip().endswith("45")
+
+
+def running(proc: psutil.Process) -> bool:
+    try:
+        return proc.status() != psutil.STATUS_ZOMBIE  # a zombie has exited; only unreaped
+    except psutil.Error:
+        return False
+
+
+def children(pid: int) -> list[psutil.Process]:
+    return [p for p in psutil.Process(pid).children(recursive=True) if running(p)]
+
+
+def command(proc: psutil.Process) -> str:
+    try:
+        return " ".join(proc.cmdline())
+    except psutil.Error:  # exited meanwhile
+        return ""
+
+
+def wait_gone(procs: list[psutil.Process], timeout: float = 60) -> list[psutil.Process]:
+    _gone, alive = psutil.wait_procs(procs, timeout=timeout)
+    return [p for p in alive if running(p)]
+
+
+@pytest.mark.parametrize("how", ["shutdown", "kill"])
+def test_kernel_exit_leaves_no_jvm_or_dask_process(how: str, runtime_dir: Path) -> None:
+    kernel = Kernel()
+    try:
+        kernel.run("%load_ext lazyscope")
+        kernel.run("%spark start --master local[1]")
+        kernel.run("%dask start --workers 2 --threads 1")
+        kids = children(kernel.pid)
+        commands = [command(p) for p in kids]
+        assert any("java" in c for c in commands)  # the Spark JVM
+        assert sum("python" in c for c in commands) >= 2  # the Dask workers
+        announced = json.loads(
+            (runtime_dir / f"lazyscope-kernel-{kernel.km.kernel_id}.json").read_text()
+        )
+        assert {s["engine"] for s in announced["sessions"]} == {"spark", "dask"}
+        assert announced["pid"] == kernel.pid
+    finally:
+        if how == "kill":
+            os.kill(kernel.pid, signal.SIGKILL)
+            time.sleep(1)
+        kernel.shutdown(now=how == "kill")
+    assert wait_gone(kids) == []
+    if how == "shutdown":  # a clean exit also withdraws the announcement
+        assert not (runtime_dir / f"lazyscope-kernel-{kernel.km.kernel_id}.json").exists()
