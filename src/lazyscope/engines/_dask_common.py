@@ -1,0 +1,57 @@
+"""Small helpers shared by the Dask metadata readers: cores, sizes, dead futures."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterable
+from typing import Any
+
+from lazyscope._errors import LazyscopeError
+
+__all__ = ["check_futures", "cores", "nbytes"]
+
+
+def cores() -> int | None:
+    """Threads the collection would run on: the kernel's cluster, else the default client."""
+    from . import current
+
+    engine = current("dask")
+    if engine is not None and engine.info.cores:
+        return engine.info.cores
+    if "distributed" in sys.modules:  # never import distributed just to find no client
+        from distributed import default_client
+
+        try:
+            client = default_client()
+        except ValueError:  # no client: the local threaded scheduler
+            return os.cpu_count()
+        try:
+            return int(sum(client.nthreads().values())) or None
+        except (OSError, TimeoutError):  # a client that lost its scheduler
+            return None
+    return os.cpu_count()
+
+
+def nbytes(obj: Any) -> int:
+    """Shallow size of a pandas / NumPy object (deep=False: reading every string is O(n))."""
+    usage = getattr(obj, "memory_usage", None)
+    if usage is not None:
+        total = usage(index=True, deep=False)
+        return int(total.sum() if hasattr(total, "sum") else total)
+    return int(getattr(obj, "nbytes", 0))
+
+
+def check_futures(layers: Iterable[Any]) -> None:
+    """A persisted collection holds futures; if their client is gone, so is the data."""
+    for layer in layers:
+        values = layer.values() if hasattr(layer, "values") else ()
+        for value in values:
+            client = getattr(value, "client", None)
+            if client is not None and getattr(client, "status", "") in ("closing", "closed"):
+                raise LazyscopeError(
+                    "This Dask collection was persisted through a client that has since "
+                    "disconnected, so its data is gone. Connect again (%dask start or %dask "
+                    "connect) and rebuild it from its source."
+                )
+            break  # one future tells for the whole layer: they share one client

@@ -1,0 +1,151 @@
+"""Metadata of Spark DataFrames (classic and Connect) and RDDs, without running a job.
+
+Everything here asks the planner, never the executors: the schema, the optimizer's plan
+and statistics (`explain`), the cache manager (`storageLevel`) and the session's conf.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from lazyscope._errors import LazyscopeError, short_engine_message
+from lazyscope.views._meta_model import Column, Facts, Meta, PlanItem
+
+from ._spark_plan import parse_explain
+from .spark import spark_errors
+
+__all__ = ["rdd_meta", "spark_meta"]
+
+_MEMORY = re.compile(r"^(\d+)([kmgt]?)b?$")
+_LINEAGE_PREFIX = re.compile(r"^[\s|+\-]*(\(\d+\)\s*)?")
+_UNITS = {"": 1, "k": 2**10, "m": 2**20, "g": 2**30, "t": 2**40}
+
+
+def _columns(schema: Any) -> list[Column]:
+    return [_column(f.name, f.dataType, f.nullable) for f in schema.fields]
+
+
+def _column(name: str, dtype: Any, nullable: bool | None) -> Column:
+    # Nested types keep their fields as children so a struct reads as a tree, not one long line.
+    fields = getattr(dtype, "fields", None)
+    if fields is not None:
+        return Column(
+            name, "struct", nullable, tuple(_column(f.name, f.dataType, f.nullable) for f in fields)
+        )
+    element = getattr(dtype, "elementType", None)
+    if element is not None and getattr(element, "fields", None) is not None:
+        inner = _column("element", element, getattr(dtype, "containsNull", None))
+        return Column(name, "array<struct>", nullable, inner.children)
+    return Column(name, dtype.simpleString(), nullable)
+
+
+def _bytes(text: str | None) -> int | None:
+    match = _MEMORY.match((text or "").strip().lower())
+    return int(match.group(1)) * _UNITS[match.group(2)] if match else None
+
+
+def _is_connect(df: Any) -> bool:
+    return type(df).__module__.startswith("pyspark.sql.connect")
+
+
+def _check_alive(df: Any) -> None:
+    session = df.sparkSession
+    if _is_connect(df):
+        stopped = session.is_stopped
+    else:
+        jsc = session.sparkContext._jsc
+        stopped = jsc is None or jsc.sc().isStopped()
+    if stopped:
+        raise LazyscopeError(
+            "This Spark DataFrame belongs to a session that was stopped, so Spark cannot plan "
+            "it any more. Start a session (%spark start) and build the DataFrame again."
+        )
+
+
+def _explain(df: Any) -> str:
+    if _is_connect(df):
+        return str(df._explain_string(mode="cost"))  # an AnalyzePlan RPC: plans, runs nothing
+    jvm = df.sparkSession.sparkContext._jvm
+    return str(jvm.PythonSQLUtils.explainString(df._jdf.queryExecution(), "cost"))
+
+
+def _cores(df: Any) -> int | None:
+    session = df.sparkSession
+    if not _is_connect(df):
+        return int(session.sparkContext.defaultParallelism)
+    # Connect has no SparkContext: the server's conf says what its master offers.
+    parallelism = session.conf.get("spark.default.parallelism", None)
+    if parallelism and parallelism.isdigit():
+        return int(parallelism)
+    match = re.match(r"local\[(\d+)", session.conf.get("spark.master", "") or "")
+    return int(match.group(1)) if match else None
+
+
+def spark_meta(df: Any) -> Meta:
+    _check_alive(df)
+    try:
+        text = _explain(df)
+        parsed = parse_explain(text)
+        meta = Meta(
+            engine="spark-connect" if _is_connect(df) else "spark",
+            kind="DataFrame",
+            columns=_columns(df.schema),
+            partitions=parsed.partitions,
+            plan=parsed.items,
+            plan_text=text,
+            size_bytes=parsed.size_bytes,
+            rows=parsed.rows,
+            cached=df.storageLevel.useMemory or df.storageLevel.useDisk,
+            cores=_cores(df),
+            facts=parsed.facts,
+        )
+        meta.facts.max_result_bytes = _bytes(
+            df.sparkSession.conf.get("spark.driver.maxResultSize", "1g")
+        )
+    except spark_errors() as exc:
+        raise LazyscopeError(
+            f"Spark could not plan this DataFrame: {short_engine_message(exc, 3)}"
+        ) from None
+    if meta.partitions is None:
+        meta.partitions_note = "decided when the input is split (Spark needs a job to know)"
+    if meta.partitions and meta.size_bytes:
+        meta.facts.partition_bytes = meta.size_bytes // meta.partitions
+    return meta
+
+
+def rdd_meta(rdd: Any) -> Meta:
+    """An RDD: its partitions and lineage (no job: partitions are known from the lineage)."""
+    sc = rdd.context
+    if sc._jsc is None:
+        raise LazyscopeError(
+            "This RDD's SparkContext was stopped; build it again in a new session."
+        )
+    try:
+        raw = rdd.toDebugString()
+        lineage = raw.decode() if isinstance(raw, bytes) else str(raw)
+        partitions = rdd.getNumPartitions()
+        level = rdd.getStorageLevel()
+    except spark_errors() as exc:
+        raise LazyscopeError(
+            f"Spark could not describe this RDD: {short_engine_message(exc, 3)}"
+        ) from None
+    items = []
+    for line in lineage.splitlines():
+        # "+-(3) ShuffledRDD[8] at reduceByKey at <stdin>:1 []" -> ShuffledRDD[8], reduceByKey
+        text = _LINEAGE_PREFIX.sub("", line)
+        label, _, origin = text.partition(" at ")
+        if label:
+            kind = "shuffle" if "Shuffled" in label else "other"
+            items.append(PlanItem(kind, label, origin.split(" at ")[0]))
+    facts = Facts(is_rdd=True)
+    return Meta(
+        engine="spark",
+        kind="RDD",
+        partitions=partitions,
+        plan=items,
+        plan_text=lineage,
+        cached=level.useMemory or level.useDisk,
+        cores=int(sc.defaultParallelism),
+        facts=facts,
+    )

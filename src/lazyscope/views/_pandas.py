@@ -1,0 +1,35 @@
+"""pandas objects: not lazy, but a user moving to Spark/Dask benefits from the same card."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ._meta_model import Column, Meta
+
+__all__ = ["pandas_meta"]
+
+
+def pandas_meta(obj: Any) -> Meta:
+    frame = obj.to_frame() if obj.ndim == 1 else obj
+    columns = [Column(str(name), str(dtype)) for name, dtype in frame.dtypes.items()]
+    # Shallow memory: deep=True reads every string, which is slow on big frames.
+    size = (
+        int(obj.memory_usage(index=True, deep=False).sum())
+        if obj.ndim == 2
+        else int(obj.memory_usage(index=True, deep=False))
+    )
+    meta = Meta(
+        engine="pandas",
+        kind=type(obj).__name__,
+        columns=columns,
+        shape=f"{len(obj):,} rows x {len(columns)} columns",
+        size_bytes=size,
+        plan_text=f"index: {type(obj.index).__name__} ({obj.index.dtype})",
+    )
+    meta.notes = [
+        "pandas is eager: this is the data itself, in this kernel's memory.",
+        "To scale out: dask.dataframe.from_pandas(df, npartitions=...) or "
+        "spark.createDataFrame(df); "
+        "for data that does not fit in memory, read it with dd.read_parquet or spark.read instead.",
+    ]
+    return meta
