@@ -1,0 +1,83 @@
+"""Session start: `%dask start` / `%spark start` vs the bare library calls (goal: ratio <= 1.05).
+
+Spark runs each start in a fresh process (one JVM per process); the clock runs inside
+the process, from just before the call until the session answers, so interpreter start-up
+is not counted on either side. Runs alternate between lazyscope and the baseline.
+"""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import sys
+import textwrap
+import time
+from typing import Any
+
+SPARK_LAZYSCOPE = """
+from IPython.testing.globalipapp import start_ipython
+ip = start_ipython(); ip.run_line_magic("load_ext", "lazyscope")
+import time; t = time.perf_counter()
+ip.run_line_magic("spark", "start --master local[2]")
+ip.user_ns["spark"].range(1).count()
+print(time.perf_counter() - t)
+"""
+SPARK_BASELINE = """
+import time; t = time.perf_counter()
+from pyspark.sql import SparkSession
+spark = SparkSession.builder.master("local[2]").getOrCreate()
+spark.range(1).count()
+print(time.perf_counter() - t)
+"""
+
+
+def timed_process(code: str) -> float:
+    out = subprocess.run(  # our own interpreter and code
+        [sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True, check=True
+    )
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def dask_pair(ip: Any) -> tuple[float, float]:
+    from distributed import Client, LocalCluster
+
+    t = time.perf_counter()
+    ip.run_line_magic("dask", "start --workers 2 --threads 1")
+    ours = time.perf_counter() - t
+    ip.run_line_magic("dask", "stop")
+    t = time.perf_counter()
+    cluster = LocalCluster(
+        n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address="127.0.0.1:0"
+    )
+    client = Client(cluster)
+    base = time.perf_counter() - t
+    client.close()
+    cluster.close()
+    return ours, base
+
+
+def report(name: str, ours: list[float], base: list[float]) -> None:
+    o, b = statistics.median(ours), statistics.median(base)
+    print(f"{name:<44} {o:>11.2f}s {b:>11.2f}s {o / b:>7.2f}")
+
+
+def main() -> None:
+    import distributed  # noqa: F401  # imports are not what we measure: warm them for both sides
+    from IPython.testing.globalipapp import start_ipython
+
+    ip = start_ipython()
+    ip.run_line_magic("load_ext", "lazyscope")
+    runs = 2 if "--small" in sys.argv else 3
+    pairs = [dask_pair(ip) for _ in range(runs)]
+    report(
+        "session start: %dask start vs LocalCluster", [p[0] for p in pairs], [p[1] for p in pairs]
+    )
+    ours, base = [], []
+    for _ in range(runs):
+        ours.append(timed_process(SPARK_LAZYSCOPE))
+        base.append(timed_process(SPARK_BASELINE))
+    report("session start: %spark start vs getOrCreate", ours, base)
+
+
+if __name__ == "__main__":
+    main()
