@@ -121,3 +121,36 @@ def test_help_documents_every_option(ipshell: Any) -> None:
         "--limit",
     ):
         assert option in doc
+
+
+def test_pinned_port_in_use_is_reported_before_the_jvm_starts() -> None:
+    import socket
+
+    from lazyscope._errors import LazyscopeError
+    from lazyscope.engines.spark import SparkEngine
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        port = sock.getsockname()[1]
+        with pytest.raises(LazyscopeError, match=f"Port {port} for the spark.ui.port"):
+            SparkEngine.start("local[1]", {"spark.ui.port": str(port)}, "x")
+
+
+@pytest.mark.parametrize(
+    "master",
+    [
+        "local",
+        "local[4]",
+        "local[*]",
+        "local[2,3]",
+        "spark://a:7077,b:7077",
+        "yarn",
+        "k8s://https://k:6443",
+    ],
+)
+def test_cluster_managers_are_passed_through(master: str) -> None:
+    # YARN and Kubernetes cannot run here: only the validation is exercised for them.
+    from lazyscope.engines.spark import check_master
+
+    check_master(master)
