@@ -17,6 +17,8 @@ from . import _dask_common as common
 
 __all__ = ["dask_meta"]
 
+_LOWERED: dict[str, tuple[int, list[Shuffle]]] = {}  # plain facts only: no data kept alive
+_LOWERED_MAX = 64
 _MAX_ITEMS = 60  # a long pipeline shows its top; the count says how many there are
 _SHUFFLE_CLASSES = {"ShuffleBase", "HashJoinP2P", "SetIndex", "SortValues"}
 _KINDS = {
@@ -86,14 +88,30 @@ def _tree(expr: Any) -> tuple[list[PlanItem], int]:
     return items, len(seen)
 
 
-def _shuffles(optimized: Any, facts: Facts) -> None:
-    for node in optimized.walk():
-        names = _class_names(node)
-        if not names & _SHUFFLE_CLASSES:
-            continue
-        how = "hash join (both sides shuffled)" if "HashJoinP2P" in names else type(node).__name__
-        count = node.operand("npartitions_out") if "npartitions_out" in node._parameters else None
-        facts.shuffles.append(Shuffle(how, _keys(node), count, type(node).__name__))
+def _lowered(expr: Any) -> tuple[int, list[Shuffle]]:
+    """Expressions and shuffles after dask's own optimization (which picks the shuffle
+    strategy). Optimizing costs tens of ms, so the small result is kept per expression
+    name: a name is a token of the whole tree, so an equal name means an equal plan."""
+    cached = _LOWERED.get(expr._name)
+    if cached is None:
+        optimized = expr.optimize(fuse=False)
+        shuffles = []
+        for node in optimized.walk():
+            names = _class_names(node)
+            if not names & _SHUFFLE_CLASSES:
+                continue
+            how = (
+                "hash join (both sides shuffled)" if "HashJoinP2P" in names else type(node).__name__
+            )
+            count = (
+                node.operand("npartitions_out") if "npartitions_out" in node._parameters else None
+            )
+            shuffles.append(Shuffle(how, _keys(node), count, type(node).__name__))
+        cached = (len({n._name for n in optimized.walk()}), shuffles)
+        if len(_LOWERED) >= _LOWERED_MAX:
+            del _LOWERED[next(iter(_LOWERED))]  # oldest first
+        _LOWERED[expr._name] = cached
+    return cached[0], list(cached[1])
 
 
 def _keys(node: Any) -> tuple[str, ...]:
@@ -149,9 +167,8 @@ def _frame_meta(obj: Any) -> Meta:
         return meta
     meta.partitions = int(obj.npartitions)
     meta.divisions_known = bool(obj.known_divisions)
-    optimized = expr.optimize(fuse=False)
-    meta.layers = len({n._name for n in optimized.walk()})
-    _shuffles(optimized, facts)
+    meta.layers, shuffles = _lowered(expr)
+    facts.shuffles.extend(shuffles)
     for node in nodes:
         if "Merge" in _class_names(node) and not node.operand("broadcast"):
             left, right = node.operand("left"), node.operand("right")
