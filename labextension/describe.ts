@@ -178,10 +178,10 @@ export const describePlugin: JupyterFrontEndPlugin<void> = {
       {
         safe: true, // renders text nodes only, never markup from the kernel
         mimeTypes: [DESCRIBE_MIME],
-        defaultRank: 50,
+        defaultRank: 10, // ahead of text/html (50), our fallback in the same bundle
         createRenderer: () => new DescribeRenderer()
       },
-      50
+      10
     );
   }
 };
