@@ -1,0 +1,836 @@
+"""Writes the tutorial notebooks (outputs cleared) from the cells below.
+
+    python notebooks/make_notebooks.py            # all of them
+    python notebooks/make_notebooks.py 01 03      # some of them
+
+Edit the cells here, re-run, and commit both this file and the .ipynb files.
+"""
+
+from __future__ import annotations
+
+import sys
+import textwrap
+from pathlib import Path
+
+import nbformat
+
+HERE = Path(__file__).resolve().parent
+NOTEBOOKS: dict[str, list[tuple[str, str]]] = {}
+
+
+def notebook(name: str, *cells: tuple[str, str]) -> None:
+    NOTEBOOKS[name] = list(cells)
+
+
+def md(text: str) -> tuple[str, str]:
+    return ("markdown", textwrap.dedent(text).strip())
+
+
+def code(text: str) -> tuple[str, str]:
+    return ("code", textwrap.dedent(text).strip())
+
+
+def scale_cell(sizes: str) -> tuple[str, str]:
+    head = """
+        import os
+
+        # 1 = the full-size tutorial; CI runs every notebook with a small scale.
+        SCALE = float(os.environ.get("LAZYSCOPE_TUTORIAL_SCALE", "1"))
+        """
+    return code(textwrap.dedent(head) + textwrap.dedent(sizes))
+
+
+# --------------------------------------------------------------------------------------------
+notebook(
+    "01-getting-started",
+    md(
+        """
+        # 1 · Getting started: Spark and Dask in a notebook
+
+        You know pandas. Your data stopped fitting in memory, or your laptop's eight cores sit
+        idle while one of them grinds through a `groupby`. The two big answers in Python are
+        **Apache Spark** and **Dask**. Both are *lazy* and *distributed*: you describe a
+        computation, an engine plans it, and workers run it in pieces (partitions) in parallel.
+
+        **lazyscope** makes both feel native in Jupyter:
+
+        * `%%spark` and `%%dask` give you a real session with one line,
+        * every cell shows **what a lazy result is** (schema, partitions, plan) without
+          computing it, and **how a computation is going** while it runs,
+        * the **Clusters** panel in the left sidebar lists every cluster and session.
+
+        In this notebook: start a local Dask cluster and a local Spark session, run something on
+        each, check their status, and see how you would connect to a real cluster instead.
+        Everything runs on your machine (or on Binder); nothing is downloaded.
+        """
+    ),
+    scale_cell(
+        """
+        ROWS = int(2_000_000 * SCALE)  # rows of generated data
+        print(f"SCALE={SCALE}: {ROWS:,} rows")
+        """
+    ),
+    md(
+        """
+        ## Load the extension
+
+        One line, once per notebook. It registers the `%spark` and `%dask` magics and the rich
+        displays for Spark and Dask objects.
+        """
+    ),
+    code("%load_ext lazyscope"),
+    md(
+        """
+        ## A local Dask cluster
+
+        `%dask start` starts a `distributed.LocalCluster` — a scheduler and worker processes on
+        this machine — and puts a connected `client` in your namespace. We keep it small
+        (two workers with one thread each) so it is friendly to laptops and Binder.
+        """
+    ),
+    code("%dask start --workers 2 --threads 1 --memory 1GiB"),
+    md(
+        """
+        The **dashboard** link opens Dask's own live dashboard (task stream, memory per worker).
+        `%dask status` shows the same summary at any time.
+
+        Now some work. A `%%dask` cell runs its code with a Dask client ensured (it would start
+        one if there was none), shows **live progress for the tasks this cell runs**, and leaves
+        a short summary behind: how many tasks of each kind ran, and how long they took.
+        """
+    ),
+    code(
+        """
+        %%dask
+        import dask.array as da
+
+        # A ROWS x 10 array of random numbers, cut into chunks of 100k rows.
+        x = da.random.default_rng(42).random((ROWS, 10), chunks=(100_000, 10))
+        column_means = x.mean(axis=0)
+        column_means.compute()
+        """
+    ),
+    md(
+        """
+        Each chunk is a task; the scheduler spreads them across the two workers and combines the
+        partial means in a small tree. Nothing happened when we *defined* `x` and
+        `column_means` — only `.compute()` ran the work. Without `.compute()`, the cell shows
+        what the result *is*:
+        """
+    ),
+    code("column_means"),
+    md(
+        """
+        ## A local Spark session
+
+        `%spark start --master local[2]` starts Spark in this kernel (a JVM, driver and
+        executors in one process, with 2 cores) and puts `spark` (a `SparkSession`) and `sc`
+        (its `SparkContext`) in your namespace. `--conf` passes any Spark setting; with little
+        data, a few shuffle partitions is faster than Spark's default of 200.
+        """
+    ),
+    code("%spark start --master local[2] --name getting-started --conf spark.sql.shuffle.partitions=4"),
+    md(
+        """
+        A `%%spark` cell runs its code with Spark's jobs tagged to the cell, shows their live
+        progress and, when the last line is a DataFrame, shows it **lazily**: columns, types,
+        partitions and the plan — not data, so it costs nothing.
+        """
+    ),
+    code(
+        """
+        %%spark
+        from pyspark.sql import functions as F
+
+        events = (
+            spark.range(ROWS)
+            .withColumn("user", (F.col("id") % 1000).cast("int"))
+            .withColumn("amount", F.round(F.rand(seed=1) * 100, 2))
+        )
+        per_user = events.groupBy("user").agg(F.count("*").alias("n"), F.sum("amount").alias("total"))
+        per_user
+        """
+    ),
+    md(
+        """
+        To see rows, ask for them: `.show()`, `.limit(n).toPandas()` or `.collect()` are
+        *actions* — they run a Spark job, and the cell's progress view shows it.
+        """
+    ),
+    code(
+        """
+        %%spark
+        per_user.orderBy(F.desc("total")).show(5)
+        """
+    ),
+    md(
+        """
+        Prefer SQL? `%%spark --sql` runs the cell as Spark SQL. `-o NAME` stores the result
+        DataFrame in a variable, still lazy.
+        """
+    ),
+    code(
+        """
+        per_user.createOrReplaceTempView("per_user")
+        """
+    ),
+    code(
+        """
+        %%spark --sql -o big_spenders
+        SELECT user, n, total
+        FROM per_user
+        WHERE total > (SELECT avg(total) FROM per_user)
+        ORDER BY total DESC
+        """
+    ),
+    code("big_spenders.limit(3).toPandas()"),
+    code("%spark status"),
+    md(
+        """
+        ## The Clusters panel
+
+        In JupyterLab, open the **Clusters** panel in the left sidebar. It lists every Spark
+        and Dask cluster this Jupyter server knows about, including the two sessions this
+        notebook just started, with their workers, cores, memory and a link to each dashboard
+        (opened in a lab tab). From the panel you can also start a new cluster, scale it, stop
+        it, and insert the code that connects a notebook to it.
+
+        ## Connecting to a real cluster
+
+        On a laptop, local sessions are all you need. On a cluster, point the same magics at it:
+
+        ```
+        %dask connect tcp://scheduler.example.org:8786      # a running Dask scheduler
+        %spark start --remote sc://spark.example.org:15002  # a Spark Connect server
+        %spark start --master spark://master.example.org:7077   # Spark standalone
+        %spark start --master yarn                           # YARN, k8s://... likewise
+        ```
+
+        Everything else in these tutorials stays the same. Let us try `%dask connect` for
+        real: we start a scheduler *outside* the magics (as a colleague or a cluster manager
+        would) and connect to it by address. Magics expand `{variables}`, so the address can
+        come from Python.
+        """
+    ),
+    code(
+        """
+        %dask stop
+        from distributed import LocalCluster
+
+        # Stands in for a scheduler running somewhere else.
+        shared = LocalCluster(n_workers=1, threads_per_worker=1, memory_limit="1GiB",
+                              dashboard_address=":0", processes=True)
+        address = shared.scheduler_address
+        address
+        """
+    ),
+    code("%dask connect {address}"),
+    code(
+        """
+        %%dask
+        client.submit(sum, range(10)).result()
+        """
+    ),
+    md(
+        """
+        ## Clean up
+
+        Stop what you started: `%spark stop` and `%dask stop` end the sessions (the kernel
+        also stops them when it shuts down). `%dask stop` on a connected client only
+        disconnects; the shared scheduler is its owner's to close.
+        """
+    ),
+    code(
+        """
+        %dask stop
+        %spark stop
+        shared.close()
+        """
+    ),
+    md(
+        """
+        **Next:** [2 · Lazy by design](02-lazy-by-design.ipynb) — what Spark and Dask show you
+        instead of data, and how to read it.
+        """
+    ),
+)
+
+
+# --------------------------------------------------------------------------------------------
+notebook(
+    "02-lazy-by-design",
+    md(
+        """
+        # 2 · Lazy by design: metadata, plans and the advisor
+
+        > *pandas shows a sample of the data; Dask and PySpark show metadata.*
+
+        A pandas DataFrame *is* its data, in memory, so printing one shows rows. A Spark or Dask
+        DataFrame is a **recipe**: where the data comes from and what to do with it. Printing it
+        can only show what is known without running the recipe — the columns, their types, how
+        the data is split — because showing rows would mean running a job, possibly over
+        terabytes.
+
+        That metadata is more useful than it looks, if it is rich and free. In this notebook:
+
+        1. what pandas, Dask and Spark show for the same data,
+        2. `lazyscope.describe`: the metadata view (never computes),
+        3. plans and task graphs: what will run,
+        4. `lazyscope.advise`: performance traps found in the plan, before you pay for them,
+        5. what *does* trigger computation.
+        """
+    ),
+    scale_cell(
+        """
+        ROWS = int(5_000_000 * SCALE)
+        print(f"SCALE={SCALE}: {ROWS:,} rows")
+        """
+    ),
+    code(
+        """
+        %load_ext lazyscope
+        %dask start --workers 2 --threads 1 --memory 1GiB
+        %spark start --master local[2] --name lazy-by-design --conf spark.sql.shuffle.partitions=4
+        """
+    ),
+    md(
+        """
+        ## The same data, three ways
+
+        Some sales records: a store, a product category, a price and a quantity. In pandas it is
+        built in memory, right now:
+        """
+    ),
+    code(
+        """
+        import numpy as np
+        import pandas as pd
+
+        rng = np.random.default_rng(0)
+        n = 100_000  # pandas keeps this small: it is all in memory
+        sales_pd = pd.DataFrame({
+            "store": rng.integers(0, 50, n),
+            "category": rng.choice(["books", "games", "music", "toys"], n),
+            "price": rng.gamma(2.0, 10.0, n).round(2),
+            "quantity": rng.integers(1, 5, n),
+        })
+        sales_pd
+        """
+    ),
+    md(
+        """
+        Dask builds the same kind of table lazily, partition by partition: `from_map` calls a
+        function once per partition, on the workers, only when something needs the data. The
+        display is metadata: columns, dtypes, the number of partitions.
+        """
+    ),
+    code(
+        """
+        import dask.dataframe as dd
+
+        PARTS = 8
+        ROWS_PER_PART = max(ROWS // PARTS, 1)
+
+        def make_sales(seed, n=ROWS_PER_PART):
+            rng = np.random.default_rng(seed)
+            return pd.DataFrame({
+                "store": rng.integers(0, 50, n),
+                "category": rng.choice(["books", "games", "music", "toys"], n),
+                "price": rng.gamma(2.0, 10.0, n).round(2),
+                "quantity": rng.integers(1, 5, n),
+            })
+
+        sales_dd = dd.from_map(make_sales, range(PARTS))
+        sales_dd
+        """
+    ),
+    md(
+        """
+        Spark is the same idea: `spark.range` plus column expressions is a plan, not data.
+        """
+    ),
+    code(
+        """
+        from pyspark.sql import functions as F
+
+        categories = F.array(*[F.lit(c) for c in ["books", "games", "music", "toys"]])
+        sales_sp = (
+            spark.range(ROWS)
+            .withColumn("store", (F.rand(1) * 50).cast("int"))
+            .withColumn("category", categories[(F.rand(2) * 4).cast("int")])
+            .withColumn("price", F.round(-F.log(F.rand(3)) * 20, 2))
+            .withColumn("quantity", (F.rand(4) * 4 + 1).cast("int"))
+            .drop("id")
+        )
+        sales_sp
+        """
+    ),
+    md(
+        """
+        ## `lazyscope.describe`: everything known for free
+
+        After `%load_ext lazyscope`, Spark and Dask objects display as a metadata card (that is
+        what you saw above). `lazyscope.describe(obj)` returns the same view explicitly, for
+        any DataFrame, Array, Bag or Delayed. It reads the schema, the partitioning, the plan
+        (or task graph) and the optimizer's size estimate — and **never runs a job**.
+
+        Look at: the column types (did the CSV reader guess right?), the number of partitions
+        compared to the number of cores (2–3 tasks per core keeps every core busy), and the
+        plan at the bottom.
+        """
+    ),
+    code(
+        """
+        import lazyscope
+
+        revenue_sp = (
+            sales_sp.withColumn("revenue", F.col("price") * F.col("quantity"))
+            .groupBy("category")
+            .agg(F.sum("revenue").alias("revenue"), F.count("*").alias("orders"))
+        )
+        lazyscope.describe(revenue_sp)
+        """
+    ),
+    code(
+        """
+        revenue_dd = (
+            sales_dd.assign(revenue=sales_dd.price * sales_dd.quantity)
+            .groupby("category")
+            .agg({"revenue": "sum", "quantity": "count"})
+        )
+        lazyscope.describe(revenue_dd)
+        """
+    ),
+    md(
+        """
+        ## Plans and task graphs: what will run
+
+        Both engines optimise your recipe before running it. Spark's `explain()` prints the
+        physical plan — read it bottom-up; an `Exchange` is a **shuffle**, where rows move
+        between partitions (the expensive part of a `groupBy` or `join`).
+        """
+    ),
+    code("revenue_sp.explain()"),
+    md(
+        """
+        Dask DataFrames are expressions too; `.explain()` draws the optimised expression tree
+        and `.dask` is the low-level task graph — one task per partition per step. Count the
+        tasks before you run them:
+        """
+    ),
+    code(
+        """
+        revenue_dd.optimize().pprint()
+        print(len(revenue_dd.dask), "tasks in the graph")
+        """
+    ),
+    md(
+        """
+        > **Coming in lazyscope:** `lazyscope.dag(obj)` draws these as an interactive DAG —
+        > Dask graph layers you can expand down to tasks (at any size: "Dask created a DAG with
+        > 99 nodes" is fine, so is 99 000), and Spark's logical and physical plans with the
+        > stages of jobs that already ran.
+
+        ## The advisor: traps found before you pay for them
+
+        `lazyscope.advise(obj)` reads the same metadata and returns findings: a rule id, a
+        severity, what it found, where, and how to fix it. The describe card lists them too.
+        Here are classic traps from Spark and Dask talks, each caught without running anything.
+        """
+    ),
+    code(
+        """
+        def show_advice(obj):
+            findings = lazyscope.advise(obj)
+            for f in findings:
+                print(f"[{f.severity}] {f.rule}: {f.message}\\n    fix: {f.fix}")
+            if not findings:
+                print("no findings")
+
+        # 1. A row-at-a-time Python UDF: every row is serialised to a Python worker and back.
+        @F.udf("double")
+        def with_tax(price):
+            return price * 1.2
+
+        show_advice(sales_sp.select(with_tax("price").alias("gross")))
+        """
+    ),
+    code(
+        """
+        # 2. Dropping to RDDs: the optimizer cannot see inside Python lambdas.
+        show_advice(sales_sp.rdd.map(lambda row: row.price * row.quantity).toDF("double"))
+        """
+    ),
+    code(
+        """
+        # 3. A join without a condition: every row of one side meets every row of the other.
+        stores = spark.range(50).withColumnRenamed("id", "store_id")
+        show_advice(sales_sp.crossJoin(stores))
+        """
+    ),
+    code(
+        """
+        # 4. Thousands of tiny partitions: per-task overhead dominates.
+        show_advice(dd.from_pandas(sales_pd, npartitions=500))
+        """
+    ),
+    code(
+        """
+        # 5. Joining on a column: both sides are shuffled.
+        store_names = dd.from_pandas(
+            pd.DataFrame({"store": range(50), "name": [f"store {i}" for i in range(50)]}),
+            npartitions=2,
+        )
+        show_advice(sales_dd.merge(store_names, on="store"))
+        """
+    ),
+    code(
+        """
+        # 6. A big pandas object inside the graph: pickled through the scheduler to the workers.
+        lookup = pd.DataFrame({"key": np.arange(2_000_000), "weight": 1.0})
+        show_advice(dd.from_pandas(lookup, npartitions=4))
+        """
+    ),
+    md(
+        """
+        Findings are hints, not errors: a shuffle in a `groupBy` is often exactly what you
+        want. What matters is knowing it is there before the job runs.
+
+        ## What triggers computation
+
+        Building, describing, explaining and advising are free. These run the work:
+
+        | | Spark | Dask |
+        |---|---|---|
+        | bring results to the kernel | `.collect()`, `.toPandas()`, `.show()`, `.count()`, `.first()` | `.compute()`, `len(ddf)`, `.head()`, `print(ddf.x.sum().compute())` |
+        | write results | `.write.parquet(...)` | `.to_parquet(...)` |
+        | keep in memory for reuse | `.cache()` then an action | `.persist()` |
+
+        (For 6, the fix is to let the workers create or read the data — `dd.from_map`,
+        `dd.read_parquet` — as we did for `sales_dd`, or to `client.scatter` it once.)
+
+        Inside a `%%spark` or `%%dask` cell, the progress view tells you what actually ran: a
+        cell that only builds and describes shows no jobs at all. This one runs both engines:
+        """
+    ),
+    code(
+        """
+        %%spark
+        revenue_sp.orderBy(F.desc("revenue")).toPandas()
+        """
+    ),
+    code(
+        """
+        %%dask
+        revenue_dd.compute().sort_values("revenue", ascending=False)
+        """
+    ),
+    md(
+        """
+        `head()` is cheap in both engines because it only needs the first partition — a
+        good habit when you just want to look at a few rows:
+        """
+    ),
+    code("sales_dd.head(3)"),
+    code("sales_sp.limit(3).toPandas()"),
+    code(
+        """
+        %spark stop
+        %dask stop
+        """
+    ),
+    md(
+        """
+        **Next:** [3 · Five ways to process data with Spark from Python](03-five-ways-spark.ipynb).
+        """
+    ),
+)
+
+
+# --------------------------------------------------------------------------------------------
+notebook(
+    "03-five-ways-spark",
+    md(
+        """
+        # 3 · Five ways to process data with Spark from Python
+
+        PySpark gives you (at least) five ways to write the same computation. They give the same
+        answer and very different speed, because they differ in **where your code runs**:
+
+        | way | where the work happens |
+        |---|---|
+        | 1. RDDs with lambdas | Python worker processes, one row (a pickled object) at a time |
+        | 2. DataFrame functions | the JVM, optimised by Catalyst, compiled to bytecode — no Python at all |
+        | 3. pandas API on Spark | translated to DataFrame plans (mostly JVM) with pandas syntax |
+        | 4. Python UDFs | the JVM plans, but every row is shipped to Python and back |
+        | 5. pandas UDFs | Python, but on whole Arrow batches, vectorised with pandas/NumPy |
+
+        We run one task all five ways — convert temperature readings from Fahrenheit to
+        Celsius and average them per sensor — time them, and let the advisor explain the
+        difference. Rule of thumb from every Spark performance talk: **use DataFrame
+        functions; when you need Python, use pandas UDFs.**
+        """
+    ),
+    scale_cell(
+        """
+        ROWS = int(5_000_000 * SCALE)
+        SENSORS = 100
+        print(f"SCALE={SCALE}: {ROWS:,} readings from {SENSORS} sensors")
+        """
+    ),
+    code(
+        """
+        %load_ext lazyscope
+        %spark start --master local[2] --name five-ways --conf spark.sql.shuffle.partitions=4
+        """
+    ),
+    code(
+        """
+        import time
+
+        import pandas as pd
+        from pyspark.sql import functions as F
+
+        import lazyscope
+
+        readings = (
+            spark.range(ROWS)
+            .withColumn("sensor", (F.col("id") % SENSORS).cast("int"))
+            .withColumn("temp_f", F.round(F.randn(seed=7) * 15 + 60, 1))
+        ).cache()
+        readings.count()  # materialise the cache, so every way below reads the same data
+        readings
+        """
+    ),
+    md(
+        """
+        A little helper records how long each way takes (wall clock, on the same cached data).
+        """
+    ),
+    code(
+        """
+        timings = {}
+
+        def timed(name, run):
+            start = time.perf_counter()
+            result = run()
+            timings[name] = time.perf_counter() - start
+            print(f"{name}: {timings[name]:.2f} s")
+            return result
+        """
+    ),
+    md(
+        """
+        ## 1 · RDDs
+
+        The oldest API: a distributed collection of Python objects. Every row is turned into a
+        Python `Row`, pickled, passed to your lambda in a Python worker, and the results pickled
+        back. Spark cannot see inside the lambdas, so it cannot optimise anything.
+        """
+    ),
+    code(
+        """
+        def rdd_way():
+            sums = (
+                readings.rdd.map(lambda r: (r.sensor, ((r.temp_f - 32) * 5 / 9, 1)))
+                .reduceByKey(lambda a, b: (a[0] + b[0], a[1] + b[1]))
+                .mapValues(lambda s: s[0] / s[1])
+            )
+            return sorted(sums.collect())
+
+        rdd_result = timed("1 RDD", rdd_way)
+        rdd_result[:3]
+        """
+    ),
+    md(
+        """
+        ## 2 · DataFrame functions
+
+        Column expressions (`F.col`, arithmetic, `F.avg`) are not Python code that runs per
+        row: they build a plan that Spark's optimizer compiles to JVM bytecode. Python only
+        describes the work.
+        """
+    ),
+    code(
+        """
+        def to_celsius(col):
+            return (col - 32) * 5 / 9
+
+        df_way = readings.groupBy("sensor").agg(F.avg(to_celsius(F.col("temp_f"))).alias("temp_c"))
+        df_way
+        """
+    ),
+    code('df_result = timed("2 DataFrame", lambda: df_way.orderBy("sensor").toPandas())'),
+    md(
+        """
+        ## 3 · pandas API on Spark
+
+        `pyspark.pandas` lets you write pandas code that Spark executes. Under the hood each
+        operation becomes a DataFrame plan, so it is close to way 2 — plus some bookkeeping for
+        pandas semantics such as the index.
+        """
+    ),
+    code(
+        """
+        import os
+        os.environ.setdefault("PYARROW_IGNORE_TIMEZONE", "1")  # silences a pyarrow notice
+        import pyspark.pandas as ps
+
+        def pandas_on_spark_way():
+            psdf = readings.pandas_api(index_col="id")
+            psdf["temp_c"] = (psdf["temp_f"] - 32) * 5 / 9
+            return psdf.groupby("sensor")["temp_c"].mean().sort_index().to_pandas()
+
+        ps_result = timed("3 pandas API on Spark", pandas_on_spark_way)
+        ps_result.head(3)
+        """
+    ),
+    md(
+        """
+        ## 4 · Python UDFs
+
+        A user-defined function in plain Python, applied to a column. Convenient, but Spark
+        sends every value to a Python worker and back, one row at a time.
+        """
+    ),
+    code(
+        """
+        @F.udf("double")
+        def to_celsius_udf(temp_f):
+            return (temp_f - 32) * 5 / 9
+
+        udf_way = readings.groupBy("sensor").agg(F.avg(to_celsius_udf("temp_f")).alias("temp_c"))
+        udf_result = timed("4 Python UDF", lambda: udf_way.orderBy("sensor").toPandas())
+        """
+    ),
+    md(
+        """
+        ## 5 · pandas UDFs
+
+        Same Python, but the function receives a whole `pandas.Series` (an Arrow batch of
+        thousands of rows) and returns one. The arithmetic is vectorised NumPy; the transfer is
+        columnar Arrow, not pickled rows.
+        """
+    ),
+    code(
+        """
+        @F.pandas_udf("double")
+        def to_celsius_pandas(temp_f: pd.Series) -> pd.Series:
+            return (temp_f - 32) * 5 / 9
+
+        pandas_udf_way = readings.groupBy("sensor").agg(
+            F.avg(to_celsius_pandas("temp_f")).alias("temp_c")
+        )
+        pandas_udf_result = timed("5 pandas UDF", lambda: pandas_udf_way.orderBy("sensor").toPandas())
+        """
+    ),
+    md(
+        """
+        ## Same answer?
+
+        Five ways, one result (up to floating-point rounding):
+        """
+    ),
+    code(
+        """
+        import numpy as np
+
+        expected = df_result["temp_c"].to_numpy()
+        for name, values in {
+            "RDD": [v for _, v in rdd_result],
+            "pandas API on Spark": ps_result.to_numpy(),
+            "Python UDF": udf_result["temp_c"],
+            "pandas UDF": pandas_udf_result["temp_c"],
+        }.items():
+            assert np.allclose(values, expected), name
+        print("all five agree")
+        """
+    ),
+    md(
+        """
+        ## Who wins, and why
+
+        Times relative to the DataFrame way (1.0×). Expect DataFrame functions and the pandas
+        API on Spark to be fastest, pandas UDFs close behind, and the row-at-a-time ways (RDD,
+        Python UDF) several times slower — the gap widens with more data (try
+        `LAZYSCOPE_TUTORIAL_SCALE=4`). On tiny data, fixed per-job costs blur the picture.
+        """
+    ),
+    code(
+        """
+        summary = pd.DataFrame({"seconds": timings}).sort_values("seconds")
+        summary["vs DataFrame"] = (summary["seconds"] / timings["2 DataFrame"]).round(1)
+        summary
+        """
+    ),
+    md(
+        """
+        The advisor spots the slow patterns from the plan alone — before you run them:
+        """
+    ),
+    code(
+        """
+        for name, frame in {
+            "Python UDF": udf_way,
+            "RDD": readings.rdd.map(lambda r: (r.sensor, (r.temp_f - 32) * 5 / 9)).toDF(["sensor", "temp_c"]),
+            "pandas UDF": pandas_udf_way,
+            "DataFrame": df_way,
+        }.items():
+            print(f"--- {name}")
+            for f in lazyscope.advise(frame):
+                print(f"[{f.severity}] {f.rule}: {f.message}")
+        """
+    ),
+    md(
+        """
+        Notice that the advisor also reports the **shuffle** in every `groupBy`: that one is
+        necessary (rows of a sensor must meet), and it is the same in all five ways.
+
+        ### Take-aways
+
+        * Reach for **DataFrame functions** first; `pyspark.sql.functions` has hundreds.
+        * Need pandas or NumPy logic? Use a **pandas UDF** (or `mapInPandas` /
+          `applyInPandas`, see tutorial 6), not a row-at-a-time UDF.
+        * Spark ≥ 3.5 can run plain Python UDFs over Arrow (`F.udf(..., useArrow=True)`),
+          which narrows the gap, but still calls your function once per row.
+        * Avoid `.rdd` in PySpark unless you truly need arbitrary Python objects.
+        """
+    ),
+    code(
+        """
+        readings.unpersist()
+        %spark stop
+        """
+    ),
+    md(
+        """
+        **Next:** [4 · Dask for pandas and NumPy users](04-dask-for-pandas-and-numpy-users.ipynb).
+        """
+    ),
+)
+
+
+def build(name: str) -> Path:
+    nb = nbformat.v4.new_notebook()
+    nb.metadata = {
+        "kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"},
+        "language_info": {"name": "python"},
+    }
+    for kind, source in NOTEBOOKS[name]:
+        if kind == "markdown":
+            nb.cells.append(nbformat.v4.new_markdown_cell(source))
+        else:
+            nb.cells.append(nbformat.v4.new_code_cell(source))
+    for index, cell in enumerate(nb.cells):
+        cell["id"] = f"{name[:2]}-{index:02d}"  # stable ids: clean diffs on regeneration
+    nbformat.validate(nb)
+    path = HERE / f"{name}.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+if __name__ == "__main__":
+    wanted = sys.argv[1:]
+    for name in NOTEBOOKS:
+        if not wanted or any(name.startswith(prefix) for prefix in wanted):
+            print(build(name))
