@@ -810,6 +810,282 @@ notebook(
 )
 
 
+# --------------------------------------------------------------------------------------------
+notebook(
+    "04-dask-for-pandas-and-numpy-users",
+    md(
+        """
+        # 4 · Dask for pandas and NumPy users
+
+        Dask's promise: **the APIs you know, on data bigger than memory, on all your cores**.
+        A Dask DataFrame is many pandas DataFrames (partitions); a Dask Array is many NumPy
+        arrays (chunks); `dask.delayed` and futures parallelise the Python code you already
+        have. This tutorial covers all four, plus the three habits that make Dask fast:
+        **avoid shuffles, persist what you reuse, size partitions sensibly**.
+        """
+    ),
+    scale_cell(
+        """
+        DAYS = max(1, round(20 * SCALE))  # days of per-second sensor data: 86,400 rows a day
+        ARRAY_ROWS = int(2_000_000 * SCALE)  # rows of a 2-D NumPy-style array
+        TASKS = max(4, int(40 * SCALE))  # independent jobs for delayed / futures
+        print(f"SCALE={SCALE}: {DAYS} days, {DAYS * 86_400:,} rows; array of {ARRAY_ROWS:,} x 50")
+        """
+    ),
+    code(
+        """
+        %load_ext lazyscope
+        %dask start --workers 2 --threads 1 --memory 1GiB
+        """
+    ),
+    md(
+        """
+        ## DataFrames: pandas, partitioned
+
+        `dask.datasets.timeseries` generates a DataFrame on the workers: one partition per day,
+        a datetime index, a few columns. (On real data: `dd.read_parquet`, `dd.read_csv` — same
+        idea, one or more partitions per file.)
+        """
+    ),
+    code(
+        """
+        import dask
+        import dask.dataframe as dd
+        import numpy as np
+        import pandas as pd
+
+        import lazyscope
+
+        end = pd.Timestamp("2024-01-01") + pd.Timedelta(days=DAYS)
+        ts = dask.datasets.timeseries(start="2024-01-01", end=end, freq="1s", partition_freq="1D", seed=42)
+        ts
+        """
+    ),
+    md(
+        """
+        Because the index is sorted and Dask knows where each partition starts and ends (the
+        *divisions*), selecting by index only touches the partitions it needs:
+        """
+    ),
+    code(
+        """
+        first_day = ts.loc["2024-01-01"]
+        print(ts.npartitions, "partitions in all;", first_day.npartitions, "for one day")
+        """
+    ),
+    md(
+        """
+        The pandas API works as you expect. Nothing runs until `.compute()`; in a `%%dask` cell
+        you watch the tasks as they run.
+        """
+    ),
+    code(
+        """
+        %%dask
+        positive = ts[ts.x > 0]
+        stats = positive.groupby("name").agg({"x": "mean", "y": ["min", "max"], "id": "count"})
+        stats.compute().head()
+        """
+    ),
+    md(
+        """
+        ## Avoiding shuffles
+
+        A `groupby(...).agg` like the one above is a **tree reduction**: each partition is
+        reduced to a tiny table first, and only those travel. Operations that must move *rows*
+        between partitions — `set_index` on a new column, `merge` on an unsorted column,
+        `sort_values` — **shuffle** all the data. The advisor shows which is which, without
+        running anything:
+        """
+    ),
+    code(
+        """
+        for label, obj in {
+            "groupby-agg": stats,
+            "set_index('name')": ts.set_index("name"),
+            "sort_values('x')": ts.sort_values("x"),
+        }.items():
+            print(f"--- {label}")
+            for f in lazyscope.advise(obj):
+                print(f"[{f.severity}] {f.rule}: {f.message}")
+        """
+    ),
+    md(
+        """
+        Tips: aggregate before you join; join on a sorted index (`set_index` once, then
+        `persist`); prefer a time-index `resample` or `rolling` (which only looks at neighbouring
+        partitions) to a full sort.
+        """
+    ),
+    code(
+        """
+        %%dask
+        hourly = ts.x.resample("1h").mean()
+        hourly.compute().head()
+        """
+    ),
+    md(
+        """
+        ## Persist what you reuse
+
+        Every `.compute()` runs the whole graph again — here, generating the data from scratch.
+        `.persist()` runs it once and keeps the partitions **in the workers' memory**; later
+        computations start from there. (In Spark this is `.cache()`.)
+        """
+    ),
+    code(
+        """
+        import time
+
+        def seconds(fn):
+            start = time.perf_counter()
+            fn()
+            return time.perf_counter() - start
+
+        before = seconds(lambda: (ts.x.mean().compute(), ts.y.std().compute()))
+        ts_mem = ts.persist()
+        _ = ts_mem.x.mean().compute()  # wait until it is in memory
+        after = seconds(lambda: (ts_mem.x.mean().compute(), ts_mem.y.std().compute()))
+        print(f"two aggregations: {before:.2f} s from scratch, {after:.2f} s on persisted data")
+        """
+    ),
+    md(
+        """
+        ## Partition sizes
+
+        Dask schedules one task per partition per step (about 1 ms of overhead each). Aim for
+        partitions of roughly **100 MB in memory** and **at least 2–3 partitions per core**.
+        Too many tiny partitions and overhead dominates; too few and cores wait.
+        """
+    ),
+    code(
+        """
+        %%dask
+        sizes_mb = ts_mem.memory_usage_per_partition(deep=True).compute() / 1e6
+        print(f"{ts_mem.npartitions} partitions, {sizes_mb.mean():.1f} MB each on average")
+        """
+    ),
+    code(
+        """
+        tiny = ts_mem.repartition(npartitions=ts_mem.npartitions * 100)
+        for f in lazyscope.advise(tiny):
+            print(f"[{f.severity}] {f.rule}: {f.message}\\n    fix: {f.fix}")
+        """
+    ),
+    md(
+        """
+        `repartition(partition_size="100MB")` merges or splits partitions to a target size.
+
+        ## Arrays: NumPy, chunked
+
+        A Dask Array is a grid of NumPy chunks. The same blocked-algorithm idea gives you
+        means, standardisation, matrix products and even SVD on arrays larger than memory.
+        """
+    ),
+    code(
+        """
+        import dask.array as da
+
+        X = da.random.default_rng(0).normal(size=(ARRAY_ROWS, 50), chunks=(max(ARRAY_ROWS // 8, 1), 50))
+        lazyscope.describe(X)
+        """
+    ),
+    code(
+        """
+        %%dask
+        Z = (X - X.mean(axis=0)) / X.std(axis=0)  # standardise every column
+        gram = Z.T @ Z / ARRAY_ROWS  # 50 x 50 correlation matrix
+        u, s, v = da.linalg.svd_compressed(Z, k=5, seed=0)
+        corr, singular_values = dask.compute(gram, s)  # one pass shares the common work
+        print("largest off-diagonal correlation:", abs(corr - np.eye(50)).max().round(3))
+        singular_values
+        """
+    ),
+    md(
+        """
+        `dask.compute(a, b)` computes several results in one graph, so shared steps (`Z`) run
+        once. Chunk shapes matter like partition sizes: `X.rechunk(...)` changes them.
+
+        ## `dask.delayed`: parallelise the code you already have
+
+        Plenty of useful code is not a DataFrame operation: a loop that loads, cleans and
+        summarises files. Wrap the functions with `dask.delayed` and the loop builds a task
+        graph instead of running; one `compute()` runs it in parallel.
+        """
+    ),
+    code(
+        """
+        def load(i):
+            rng = np.random.default_rng(i)
+            time.sleep(0.2)  # stands in for I/O
+            return pd.DataFrame({"value": rng.normal(i, 1, 10_000)})
+
+        def clean(df):
+            return df[df.value.abs() < 50]
+
+        def summarize(df):
+            return df.value.mean()
+
+        parts = [dask.delayed(summarize)(dask.delayed(clean)(dask.delayed(load)(i))) for i in range(TASKS)]
+        total = dask.delayed(sum)(parts)
+        lazyscope.describe(total)
+        """
+    ),
+    code(
+        """
+        %%dask
+        total.compute()
+        """
+    ),
+    md(
+        """
+        ## Futures: submit work now, collect it later
+
+        Futures are the eager, real-time interface: `client.submit` starts a function on the
+        cluster right away and returns a handle. Useful for dynamic workloads — results that
+        decide what to run next.
+        """
+    ),
+    code(
+        """
+        %%dask
+        from distributed import as_completed
+
+        def simulate(seed):
+            rng = np.random.default_rng(seed)
+            return seed, rng.normal(size=100_000).std()
+
+        futures = client.map(simulate, range(TASKS))
+        best = None
+        for future in as_completed(futures):
+            seed, value = future.result()
+            if best is None or value > best[1]:
+                best = (seed, value)
+        best
+        """
+    ),
+    md(
+        """
+        ### Take-aways
+
+        * Dask DataFrame ≈ pandas, Dask Array ≈ NumPy; `delayed` and futures for everything else.
+        * Let the workers create or read the data (`read_parquet`, `from_map`) rather than
+          building a big pandas object in the notebook and shipping it.
+        * Shuffles are the expensive step: aggregate first, use sorted indexes, check with
+          `lazyscope.advise`.
+        * `persist()` what you reuse; aim for ~100 MB partitions, 2–3 per core.
+        """
+    ),
+    code(
+        """
+        del ts_mem
+        %dask stop
+        """
+    ),
+    md("**Next:** [5 · Seeing big data](05-seeing-big-data.ipynb)."),
+)
+
+
 def build(name: str) -> Path:
     nb = nbformat.v4.new_notebook()
     nb.metadata = {

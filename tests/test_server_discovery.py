@@ -57,6 +57,9 @@ async def _clusters(jp_fetch: Fetch) -> list[dict[str, Any]]:
     body = json.loads(response.body)
     assert set(body) == {"clusters"}
     clusters: list[dict[str, Any]] = body["clusters"]
+    for cluster in clusters:  # the dashboard through the proxy: tested in test_server_clusters
+        proxy = cluster.pop("proxy")
+        assert proxy is None or f"/lazyscope/dashboard/{cluster['id']}/" in proxy
     return clusters
 
 

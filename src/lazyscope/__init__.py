@@ -14,6 +14,7 @@ from ._version import __version__
 __all__ = [
     "__version__",
     "advise",
+    "dag",
     "describe",
     "hist",
     "load_ipython_extension",
@@ -28,6 +29,7 @@ _PUBLIC: dict[str, str] = {
     "progress": "lazyscope.views.progress",
     "describe": "lazyscope.views.describe",
     "advise": "lazyscope.views.advisor",
+    "dag": "lazyscope.views.dag",
     "plot": "lazyscope.plot",
     "hist": "lazyscope.plot",
 }
@@ -61,5 +63,8 @@ def _jupyter_labextension_paths() -> list[dict[str, str]]:
     return [{"src": "labextension", "dest": "lazyscope"}]
 
 
-def _jupyter_server_extension_points() -> list[dict[str, str]]:
-    return [{"module": "lazyscope.server"}]
+def _jupyter_server_extension_points() -> list[dict[str, Any]]:
+    # Imported here: `import lazyscope` in a kernel must not import jupyter_server.
+    from .server import LazyscopeServer
+
+    return [{"module": "lazyscope.server", "app": LazyscopeServer}]

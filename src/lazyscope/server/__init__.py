@@ -1,18 +1,38 @@
 """The lazyscope jupyter_server extension (enabled on install by
-``jupyter-config/server-config/lazyscope.json``)."""
+``jupyter-config/server-config/lazyscope.json``).
+
+An ``ExtensionApp`` rather than a bare load function: jupyter_server calls its
+``stop_extension`` at shut-down, which is where the clusters it started are stopped.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from ._handlers import routes
+from jupyter_server.extension.application import ExtensionApp
 
-__all__ = ["_load_jupyter_server_extension"]
+from ._handlers import routes
+from ._manager import ClusterManager
+
+__all__ = ["ClusterManager", "LazyscopeServer", "_load_jupyter_server_extension"]
+
+
+class LazyscopeServer(ExtensionApp):  # type: ignore[misc]  # jupyter_server is untyped
+    name = "lazyscope"
+    classes = [ClusterManager]  # so `c.ClusterManager.dask_factory = ...` is documented
+
+    def initialize_settings(self) -> None:
+        self.manager = ClusterManager(parent=self, log=self.log)
+        self.settings["lazyscope_manager"] = self.manager
+
+    def initialize_handlers(self) -> None:
+        self.handlers.extend(routes())
+        self.log.info("lazyscope server extension loaded: %s", ", ".join(h[0] for h in routes()))
+
+    async def stop_extension(self) -> None:
+        await self.manager.shutdown()
 
 
 def _load_jupyter_server_extension(serverapp: Any) -> None:
-    """Called once by jupyter_server at start-up: register the HTTP routes."""
-    web_app = serverapp.web_app
-    handlers = routes(web_app.settings["base_url"])
-    web_app.add_handlers(".*$", handlers)
-    serverapp.log.info("lazyscope server extension loaded: %s", ", ".join(h[0] for h in handlers))
+    """For a server that loads the module, not its extension points."""
+    LazyscopeServer._load_jupyter_server_extension(serverapp)

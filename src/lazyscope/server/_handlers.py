@@ -1,31 +1,100 @@
-"""HTTP routes of the lazyscope server extension: thin, authenticated wrappers.
-
-Each handler only translates HTTP to a call of a plain module (discovery today;
-the cluster manager and dashboard proxy later) and back to JSON.
-"""
+"""HTTP routes of the lazyscope server extension: thin, authenticated wrappers around
+the cluster manager (``_manager``) and the dashboard proxy (``_proxy_handler``)."""
 
 from __future__ import annotations
 
 import json
+from typing import Any
+from urllib.parse import urlsplit
 
 from jupyter_server.base.handlers import APIHandler
 from jupyter_server.utils import url_path_join
-from tornado.web import authenticated
+from tornado.web import HTTPError, authenticated
 
-from . import _discovery
+from ._manager import ClusterManager, OptionsError, UnknownClusterError
+from ._proxy_handler import DashboardProxyHandler
 
-__all__ = ["ClustersHandler", "routes"]
+__all__ = ["ClusterHandler", "ClustersHandler", "routes"]
+
+_ID = r"([A-Za-z0-9][A-Za-z0-9_-]*)"
 
 
-class ClustersHandler(APIHandler):  # type: ignore[misc]  # jupyter_server is untyped
-    """``GET /lazyscope/api/clusters``: the sessions kernels announced."""
+class _Base(APIHandler):  # type: ignore[misc]  # jupyter_server is untyped
+    @property
+    def manager(self) -> ClusterManager:
+        manager: ClusterManager = self.settings["lazyscope_manager"]
+        return manager
+
+    def _with_proxy(self, cluster: dict[str, Any]) -> dict[str, Any]:
+        """Add ``proxy``: the dashboard's URL path through this server (what the lab opens)."""
+        dashboard = cluster.get("dashboard")
+        if isinstance(dashboard, str) and dashboard.startswith(("http://", "https://")):
+            path = urlsplit(dashboard).path or "/"
+            base = url_path_join(self.base_url, "lazyscope", "dashboard", cluster["id"])
+            return {**cluster, "proxy": base + path}
+        return {**cluster, "proxy": None}
+
+    def _json(self, payload: Any, status: int = 200) -> None:
+        self.set_status(status)
+        self.finish(json.dumps(payload))
+
+    def _body(self) -> Any:
+        try:
+            return json.loads(self.request.body or b"{}")
+        except ValueError:
+            raise HTTPError(400, "the body is not JSON") from None
+
+
+class ClustersHandler(_Base):
+    """``GET``: every managed cluster and announced session; ``POST``: start a cluster."""
 
     @authenticated  # type: ignore[untyped-decorator]  # mypy skips tornado (pyproject)
-    def get(self) -> None:
-        self.finish(json.dumps({"clusters": _discovery.announced_sessions()}))
+    async def get(self) -> None:
+        clusters = await self.manager.list()
+        self._json({"clusters": [self._with_proxy(c) for c in clusters]})
+
+    @authenticated  # type: ignore[untyped-decorator]
+    async def post(self) -> None:
+        try:
+            cluster = await self.manager.create(self._body())
+        except OptionsError as exc:
+            raise HTTPError(400, str(exc)) from None
+        self._json(self._with_proxy(cluster), 201)
 
 
-def routes(base_url: str) -> list[tuple[str, type[APIHandler]]]:
-    """The extension's (URL pattern, handler) pairs below ``base_url``."""
-    api = url_path_join(base_url, "lazyscope", "api")
-    return [(url_path_join(api, "clusters"), ClustersHandler)]
+class ClusterHandler(_Base):
+    """``GET`` one cluster or session; ``PATCH {"workers": N}`` scales; ``DELETE`` stops."""
+
+    @authenticated  # type: ignore[untyped-decorator]
+    async def get(self, cid: str) -> None:
+        try:
+            self._json(self._with_proxy(await self.manager.get(cid)))
+        except UnknownClusterError:
+            raise HTTPError(404, f"no cluster {cid!r}") from None
+
+    @authenticated  # type: ignore[untyped-decorator]
+    async def patch(self, cid: str) -> None:
+        try:
+            self._json(self._with_proxy(await self.manager.scale(cid, self._body())))
+        except UnknownClusterError:
+            raise HTTPError(404, f"no server-managed cluster {cid!r}") from None
+        except (OptionsError, TimeoutError) as exc:
+            raise HTTPError(400, str(exc)) from None
+
+    @authenticated  # type: ignore[untyped-decorator]
+    async def delete(self, cid: str) -> None:
+        try:
+            await self.manager.delete(cid)
+        except UnknownClusterError:
+            raise HTTPError(404, f"no server-managed cluster {cid!r}") from None
+        self.set_status(204)
+        self.finish()
+
+
+def routes() -> list[tuple[str, type[Any]]]:
+    """(URL pattern, handler) pairs; the ExtensionApp prefixes the server's base_url."""
+    return [
+        ("/lazyscope/api/clusters", ClustersHandler),
+        (f"/lazyscope/api/clusters/{_ID}", ClusterHandler),
+        (f"/lazyscope/dashboard/{_ID}(/.*)?", DashboardProxyHandler),
+    ]

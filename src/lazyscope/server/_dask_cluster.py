@@ -1,0 +1,74 @@
+"""A server-managed Dask cluster: any ``distributed`` Cluster class, started asynchronously
+in the Jupyter server's event loop (as dask-labextension does)."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+from typing import Any
+
+from ._model import ManagedCluster
+
+__all__ = ["DaskCluster", "import_factory"]
+
+LOCAL = "distributed.LocalCluster"
+
+
+def import_factory(path: str) -> Any:
+    """``"package.module.Name"`` -> the object, so configuration can name a class
+    (dask_jobqueue.SLURMCluster, dask_kubernetes.KubeCluster, dask_gateway.GatewayCluster)."""
+    module, _, name = path.rpartition(".")
+    if not module:
+        raise ValueError(f"cluster factory {path!r} is not a dotted 'module.Name' path")
+    return getattr(importlib.import_module(module), name)
+
+
+class DaskCluster(ManagedCluster):
+    engine = "dask"
+
+    def __init__(self, cid: str, name: str, options: dict[str, Any]) -> None:
+        super().__init__(cid, name, options)
+        self.cluster: Any = None
+
+    async def start(self, factory: str, kwargs: dict[str, Any]) -> None:
+        cls = import_factory(factory)
+        opts = self.options
+        if factory == LOCAL:
+            # Loopback only, ephemeral ports: several servers/tests may run side by side.
+            kwargs = {
+                "n_workers": opts["workers"],
+                "threads_per_worker": opts["cores"],
+                "memory_limit": opts["memory"],
+                "host": "127.0.0.1",
+                "dashboard_address": "127.0.0.1:0",
+                "processes": True,
+                **kwargs,
+            }
+        self.cluster = await cls(asynchronous=True, **kwargs)
+        if factory != LOCAL:  # other classes take their sizes from their own config
+            await self.scale(opts["workers"])
+        self.address = str(self.cluster.scheduler_address)
+        self.dashboard = self.cluster.dashboard_link
+
+    def _workers(self) -> dict[str, Any]:
+        info = self.cluster.scheduler_info if self.cluster is not None else {}
+        return dict(info.get("workers", {}))
+
+    async def scale(self, workers: int, timeout: float = 120) -> None:
+        self.cluster.scale(workers)
+        deadline = asyncio.get_running_loop().time() + timeout
+        # scale() only schedules the change; wait until the scheduler sees it.
+        while len(self._workers()) != workers:
+            if asyncio.get_running_loop().time() > deadline:
+                raise TimeoutError(f"Dask cluster did not reach {workers} worker(s) in {timeout} s")
+            await asyncio.sleep(0.2)
+
+    async def close(self) -> None:
+        if self.cluster is not None:
+            await self.cluster.close()
+
+    def measure(self) -> tuple[int, int, int]:
+        workers = self._workers().values()
+        cores = sum(int(w.get("nthreads", 0)) for w in workers)
+        memory = sum(int(w.get("memory_limit", 0) or 0) for w in workers)
+        return len(workers), cores, memory

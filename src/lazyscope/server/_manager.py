@@ -1,0 +1,136 @@
+"""The cluster registry of one Jupyter server: clusters it started (Dask, Spark) and
+sessions kernels announced. No tornado here: the HTTP handlers are thin wrappers, and
+this module is tested on its own."""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import uuid
+from typing import Any
+
+from traitlets import Dict, Int, Unicode
+from traitlets.config import LoggingConfigurable
+
+from . import _discovery
+from ._dask_cluster import LOCAL, DaskCluster
+from ._model import ManagedCluster
+from ._options import OptionsError, validate_create, validate_scale
+from ._spark_cluster import SparkCluster
+
+__all__ = ["ClusterManager", "OptionsError", "UnknownClusterError"]
+
+
+class UnknownClusterError(KeyError):
+    """No cluster or session with that id (HTTP 404)."""
+
+
+class ClusterManager(LoggingConfigurable):  # type: ignore[misc]  # traitlets is untyped
+    dask_factory = Unicode(
+        LOCAL,
+        help="Dotted path of the Dask cluster class, e.g. dask_jobqueue.SLURMCluster; "
+        "any class other than LocalCluster is built from dask_kwargs and then scaled.",
+    ).tag(config=True)
+    dask_kwargs = Dict(help="Extra keyword arguments for the Dask cluster class.").tag(config=True)
+    defaults = Dict(
+        {"workers": 1, "cores": 1, "memory": "1GiB"},
+        help="Options a create request leaves out.",
+    ).tag(config=True)
+    max_clusters = Int(8, help="How many clusters the server may run at once.").tag(config=True)
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.clusters: dict[str, ManagedCluster] = {}
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+        # If the server dies without stopping extensions, still leave no JVMs behind.
+        atexit.register(self.kill_processes)
+
+    async def create(self, body: Any) -> dict[str, Any]:
+        """Register a cluster and start it in the background; the answer says "starting"."""
+        options = validate_create(body, self.defaults)
+        if len(self.clusters) >= self.max_clusters:
+            raise OptionsError(f"this server already runs {self.max_clusters} clusters")
+        cid = f"{options['engine']}-{uuid.uuid4().hex[:8]}"
+        name = options.pop("name") or f"{options['engine'].capitalize()} {len(self.clusters) + 1}"
+        engine = options.pop("engine")
+        kind = DaskCluster if engine == "dask" else SparkCluster
+        cluster: ManagedCluster = kind(cid, name, options)
+        self.clusters[cid] = cluster
+        self._tasks[cid] = asyncio.ensure_future(self._start(cluster))
+        return cluster.to_json()
+
+    async def _start(self, cluster: ManagedCluster) -> None:
+        try:
+            if isinstance(cluster, DaskCluster):
+                await cluster.start(self.dask_factory, dict(self.dask_kwargs))
+            elif isinstance(cluster, SparkCluster):
+                await cluster.start()
+            cluster.status = "running"
+        except Exception as exc:  # shown on the card; the processes must not stay
+            self.log.warning("lazyscope: cluster %s failed to start: %s", cluster.id, exc)
+            cluster.status, cluster.error = "failed", str(exc)
+            await cluster.close()
+
+    async def wait_started(self, cid: str) -> dict[str, Any]:
+        await asyncio.shield(self._tasks[cid])
+        return await self.get(cid)
+
+    def _managed(self, cid: str) -> ManagedCluster:
+        if cid not in self.clusters:
+            raise UnknownClusterError(cid)
+        return self.clusters[cid]
+
+    async def _refresh(self, cluster: ManagedCluster) -> dict[str, Any]:
+        if isinstance(cluster, SparkCluster) and cluster.status == "running":
+            await cluster.refresh()
+        return cluster.to_json()
+
+    async def list(self) -> list[dict[str, Any]]:
+        """Server-managed clusters first (oldest first), then announced sessions."""
+        managed = [await self._refresh(c) for c in self.clusters.values()]
+        return managed + _discovery.announced_sessions()
+
+    async def get(self, cid: str) -> dict[str, Any]:
+        if cid in self.clusters:
+            return await self._refresh(self.clusters[cid])
+        for session in _discovery.announced_sessions():
+            if session["id"] == cid:
+                return session
+        raise UnknownClusterError(cid)
+
+    async def dashboard(self, cid: str) -> tuple[str, str]:
+        """(engine, dashboard URL) of a cluster or session: the proxy's only target."""
+        info = await self.get(cid)
+        if not isinstance(info.get("dashboard"), str):
+            raise UnknownClusterError(cid)
+        return str(info["engine"]), str(info["dashboard"])
+
+    async def scale(self, cid: str, body: Any) -> dict[str, Any]:
+        workers = validate_scale(body)
+        cluster = self._managed(cid)
+        if cluster.status != "running":
+            raise OptionsError(f"cluster {cid} is {cluster.status}, it cannot be scaled")
+        cluster.status = "scaling"
+        try:
+            await cluster.scale(workers)
+        finally:
+            cluster.status = "running"
+        return await self._refresh(cluster)
+
+    async def delete(self, cid: str) -> None:
+        cluster = self._managed(cid)
+        del self.clusters[cid]
+        task = self._tasks.pop(cid)
+        task.cancel()  # a cluster still starting stops starting
+        await asyncio.gather(task, return_exceptions=True)
+        cluster.status = "stopped"
+        await cluster.close()
+
+    async def shutdown(self) -> None:
+        """Stop every cluster this server started (server exit)."""
+        await asyncio.gather(*(self.delete(cid) for cid in list(self.clusters)))
+
+    def kill_processes(self) -> None:
+        for cluster in self.clusters.values():
+            if isinstance(cluster, SparkCluster):
+                cluster.kill()
