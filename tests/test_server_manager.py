@@ -116,8 +116,8 @@ def test_shutdown_leaves_no_process_behind() -> None:
 
     running, infos = asyncio.run(run())
     assert [i["status"] for i in infos] == ["running", "running"], infos
-    # Dask: one nanny + one worker; Spark: master + one worker JVM.
-    assert len(running) >= 4
+    # Dask: one worker process (its nanny lives in this process); Spark: master + worker JVMs.
+    assert len(running) >= 3
     leftovers = {pid for pid in running if psutil.pid_exists(pid)}
     leftovers = {p for p in leftovers if psutil.Process(p).status() != psutil.STATUS_ZOMBIE}
     assert leftovers == set(), [psutil.Process(p).cmdline() for p in leftovers]
