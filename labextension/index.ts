@@ -1,5 +1,6 @@
 import { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
 
+import { clustersPlugin } from './clusters/plugin';
 import { describePlugin } from './describe';
 import { requestAPI } from './request';
 
@@ -25,4 +26,4 @@ const plugin: JupyterFrontEndPlugin<void> = {
   }
 };
 
-export default [plugin, describePlugin];
+export default [plugin, describePlugin, clustersPlugin];

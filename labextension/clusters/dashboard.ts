@@ -1,0 +1,24 @@
+import { PageConfig, URLExt } from '@jupyterlab/coreutils';
+import { Widget } from '@lumino/widgets';
+
+import { ICluster } from './api';
+import { daskIcon, sparkIcon } from './icons';
+
+/** A main-area tab showing a cluster's dashboard through the server's proxy. */
+export class DashboardWidget extends Widget {
+  constructor(cluster: ICluster) {
+    super();
+    this.id = `lazyscope-dashboard-${cluster.id}`;
+    this.addClass('lazyscope-Dashboard');
+    this.title.label = `${cluster.name ?? cluster.engine} dashboard`;
+    this.title.icon = cluster.engine === 'dask' ? daskIcon : sparkIcon;
+    this.title.closable = true;
+    const frame = document.createElement('iframe');
+    // The proxy path already holds the server's base URL; only the origin is added.
+    frame.src = URLExt.join(new URL(PageConfig.getBaseUrl()).origin, cluster.proxy ?? '');
+    frame.title = this.title.label;
+    // A dashboard is another application: keep it away from the lab's own page.
+    frame.setAttribute('sandbox', 'allow-scripts allow-same-origin allow-forms allow-popups');
+    this.node.appendChild(frame);
+  }
+}

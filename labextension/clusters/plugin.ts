@@ -1,0 +1,172 @@
+import { ILabShell, ILayoutRestorer, JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
+import { Dialog, ICommandPalette, InputDialog, showDialog, showErrorMessage } from '@jupyterlab/apputils';
+import { ISettingRegistry } from '@jupyterlab/settingregistry';
+
+import { ICluster, IClusterOptions, connectCode, createCluster, scaleCluster, stopCluster } from './api';
+import { DashboardWidget } from './dashboard';
+import { ClusterForm } from './form';
+import { ClustersPanel } from './panel';
+
+const PLUGIN_ID = 'lazyscope:clusters';
+
+namespace CommandIDs {
+  export const open = 'lazyscope:open-clusters';
+  export const newDask = 'lazyscope:new-dask-cluster';
+  export const newSpark = 'lazyscope:new-spark-cluster';
+  export const scale = 'lazyscope:scale-cluster';
+  export const stop = 'lazyscope:stop-cluster';
+  export const dashboard = 'lazyscope:open-dashboard';
+  export const connect = 'lazyscope:insert-connect-code';
+}
+
+type Defaults = Omit<IClusterOptions, 'engine'>;
+
+/**
+ * The Clusters sidebar: every Spark and Dask cluster of the server and every session a
+ * kernel started, with actions as commands (so they are in the palette, too).
+ */
+export const clustersPlugin: JupyterFrontEndPlugin<void> = {
+  id: PLUGIN_ID,
+  description: 'The Clusters panel: Spark and Dask clusters and sessions of this server.',
+  autoStart: true,
+  requires: [ILabShell],
+  optional: [ICommandPalette, ISettingRegistry, ILayoutRestorer],
+  activate: async (
+    app: JupyterFrontEnd,
+    shell: ILabShell,
+    palette: ICommandPalette | null,
+    registry: ISettingRegistry | null,
+    restorer: ILayoutRestorer | null
+  ): Promise<void> => {
+    let defaults: Defaults = { workers: 1, cores: 1, memory: '1GiB' };
+    const panel = new ClustersPanel(app.serviceManager.sessions, 5000);
+    shell.add(panel, 'left', { rank: 250 });
+    restorer?.add(panel, panel.id);
+
+    if (registry) {
+      const settings = await registry.load(PLUGIN_ID).catch(() => null);
+      const apply = (): void => {
+        panel.interval = (settings?.get('refreshInterval').composite as number) * 1000;
+        defaults = settings?.get('defaultCluster').composite as unknown as Defaults;
+      };
+      if (settings) {
+        apply();
+        settings.changed.connect(apply);
+      }
+    }
+
+    // Which cluster a command acts on: its args, else the only managed one.
+    const target = (args: { id?: unknown }): ICluster | null => {
+      const managed = panel.clusters.filter(c => c.source === 'server');
+      return panel.clusters.find(c => c.id === args.id) ?? (managed.length === 1 ? managed[0] : null);
+    };
+    const guard = async (what: string, work: () => Promise<unknown>): Promise<void> => {
+      try {
+        await work();
+      } catch (error) {
+        await showErrorMessage(what, error as Error);
+      }
+      await panel.refresh();
+    };
+
+    const create = async (engine: 'dask' | 'spark'): Promise<void> => {
+      const result = await showDialog({
+        title: engine === 'dask' ? 'New Dask cluster' : 'New Spark cluster',
+        body: new ClusterForm(engine, defaults),
+        buttons: [Dialog.cancelButton(), Dialog.okButton({ label: 'Start' })]
+      });
+      if (result.button.accept && result.value) {
+        const options = result.value;
+        await guard('Starting the cluster failed', () => createCluster(options));
+      }
+    };
+    app.commands.addCommand(CommandIDs.newDask, {
+      label: 'New Dask Cluster',
+      execute: () => create('dask')
+    });
+    app.commands.addCommand(CommandIDs.newSpark, {
+      label: 'New Spark Cluster',
+      execute: () => create('spark')
+    });
+    app.commands.addCommand(CommandIDs.scale, {
+      label: 'Scale Cluster',
+      isEnabled: args => target(args)?.source === 'server',
+      execute: async args => {
+        const cluster = target(args);
+        if (!cluster) {
+          return;
+        }
+        const answer = await InputDialog.getNumber({
+          title: `Scale ${cluster.name ?? cluster.id}: workers`,
+          value: cluster.workers ?? 1
+        });
+        if (answer.button.accept && answer.value !== null) {
+          const workers = answer.value;
+          await guard('Scaling failed', () => scaleCluster(cluster.id, workers));
+        }
+      }
+    });
+    app.commands.addCommand(CommandIDs.stop, {
+      label: 'Stop Cluster',
+      isEnabled: args => target(args)?.source === 'server',
+      execute: async args => {
+        const cluster = target(args);
+        if (cluster) {
+          await guard('Stopping failed', () => stopCluster(cluster.id));
+        }
+      }
+    });
+    app.commands.addCommand(CommandIDs.dashboard, {
+      label: 'Open Cluster Dashboard',
+      isEnabled: args => Boolean(target(args)?.proxy),
+      execute: args => {
+        const cluster = target(args);
+        if (!cluster?.proxy) {
+          return;
+        }
+        const open = Array.from(shell.widgets('main')).find(w => w.id === `lazyscope-dashboard-${cluster.id}`);
+        const widget = open ?? new DashboardWidget(cluster);
+        if (!open) {
+          shell.add(widget, 'main');
+        }
+        shell.activateById(widget.id);
+      }
+    });
+    app.commands.addCommand(CommandIDs.connect, {
+      label: 'Insert Cluster Connect Code',
+      isEnabled: args => {
+        const cluster = target(args);
+        return cluster !== null && connectCode(cluster) !== null;
+      },
+      execute: async args => {
+        const cluster = target(args);
+        const code = cluster ? connectCode(cluster) : null;
+        if (code === null) {
+          return;
+        }
+        // The notebook commands act on the active notebook; no notebook dependency needed.
+        await app.commands.execute('notebook:insert-cell-below');
+        await app.commands.execute('notebook:replace-selection', { text: code });
+      }
+    });
+    app.commands.addCommand(CommandIDs.open, {
+      label: 'Show Clusters Panel',
+      execute: () => shell.activateById(panel.id)
+    });
+
+    const commands: Record<string, string> = {
+      'new-dask': CommandIDs.newDask,
+      'new-spark': CommandIDs.newSpark,
+      scale: CommandIDs.scale,
+      stop: CommandIDs.stop,
+      dashboard: CommandIDs.dashboard,
+      connect: CommandIDs.connect
+    };
+    panel.actionRequested.connect((_, request) => {
+      void app.commands.execute(commands[request.action], { id: request.cluster?.id ?? null });
+    });
+    for (const command of Object.values(CommandIDs)) {
+      palette?.addItem({ command, category: 'Clusters' });
+    }
+  }
+};
