@@ -1322,6 +1322,482 @@ notebook(
 )
 
 
+# --------------------------------------------------------------------------------------------
+notebook(
+    "06-machine-learning-at-scale",
+    md(
+        """
+        # 6 · Machine learning at scale
+
+        Most "big data" machine learning is not one giant model. It is many ordinary models:
+        a grid of hyperparameters, one model per store or per customer segment, one trained
+        model applied to billions of rows. Those parallelise beautifully — with the
+        scikit-learn you already use.
+
+        1. **scikit-learn on a Dask cluster** with the joblib backend — parallel
+           hyperparameter search with no code changes,
+        2. **one model per group** with Spark's `applyInPandas`,
+        3. **batch inference** with a pandas iterator UDF that loads the model once per task,
+        4. a **Spark MLlib pipeline**: VectorAssembler → estimator → evaluation, saved and
+           loaded back.
+        """
+    ),
+    scale_cell(
+        """
+        SAMPLES = max(2_000, int(20_000 * SCALE))  # rows for the scikit-learn search
+        ROWS = max(10_000, int(2_000_000 * SCALE))  # rows in the Spark tables
+        STORES = 20
+        print(f"SCALE={SCALE}: {SAMPLES:,} samples for scikit-learn, {ROWS:,} rows in Spark")
+        """
+    ),
+    code(
+        """
+        %load_ext lazyscope
+        %dask start --workers 2 --threads 1 --memory 1GiB
+        """
+    ),
+    md(
+        """
+        ## 1 · scikit-learn in parallel, on Dask
+
+        scikit-learn parallelises with **joblib** (`n_jobs=...`). Joblib's `dask` backend sends
+        those jobs to the Dask cluster instead of local processes: every
+        cross-validation fit of a grid search becomes a Dask task. On a laptop that is your
+        cores; connected to a cluster (`%dask connect`), it is the whole cluster — same code.
+        """
+    ),
+    code(
+        """
+        import joblib
+        from sklearn.datasets import make_classification
+        from sklearn.ensemble import RandomForestClassifier
+        from sklearn.model_selection import GridSearchCV, train_test_split
+
+        X, y = make_classification(n_samples=SAMPLES, n_features=20, n_informative=8, random_state=0)
+        X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)
+
+        search = GridSearchCV(
+            RandomForestClassifier(random_state=0, n_jobs=1),  # parallel across fits, not trees
+            param_grid={"n_estimators": [20, 60], "max_depth": [4, 8, None]},
+            cv=3,
+            n_jobs=-1,
+        )
+        """
+    ),
+    code(
+        """
+        %%dask
+        with joblib.parallel_backend("dask"):
+            search.fit(X_train, y_train)
+        print(f"best {search.best_params_}, CV accuracy {search.best_score_:.3f}, "
+              f"test accuracy {search.score(X_test, y_test):.3f}")
+        """
+    ),
+    md(
+        """
+        6 parameter combinations × 3 folds = 18 fits, spread over the workers (the progress
+        view shows them as tasks). The data is sent to the workers once per fit; for large
+        arrays, `client.scatter` them first.
+
+        Which parameters matter? `cv_results_` is an ordinary scikit-learn result:
+        """
+    ),
+    code(
+        """
+        import pandas as pd
+
+        results = pd.DataFrame(search.cv_results_)
+        results[["param_n_estimators", "param_max_depth", "mean_test_score", "mean_fit_time"]].sort_values(
+            "mean_test_score", ascending=False
+        )
+        """
+    ),
+    code("%dask stop"),
+    md(
+        """
+        ## 2 · One model per group with Spark `applyInPandas`
+
+        A retail question: *how much does advertising lift sales, store by store?* One small
+        regression per store. `groupBy("store").applyInPandas(fn, schema)` hands each store's
+        rows to `fn` as a pandas DataFrame, in parallel on the executors, and stitches the
+        returned DataFrames together. Inside `fn`: plain pandas and scikit-learn.
+        """
+    ),
+    code("%spark start --master local[2] --name ml-at-scale --conf spark.sql.shuffle.partitions=4"),
+    code(
+        """
+        %%spark
+        from pyspark.sql import functions as F
+
+        lift = (F.col("store") % 5 + 1).cast("double")  # the true effect, unknown to the models
+        sales = (
+            spark.range(ROWS)
+            .withColumn("store", (F.col("id") % STORES).cast("int"))
+            .withColumn("ad_spend", F.round(F.rand(1) * 100, 2))
+            .withColumn("price", F.round(F.rand(2) * 10 + 5, 2))
+            .withColumn("sales", 200 + lift * F.col("ad_spend") - 8 * F.col("price") + F.randn(3) * 20)
+            .drop("id")
+        )
+        sales
+        """
+    ),
+    code(
+        """
+        from sklearn.linear_model import LinearRegression
+
+        def fit_store(pdf: pd.DataFrame) -> pd.DataFrame:
+            model = LinearRegression().fit(pdf[["ad_spend", "price"]], pdf["sales"])
+            return pd.DataFrame({
+                "store": [pdf["store"].iloc[0]],
+                "rows": [len(pdf)],
+                "ad_lift": [model.coef_[0]],
+                "r2": [model.score(pdf[["ad_spend", "price"]], pdf["sales"])],
+            })
+
+        per_store = sales.groupBy("store").applyInPandas(
+            fit_store, schema="store int, rows long, ad_lift double, r2 double"
+        )
+        per_store
+        """
+    ),
+    code(
+        """
+        %%spark
+        per_store.orderBy(F.desc("ad_lift")).toPandas().head(8)
+        """
+    ),
+    md(
+        """
+        The estimated lift recovers each store's true effect (1 to 5 sales per unit of ad
+        spend). Each group must fit in one executor's memory — group by something with many
+        modest groups, not by a handful of huge ones.
+
+        ## 3 · Batch inference: load the model once per task
+
+        Scoring a big table with a trained scikit-learn model is a pandas UDF. The **iterator**
+        form, `Iterator[pd.Series] -> Iterator[pd.Series]`, is the one to use: the function
+        runs once per task and loops over Arrow batches, so expensive set-up — unpickling a
+        model, loading weights from disk — happens **once per task, not once per batch**.
+
+        We train a model on a sample, then score every row. Two accumulators count the model
+        loads and the batches, to show the difference.
+        """
+    ),
+    code(
+        """
+        import pickle
+        from collections.abc import Iterator
+
+        import numpy as np
+
+        train = sales.sample(fraction=0.05, seed=0).toPandas()
+        model = LinearRegression().fit(train[["ad_spend", "price"]], train["sales"])
+        model_bytes = pickle.dumps(model)  # what a model registry or a file would hold
+        print(f"trained on {len(train):,} rows; model is {len(model_bytes)} bytes")
+
+        loads = sc.accumulator(0)
+        batches = sc.accumulator(0)
+
+        @F.pandas_udf("double")
+        def predict(columns: Iterator[tuple[pd.Series, pd.Series]]) -> Iterator[pd.Series]:
+            scorer = pickle.loads(model_bytes)  # once per task
+            loads.add(1)
+            for ad_spend, price in columns:
+                batches.add(1)
+                features = pd.DataFrame({"ad_spend": ad_spend, "price": price})
+                yield pd.Series(scorer.predict(features))
+        """
+    ),
+    code(
+        """
+        %%spark
+        spark.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", "2000")  # many batches
+        scored = sales.withColumn("predicted", predict("ad_spend", "price"))
+        error = scored.select(F.sqrt(F.avg((F.col("sales") - F.col("predicted")) ** 2)).alias("rmse")).first()
+        print(f"RMSE {error.rmse:.1f}: {loads.value} model loads for {batches.value} batches")
+        """
+    ),
+    md(
+        """
+        One load per task (per partition), many batches each. With a row-at-a-time UDF, or a
+        plain `Series -> Series` pandas UDF that loads inside the function, that would be one
+        load per row or per batch.
+
+        ## 4 · A Spark MLlib pipeline, saved and loaded
+
+        When the training data itself is big, train *in* Spark with MLlib. A `Pipeline`
+        chains feature steps and an estimator; the fitted `PipelineModel` is saved as a
+        directory and loaded back anywhere Spark runs — the usual way to move a model from a
+        notebook to a scheduled job.
+        """
+    ),
+    code(
+        """
+        from pyspark.ml import Pipeline, PipelineModel
+        from pyspark.ml.classification import LogisticRegression
+        from pyspark.ml.evaluation import BinaryClassificationEvaluator
+        from pyspark.ml.feature import StandardScaler, VectorAssembler
+
+        labelled = sales.withColumn("good_day", (F.col("sales") > 300).cast("double")).cache()
+        train_df, test_df = labelled.randomSplit([0.8, 0.2], seed=0)
+
+        pipeline = Pipeline(stages=[
+            VectorAssembler(inputCols=["ad_spend", "price", "store"], outputCol="raw"),
+            StandardScaler(inputCol="raw", outputCol="features"),
+            LogisticRegression(featuresCol="features", labelCol="good_day", maxIter=20),
+        ])
+        """
+    ),
+    code(
+        """
+        %%spark
+        fitted = pipeline.fit(train_df)
+        evaluator = BinaryClassificationEvaluator(labelCol="good_day")  # area under ROC
+        auc = evaluator.evaluate(fitted.transform(test_df))
+        print(f"test AUC {auc:.3f}")
+        """
+    ),
+    code(
+        """
+        %%spark
+        import tempfile
+
+        model_dir = tempfile.mkdtemp(prefix="lazyscope-tutorial-") + "/good-day-model"
+        fitted.write().overwrite().save(model_dir)
+        reloaded = PipelineModel.load(model_dir)
+        same = evaluator.evaluate(reloaded.transform(test_df))
+        print(f"reloaded from {model_dir}: AUC {same:.3f}")
+        labelled.unpersist()
+        assert abs(same - auc) < 1e-3  # same model, same cached test rows
+        """
+    ),
+    md(
+        """
+        ### Take-aways
+
+        * Many small models parallelise best: grid searches (joblib → Dask), per-group models
+          (`applyInPandas`), scoring (`pandas_udf` with an iterator).
+        * Load expensive things once per task, not per row or batch.
+        * For models that need all the data at once, MLlib pipelines train in Spark and save
+          to a directory you can load in production.
+        """
+    ),
+    code("%spark stop"),
+    md("**Next:** [7 · Dask or Spark?](07-dask-or-spark.ipynb)"),
+)
+
+
+# --------------------------------------------------------------------------------------------
+notebook(
+    "07-dask-or-spark",
+    md(
+        """
+        # 7 · Dask or Spark?
+
+        > *There are no solutions, only trade-offs.*
+
+        Both scale pandas-style work across cores and machines. They come from different
+        worlds: Spark from the JVM and SQL, with a query optimizer and a mature cluster story;
+        Dask from the Python ecosystem, with pandas/NumPy inside every task and a scheduler for
+        arbitrary task graphs. The best way to choose is to **try both on your task** — which
+        lazyscope makes a one-line switch.
+
+        The task: a day of web-shop orders. Filter out test accounts, add a column, total the
+        revenue per country, join a small country table, and rank. Built with each engine on
+        the same generated data, inspected with the same views, timed the same way.
+        """
+    ),
+    scale_cell(
+        """
+        ROWS = int(10_000_000 * SCALE)
+        PARTS = 8
+        print(f"SCALE={SCALE}: {ROWS:,} orders in {PARTS} partitions")
+        """
+    ),
+    code(
+        """
+        %load_ext lazyscope
+        %dask start --workers 2 --threads 1 --memory 1GiB
+        %spark start --master local[2] --name dask-or-spark --conf spark.sql.shuffle.partitions=4
+        """
+    ),
+    md(
+        """
+        ## The same data for both
+
+        One generator function makes a partition of orders with NumPy. Dask calls it once per
+        partition on its workers (`from_map`); Spark calls it once per partition on its
+        executors (`mapInPandas` over a tiny table of partition numbers). Same rows, same
+        partitioning, nothing shipped from the notebook.
+        """
+    ),
+    code(
+        """
+        import time
+
+        import dask.dataframe as dd
+        import numpy as np
+        import pandas as pd
+        from pyspark.sql import functions as F
+
+        import lazyscope
+
+        COUNTRIES = ["DE", "FR", "NL", "ES", "IT", "PL", "SE", "DK", "BE", "AT", "PT", "IE"]
+
+        def orders(part, n=ROWS // PARTS):
+            rng = np.random.default_rng(part)
+            return pd.DataFrame({
+                "order_id": np.arange(part * n, (part + 1) * n),
+                "country": rng.choice(COUNTRIES, n, p=np.linspace(2, 1, len(COUNTRIES)) / np.linspace(2, 1, len(COUNTRIES)).sum()),
+                "items": rng.integers(1, 6, n),
+                "unit_price": rng.gamma(2.0, 15.0, n).round(2),
+                "test_account": rng.random(n) < 0.02,
+            })
+
+        countries = pd.DataFrame({
+            "country": COUNTRIES,
+            "vat": [0.19, 0.20, 0.21, 0.21, 0.22, 0.23, 0.25, 0.25, 0.21, 0.20, 0.23, 0.23],
+        })
+        """
+    ),
+    md("### Dask"),
+    code(
+        """
+        orders_dd = dd.from_map(orders, range(PARTS))
+        countries_dd = dd.from_pandas(countries, npartitions=1)
+
+        real = orders_dd[~orders_dd.test_account]
+        real = real.assign(revenue=real["items"] * real["unit_price"])
+        per_country = real.groupby("country").revenue.sum().reset_index()
+        ranked_dd = per_country.merge(countries_dd, on="country")
+        ranked_dd = ranked_dd.assign(net=ranked_dd.revenue / (1 + ranked_dd.vat))
+        lazyscope.describe(ranked_dd)
+        """
+    ),
+    md("### Spark"),
+    code(
+        """
+        def orders_batches(batches):
+            for batch in batches:
+                for part in batch["part"]:
+                    yield orders(int(part))
+
+        orders_sp = spark.range(PARTS).repartition(PARTS).selectExpr("id AS part").mapInPandas(
+            orders_batches,
+            schema="order_id long, country string, items long, unit_price double, test_account boolean",
+        )
+        countries_sp = spark.createDataFrame(countries)
+
+        ranked_sp = (
+            orders_sp.where(~F.col("test_account"))
+            .withColumn("revenue", F.col("items") * F.col("unit_price"))
+            .groupBy("country").agg(F.sum("revenue").alias("revenue"))
+            .join(countries_sp, "country")
+            .withColumn("net", F.col("revenue") / (1 + F.col("vat")))
+        )
+        lazyscope.describe(ranked_sp)
+        """
+    ),
+    md(
+        """
+        Read the two cards side by side. Both know the columns without running anything. Spark
+        shows an optimised physical plan: the small country table is **broadcast** (no second
+        shuffle), and the filter runs before the aggregation. Dask shows its optimised
+        expression: the `groupby().sum()` is a tree reduction, and the merge with a
+        one-partition frame needs no shuffle either.
+
+        > **Coming in lazyscope:** `lazyscope.dag(ranked_dd)` and `lazyscope.dag(ranked_sp)`
+        > draw both as DAGs in the same viewer.
+
+        ## Run both
+
+        Each result is small (12 countries), so bringing it to pandas is fine. We time each
+        twice and keep the faster run, so start-up costs (Python workers, code generation) do
+        not decide the race.
+        """
+    ),
+    code(
+        """
+        timings = {}
+
+        def best_of_two(name, run):
+            best = float("inf")
+            for _ in range(2):
+                start = time.perf_counter()
+                result = run()
+                best = min(best, time.perf_counter() - start)
+            timings[name] = best
+            return result
+        """
+    ),
+    code(
+        """
+        %%dask
+        result_dd = best_of_two("Dask", lambda: ranked_dd.compute().sort_values("net", ascending=False))
+        result_dd.head()
+        """
+    ),
+    code(
+        """
+        %%spark
+        result_sp = best_of_two("Spark", lambda: ranked_sp.toPandas().sort_values("net", ascending=False))
+        result_sp.head()
+        """
+    ),
+    md("Same numbers from both engines (same generator, same seeds):"),
+    code(
+        """
+        both = result_dd.merge(result_sp, on="country", suffixes=("_dask", "_spark"))
+        assert np.allclose(both.net_dask, both.net_spark)
+        pd.Series(timings, name="seconds (best of 2)").round(2).to_frame()
+        """
+    ),
+    md(
+        """
+        On a laptop with small data, the difference is mostly fixed overhead: Spark's JVM and
+        the Python ↔ JVM hop for `mapInPandas`, Dask's per-task scheduling. Re-run with
+        `LAZYSCOPE_TUTORIAL_SCALE=5` to see how each scales on your machine — and on a real
+        cluster, connect both magics to it and compare again.
+
+        ## The trade-offs
+
+        | | Dask | Spark |
+        |---|---|---|
+        | **Language** | pure Python; tasks run pandas / NumPy / your code | JVM engine with Python (and SQL, Scala, R) front-ends |
+        | **APIs** | pandas-like DataFrame, NumPy-like Array, Bag, `delayed`, futures | DataFrame + SQL, pandas API on Spark, MLlib, Structured Streaming |
+        | **Optimizer** | expression optimizer (projection/predicate pushdown, fusion) | Catalyst + adaptive query execution, mature cost-based joins |
+        | **Custom Python** | native: every task is Python | pandas UDFs / `applyInPandas` (Arrow); plain UDFs are slow |
+        | **Arbitrary task graphs** | yes (`delayed`, futures, dynamic tasks) | no: jobs of stages |
+        | **Arrays / scientific data** | first-class (Dask Array, xarray) | not really |
+        | **SQL and big joins** | possible, less mature | its home ground |
+        | **Deployment** | `pip install`; LocalCluster, Kubernetes, HPC, cloud | JVM; YARN, Kubernetes, standalone, Databricks/EMR/Dataproc |
+        | **Where you look** | Dask dashboard (task stream) | Spark UI (jobs, stages, SQL) |
+
+        Rules of thumb from practitioners:
+
+        * Mostly SQL-shaped ETL over big tables, a Spark platform already in the company →
+          **Spark** (DataFrame functions, pandas UDFs where needed).
+        * Python-heavy work — NumPy arrays, custom algorithms, scikit-learn, irregular task
+          graphs, an HPC cluster → **Dask**.
+        * Unsure? Build the pipeline with both on a sample, look at the plans and the timings,
+          as we just did. With lazyscope it is the same notebook.
+        """
+    ),
+    code(
+        """
+        %spark stop
+        %dask stop
+        """
+    ),
+    md(
+        """
+        That is the course. Go back to [1 · Getting started](01-getting-started.ipynb) to
+        connect these notebooks to a real cluster.
+        """
+    ),
+)
+
+
 def build(name: str) -> Path:
     nb = nbformat.v4.new_notebook()
     nb.metadata = {

@@ -26,8 +26,12 @@ EXPECTED = [
 SCALE = "0.02"
 # Wall-clock budget per notebook at that scale on 2 shared cores (kernel, JVM and
 # Dask cluster start-up included); a notebook over budget fails.
-BUDGET_S = {"06-machine-learning-at-scale": 150}
-DEFAULT_BUDGET_S = 100
+BUDGET_S = {
+    "05-seeing-big-data": 240,
+    "06-machine-learning-at-scale": 240,
+    "07-dask-or-spark": 240,
+}
+DEFAULT_BUDGET_S = 180
 
 
 def _errors(nb: nbformat.NotebookNode) -> list[str]:
