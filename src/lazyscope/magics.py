@@ -33,6 +33,18 @@ def _refuse_cell_options(magic: str, args: Any, names: tuple[str, ...]) -> None:
         raise LazyscopeError(f"{', '.join(used)} only applies to the %%{magic} cell magic.")
 
 
+def _shown(value: Any, dag_level: str | None) -> Any:
+    """The cell's last value, or with --dag its DAG (lazyscope.dag at that level)."""
+    if dag_level is None:
+        return value
+    from .views.dag import dag
+
+    return dag(value, dag_level)
+
+
+_DAG_HELP = "cell: show the DAG of the cell's last value (LEVEL as in lazyscope.dag; default auto)"
+
+
 @magics_class
 class LazyscopeMagics(Magics):  # type: ignore[misc]  # IPython is untyped
     # ------------------------------------------------------------------ spark
@@ -80,6 +92,7 @@ class LazyscopeMagics(Magics):  # type: ignore[misc]  # IPython is untyped
     @argument(
         "--limit", type=int, metavar="N", help="cell with --sql: keep at most N rows of the result"
     )
+    @argument("--dag", nargs="?", const="auto", metavar="LEVEL", help=_DAG_HELP)
     @line_cell_magic
     def spark(self, line: str, cell: str | None = None) -> Any:
         """Start, inspect or stop a Spark session; as a cell magic, run the cell on it.
@@ -88,10 +101,11 @@ class LazyscopeMagics(Magics):  # type: ignore[misc]  # IPython is untyped
                %spark stop | %spark status
         Cell:  %%spark [options]          run the cell with `spark` (and `sc`) ready
                %%spark --sql [-o NAME] [--limit N]   the cell is a SQL query
+               %%spark --dag [LEVEL]   show the DAG (plan) of the cell's last value
         """
         args = parse_argstring(self.spark, line)
         if cell is None:
-            _refuse_cell_options("spark", args, ("sql", "output", "limit"))
+            _refuse_cell_options("spark", args, ("sql", "output", "limit", "dag"))
             table = {
                 "start": self._spark_start,
                 "stop": self._spark_stop,
@@ -108,9 +122,9 @@ class LazyscopeMagics(Magics):  # type: ignore[misc]  # IPython is untyped
             frame = _cells.run_sql(engine.namespace()["spark"], cell, args.limit)
             if args.output:
                 self.shell.push({args.output: frame})
-            return frame
+            return _shown(frame, args.dag)
         _refuse_cell_options("spark", args, ("output", "limit"))
-        return _cells.run_body(self.shell, cell, spark_errors(), progress="spark")
+        return _shown(_cells.run_body(self.shell, cell, spark_errors(), progress="spark"), args.dag)
 
     # ------------------------------------------------------------------- dask
     def _dask_options(self, args: Any) -> dict[str, Any]:
@@ -164,6 +178,7 @@ class LazyscopeMagics(Magics):  # type: ignore[misc]  # IPython is untyped
     @argument(
         "--restart", action="store_true", help="close the running client/cluster and start anew"
     )
+    @argument("--dag", nargs="?", const="auto", metavar="LEVEL", help=_DAG_HELP)
     @line_cell_magic
     def dask(self, line: str, cell: str | None = None) -> Any:
         """Start, connect to, inspect or stop a Dask cluster; as a cell magic, run the cell on it.
@@ -172,11 +187,13 @@ class LazyscopeMagics(Magics):  # type: ignore[misc]  # IPython is untyped
                %dask connect tcp://HOST:PORT
                %dask stop | %dask status
         Cell:  %%dask [options | tcp://HOST:PORT]   run the cell with `client` ready
+               %%dask --dag [LEVEL]   ... and show the DAG of its last value
         """
         args = parse_argstring(self.dask, line)
         if cell is None:
             if args.action and args.action != "connect" and args.address:
                 raise LazyscopeError(f"%dask {args.action} takes no address.")
+            _refuse_cell_options("dask", args, ("dag",))
             table = {
                 "start": self._dask_start,
                 "connect": self._dask_connect,
@@ -190,4 +207,4 @@ class LazyscopeMagics(Magics):  # type: ignore[misc]  # IPython is untyped
             raise LazyscopeError(f"%%dask takes options only, not {args.action!r}; see %dask?")
         engine = _commands.ensure_dask(**self._dask_options(args))
         self.shell.push(engine.namespace())
-        return _cells.run_body(self.shell, cell, progress="dask")
+        return _shown(_cells.run_body(self.shell, cell, progress="dask"), args.dag)

@@ -1,0 +1,125 @@
+"""Spark's explain text as DAG nodes: the one form classic and Connect sessions share
+(a Connect client holds no JVM handle), and producing it plans without running a job.
+
+Logical plans come from the "extended" text (one line per operator); the physical plan
+from the "formatted" text, whose numbered detail blocks become each node's attributes.
+"""
+
+from __future__ import annotations
+
+import re
+
+from lazyscope.views._dag_model import Dag, Edge, Node
+
+from ._spark_kinds import describe_operator
+
+__all__ = ["add_logical", "add_physical", "clean", "sections"]
+
+# A tree line: levels of "   " or ":  ", then "+- " or ":- ", then maybe "*(1) " (codegen).
+_PREFIX = re.compile(r"^((?:   |:  )*)([+:]- )?(?:\*\(\d+\) |\* )?")
+_HEADER = re.compile(r"^== (.+) ==$", re.M)
+_EXPR_ID = re.compile(r"#\d+L?")
+_PLAN_ID = re.compile(r",?\s*\[plan_id=\d+\]")
+_OP_ID = re.compile(r"^(.*?) \((\d+)\)(?:, (.*))?$")
+_BLOCK = re.compile(r"^\((\d+)\) (.+?)(?: \[codegen id : (\d+)\])?$")
+_ATTR = re.compile(r"^([A-Za-z][\w ]*?)(?: \[\d+\])?\s?: ?(.*)$")
+_DETAIL_KEYS = ("Condition", "Arguments", "Functions", "Join type", "Output")
+
+
+def clean(text: str) -> str:
+    """Without expression ids (k#12L -> k) and plan ids: what a person reads."""
+    return _PLAN_ID.sub("", _EXPR_ID.sub("", text)).strip()
+
+
+def sections(text: str) -> dict[str, str]:
+    """ "== Physical Plan ==" headed parts of an explain text, by title."""
+    parts = _HEADER.split(text)
+    return {parts[i].strip(): parts[i + 1].strip("\n") for i in range(1, len(parts) - 1, 2)}
+
+
+def _tree(section: str) -> list[tuple[int, str]]:
+    lines: list[tuple[int, str]] = []
+    for line in section.splitlines():
+        if not line.strip():
+            break  # the formatted mode's detail blocks follow a blank line
+        prefix = _PREFIX.match(line)
+        assert prefix is not None  # every part of the pattern is optional
+        depth = (len(prefix.group(1)) + (3 if prefix.group(2) else 0)) // 3
+        lines.append((depth, line[prefix.end() :]))
+    return lines
+
+
+def _link(dag: Dag, ids: list[tuple[int, str]]) -> None:
+    """Each (depth, id) line is a child of the nearest shallower line above it."""
+    stack: list[tuple[int, str]] = []
+    for depth, ident in ids:
+        while stack and stack[-1][0] >= depth:
+            stack.pop()
+        if stack:
+            dag.edges.append(Edge(ident, stack[-1][1]))  # data flows child -> parent
+        stack.append((depth, ident))
+
+
+def add_logical(dag: Dag, section: str, prefix: str) -> None:
+    ids = []
+    for index, (depth, text) in enumerate(_tree(section)):
+        ident = f"{prefix}{index}"
+        kind, label, detail, attrs = describe_operator(text.lstrip("'"))
+        attrs["operator"] = clean(text)
+        dag.nodes.append(Node(ident, kind, label, clean(detail)[:100], {}, attrs))
+        ids.append((depth, ident))
+    _link(dag, ids)
+
+
+def _blocks(text: str) -> dict[str, tuple[str, str | None, dict[str, str]]]:
+    """Operator id -> (name, codegen stage, attributes) from the formatted detail blocks."""
+    found = {}
+    for block in re.split(r"\n\s*\n", text):
+        lines = block.strip().splitlines()
+        head = _BLOCK.match(lines[0]) if lines else None
+        if head is None:
+            continue
+        attrs = {}
+        for line in lines[1:]:
+            match = _ATTR.match(line)
+            if match:
+                attrs[match.group(1).strip()] = clean(match.group(2))
+        found[head.group(1)] = (head.group(2), head.group(3), attrs)
+    return found
+
+
+def add_physical(dag: Dag, formatted: str) -> None:
+    main, _, subqueries = formatted.partition("===== Subqueries =====")
+    body = sections(main).get("Physical Plan", main)
+    blocks = _blocks(formatted)
+    parts: list[tuple[str, str | None]] = [(body, None)]
+    for sub in re.split(r"\n(?=Subquery:\d+ )", subqueries)[1:] if subqueries else []:
+        head, _, tree = sub.partition("\n")
+        hosting = re.search(r"Hosting operator id = (\d+)", head)
+        parts.append((tree, hosting.group(1) if hosting else None))
+    for tree, host in parts:
+        ids = []
+        for depth, text in _tree(tree.strip("\n")):
+            if text.startswith("== Initial Plan"):  # after a run: the final plan is enough
+                break
+            if text.startswith("=="):  # "== Final Plan ==" marks no operator
+                continue
+            match = _OP_ID.match(text)
+            op_id = match.group(2) if match else text
+            ident = f"P:{op_id}"
+            if any(n.id == ident for n in dag.nodes):  # a reused subquery's operators
+                continue
+            ids.append((depth, ident))
+            name, codegen, attrs = blocks.get(op_id, (match.group(1) if match else text, None, {}))
+            shown = match.group(1) if match else text
+            kind, label, detail, extra = describe_operator(shown, name)
+            detail = next((attrs[k] for k in _DETAIL_KEYS if k in attrs), detail)
+            # As the one-line explain modes print it: what the advisor's findings point at.
+            operator = f"{name} {attrs['Arguments']}" if "Arguments" in attrs else shown
+            attrs = {**extra, **attrs, "operator id": op_id, "operator": clean(operator)}
+            if codegen:
+                attrs["codegen stage"] = codegen
+            dag.nodes.append(Node(ident, kind, label, clean(detail)[:100], {}, attrs))
+        _link(dag, ids)
+        if host and ids:
+            dag.edges.append(Edge(ids[0][1], f"P:{host}"))

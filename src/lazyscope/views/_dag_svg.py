@@ -1,0 +1,156 @@
+"""The DAG as a static SVG (groups in their initial state), for nbconvert, GitHub and any
+viewer without the lab extension. Every string from the engine or the user is escaped."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from xml.sax.saxutils import escape, quoteattr
+
+from ._dag_layout import layout
+from ._dag_model import Dag, Group, Node
+
+__all__ = ["counts_text", "render_svg"]
+
+_PALETTE = {  # kind -> (fill, stroke): light fills, readable on light and dark pages alike
+    "scan": ("#e3f2fd", "#1e88e5"),
+    "filter": ("#f1f8e9", "#7cb342"),
+    "project": ("#f5f5f5", "#9e9e9e"),
+    "join": ("#fff3e0", "#fb8c00"),
+    "exchange": ("#fce4ec", "#d81b60"),
+    "aggregate": ("#ede7f6", "#5e35b1"),
+    "udf": ("#fffde7", "#f9a825"),
+    "sort": ("#e0f7fa", "#00acc1"),
+    "limit": ("#eceff1", "#607d8b"),
+    "union": ("#e8eaf6", "#3949ab"),
+    "window": ("#f3e5f5", "#8e24aa"),
+    "map": ("#e8f5e9", "#43a047"),
+    "write": ("#efebe9", "#6d4c41"),
+    "stage": ("#fafafa", "#757575"),
+    "task": ("#ffffff", "#90a4ae"),
+    "other": ("#f5f5f5", "#9e9e9e"),
+}
+_WARN = "#e53935"
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # not allowed in XML 1.0
+_PAD, _TITLE = 12.0, 22.0
+_SINGULAR = {"tasks": "task", "partitions": "partition", "rows": "row", "layers": "layer"}
+
+
+def _text(value: str, limit: int) -> str:
+    value = _CONTROL.sub("", value)
+    return escape(value if len(value) <= limit else value[: limit - 1] + "…")
+
+
+def counts_text(counts: dict[str, float]) -> str:
+    parts = []
+    for name, value in counts.items():
+        number = int(value) if float(value).is_integer() else value
+        unit = _SINGULAR.get(name, name) if number == 1 else name
+        parts.append(f"{number:,} {unit}")
+    return ", ".join(parts[:2])
+
+
+def _second_line(item: Node | Group, tag: str) -> str:
+    parts = [tag] if tag else []
+    if item.counts:
+        parts.append(counts_text(item.counts))
+    if item.detail:
+        parts.append(item.detail)
+    return " · ".join(parts)
+
+
+def _size(item: Node | Group, tag: str) -> tuple[float, float]:
+    longest = max(len(item.label) * 7.4, min(len(_second_line(item, tag)), 46) * 6.0)
+    return (min(max(longest + 20, 90.0), 320.0), 42.0)
+
+
+def render_svg(dag: Dag) -> str:
+    shown, edges = dag.visible()
+    expanded = {g.id: g for g in dag.groups if g.expanded}
+    tags = {
+        i.id: expanded[i.group].label for i in shown if isinstance(i, Node) and i.group in expanded
+    }
+    warned = _warned(dag)
+    sizes = {item.id: _size(item, tags.get(item.id, "")) for item in shown}
+    placed = layout(sizes, [(e.source, e.target) for e in edges])
+    width = max(placed.width + 2 * _PAD, 320.0)
+    height = placed.height + 2 * _PAD + _TITLE + 16.0 * min(len(dag.notes), 3)
+    uid = hashlib.sha1(repr(sizes).encode(), usedforsecurity=False).hexdigest()[:8]
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height:.0f}" '
+        f'viewBox="0 0 {width:.0f} {height:.0f}" font-family="Helvetica, Arial, sans-serif" '
+        'font-size="12">',
+        '<rect width="100%" height="100%" fill="#ffffff"/>',
+        f'<defs><marker id="lzs-arrow-{uid}" viewBox="0 0 8 8" refX="8" refY="4" '
+        'markerWidth="7" markerHeight="7" orient="auto"><path d="M0,0 L8,4 L0,8 z" '
+        'fill="#90a4ae"/></marker></defs>',
+        f'<text x="{_PAD}" y="{_PAD + 10}" font-weight="bold" fill="#263238">'
+        f"{_text(dag.title or dag.engine + ' DAG', 120)} ({_text(dag.level, 20)})</text>",
+        f'<g transform="translate({_PAD},{_PAD + _TITLE})">',
+    ]
+    for _source, _target, points in placed.paths:
+        d = " ".join(f"{'M' if i == 0 else 'L'}{x:.1f},{y:.1f}" for i, (x, y) in enumerate(points))
+        out.append(
+            f'<path d="{d}" fill="none" stroke="#90a4ae" stroke-width="1.3" '
+            f'marker-end="url(#lzs-arrow-{uid})"/>'
+        )
+    for item in shown:
+        out.append(_node_svg(item, placed.boxes[item.id], tags.get(item.id, ""), warned))
+    out.append("</g>")
+    for index, note in enumerate(dag.notes[:3]):
+        y = height - _PAD - 16.0 * (min(len(dag.notes), 3) - 1 - index)
+        out.append(
+            f'<text x="{_PAD}" y="{y:.0f}" fill="#546e7a" font-size="11">{_text(note, 160)}</text>'
+        )
+    out.append("</svg>")
+    return "\n".join(out)
+
+
+def _warned(dag: Dag) -> dict[str, list[str]]:
+    """Visible id -> advisor messages; a collapsed group carries its members' findings."""
+    collapsed = {g.id for g in dag.groups if not g.expanded}
+    found: dict[str, list[str]] = {}
+    for node in dag.nodes:
+        for index in node.findings:
+            owner = node.group if node.group in collapsed else node.id
+            found.setdefault(owner or node.id, []).append(str(dag.findings[index]["message"]))
+    return found
+
+
+def _node_svg(
+    item: Node | Group,
+    box: tuple[float, float, float, float],
+    tag: str,
+    warned: dict[str, list[str]],
+) -> str:
+    x, y, w, h = box
+    fill, stroke = _PALETTE.get(item.kind, _PALETTE["other"])
+    messages = warned.get(item.id, [])
+    tip = "\n".join(
+        [item.label, *(f"{k}: {v}" for k, v in list(item.attrs.items())[:8]), *messages]
+    )
+    parts = [f"<g><title>{_text(tip, 1200)}</title>"]
+    if isinstance(item, Group):  # a stacked look: this node stands for several
+        parts.append(
+            f'<rect x="{x + 4:.1f}" y="{y + 4:.1f}" width="{w:.1f}" height="{h:.1f}" '
+            f'rx="6" fill="{fill}" stroke="{stroke}" stroke-width="1"/>'
+        )
+    width = "2.5" if messages else "1.3"
+    parts.append(
+        f'<rect x="{x:.1f}" y="{y:.1f}" width="{w:.1f}" height="{h:.1f}" rx="6" '
+        f'fill="{fill}" stroke={quoteattr(_WARN if messages else stroke)} '
+        f'stroke-width="{width}"/>'
+    )
+    label = ("⊞ " if isinstance(item, Group) else "") + ("⚠ " if messages else "") + item.label
+    parts.append(
+        f'<text x="{x + w / 2:.1f}" y="{y + 17:.1f}" text-anchor="middle" '
+        f'font-weight="bold" fill="#263238">{_text(label, 44)}</text>'
+    )
+    second = _second_line(item, tag)
+    if second:
+        parts.append(
+            f'<text x="{x + w / 2:.1f}" y="{y + 33:.1f}" text-anchor="middle" '
+            f'font-size="10.5" fill="#455a64">{_text(second, 50)}</text>'
+        )
+    parts.append("</g>")
+    return "".join(parts)

@@ -1,0 +1,158 @@
+"""`lazyscope.dag(obj, level=...)`: the DAG of a Spark DataFrame or Dask collection(s).
+
+The output carries `application/vnd.lazyscope.dag+json` for the lab extension (pan,
+zoom, groups that expand), a static SVG laid out here for everything else, and text.
+Nothing is computed: plans and graphs are read, never run.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import re
+import sys
+from typing import Any
+
+from lazyscope._errors import LazyscopeError
+
+from ._dag_model import Dag, Node
+from ._dag_svg import counts_text, render_svg
+
+__all__ = ["MIME_TYPE", "DagView", "dag"]
+
+MIME_TYPE = "application/vnd.lazyscope.dag+json"
+_TEXT_LINES = 60
+
+
+def _number(value: float) -> str:
+    return f"{int(value):,}" if float(value).is_integer() else f"{value:,.1f}"
+
+
+class DagView:
+    """What `dag()` returns; displays itself, and `.to_json()` is the MIME payload."""
+
+    def __init__(self, model: Dag) -> None:
+        self.model = model
+
+    def to_json(self) -> dict[str, Any]:
+        return self.model.to_json()
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        return {
+            MIME_TYPE: self.to_json(),
+            "image/svg+xml": render_svg(self.model),
+            "text/plain": repr(self),
+        }
+
+    def __repr__(self) -> str:
+        model = self.model
+        shown, edges = model.visible()
+        lines = [
+            f"{model.title or model.engine} — level {model.level!r}: "
+            f"{len(shown)} nodes, {len(edges)} edges"
+        ]
+        if model.stats:
+            lines.append("  " + ", ".join(f"{k}: {_number(v)}" for k, v in model.stats.items()))
+        inputs: dict[str, list[str]] = {}
+        labels = {item.id: item.label for item in shown}
+        for edge in edges:
+            inputs.setdefault(edge.target, []).append(labels.get(edge.source, edge.source))
+        for item in shown[:_TEXT_LINES]:
+            extra = ", ".join(x for x in (counts_text(item.counts), item.detail[:60]) if x)
+            source = f"  <- {', '.join(inputs[item.id][:3])}" if item.id in inputs else ""
+            lines.append(f"  [{item.kind}] {item.label}{f' ({extra})' if extra else ''}{source}")
+        if len(shown) > _TEXT_LINES:
+            lines.append(f"  … {len(shown) - _TEXT_LINES} more")
+        lines += [f"  note: {note}" for note in model.notes]
+        lines += [f"  {f['severity']}: {f['message']}" for f in model.findings]
+        return "\n".join(lines)
+
+
+def _build(obj: Any, level: str, max_nodes: int, expand_limit: int, ui_url: str | None) -> Dag:
+    from lazyscope.engines.spark_dag import is_spark
+
+    if is_spark(obj):
+        from lazyscope.engines.spark_dag import spark_dag
+
+        return spark_dag(obj, level, ui_url=ui_url)
+    if "dask" in sys.modules:  # a Dask object implies Dask is imported; don't import it
+        from lazyscope.engines.dask_dag import dask_dag, is_dask
+
+        if is_dask(obj):
+            return dask_dag(obj, level, max_nodes=max_nodes, expand_limit=expand_limit)
+    what = type(obj).__name__
+    if type(obj).__module__.startswith("pandas"):
+        raise LazyscopeError(f"A pandas {what} has no DAG: it is already computed, in memory.")
+    raise LazyscopeError(
+        f"lazyscope.dag() shows a Spark DataFrame or a Dask collection (DataFrame, Series, Array, "
+        f"Bag, Delayed, or a list of them); got {what}."
+    )
+
+
+def _match(where: str, nodes: list[Node]) -> list[Node]:
+    """Nodes an advisor finding's `where` names: exactly, else by operator name."""
+    where = where.strip()
+    if not where:
+        return []
+    exact = [
+        n
+        for n in nodes
+        if where
+        in (
+            n.id,
+            n.id[2:],
+            n.label,
+            n.attrs.get("operator"),
+            n.attrs.get("layer"),
+            n.attrs.get("name"),
+        )
+    ]
+    if exact:
+        return exact
+    head = re.split(r"[ (\[]", where, maxsplit=1)[0]
+    return [n for n in nodes if n.label == head or n.label.split(" ")[0] == head]
+
+
+def _highlight(model: Dag, obj: Any) -> None:
+    """Mark the nodes the advisor has findings about (if the advisor is installed)."""
+    if importlib.util.find_spec("lazyscope.views.advisor") is None:
+        return
+    try:
+        findings = importlib.import_module("lazyscope.views.advisor").advise(obj)
+    except Exception:  # advice is a bonus on a DAG view; the DAG must still show
+        return
+    for finding in findings:
+        data = dict(finding.to_json()) if hasattr(finding, "to_json") else dict(vars(finding))
+        matched = _match(str(data.get("where", "")), model.nodes)
+        data["nodes"] = [n.id for n in matched]
+        for node in matched:
+            node.findings.append(len(model.findings))
+        model.findings.append(data)
+
+
+def dag(
+    obj: Any,
+    level: str = "auto",
+    *,
+    max_nodes: int = 200,
+    expand_limit: int = 64,
+    ui_url: str | None = None,
+    advice: bool = True,
+) -> DagView:
+    """The DAG of a Spark DataFrame or Dask collection(s), computing nothing.
+
+    level: Spark "parsed" | "analyzed" | "optimized" | "physical" | "executed" (a DataFrame
+    that has run: metrics and stages from the Spark UI) | "auto" (executed if it has run,
+    else physical). Dask "logical" | "optimized" (DataFrame expressions) | "layers" |
+    "tasks" | "auto" (optimized for DataFrames, layers otherwise).
+    max_nodes: Dask graphs with more layers are merged by key prefix.
+    expand_limit: Dask layers with at most this many tasks can expand to them.
+    ui_url: the Spark UI to read executed plans from (default: the session's).
+    advice: highlight the nodes the advisor has findings about.
+    """
+    if max_nodes < 2 or expand_limit < 0:
+        raise LazyscopeError("max_nodes must be at least 2 and expand_limit at least 0.")
+    model = _build(obj, level, max_nodes, expand_limit, ui_url)
+    if advice:
+        _highlight(model, obj)
+    return DagView(model)
