@@ -30,6 +30,7 @@ export function renderCard(cluster: ICluster, notebooks: string[]): HTMLElement 
   const card = element('div', 'lazyscope-ClusterCard');
   card.dataset.clusterId = cluster.id;
   card.dataset.source = cluster.source;
+  card.dataset.kernelId = cluster.kernel_id ?? '';
 
   const header = element('div', 'lazyscope-ClusterCard-header');
   const icon = (cluster.engine === 'dask' ? daskIcon : sparkIcon).element({

@@ -43,18 +43,6 @@ export const clustersPlugin: JupyterFrontEndPlugin<void> = {
     shell.add(panel, 'left', { rank: 250 });
     restorer?.add(panel, panel.id);
 
-    if (registry) {
-      const settings = await registry.load(PLUGIN_ID).catch(() => null);
-      const apply = (): void => {
-        panel.interval = (settings?.get('refreshInterval').composite as number) * 1000;
-        defaults = settings?.get('defaultCluster').composite as unknown as Defaults;
-      };
-      if (settings) {
-        apply();
-        settings.changed.connect(apply);
-      }
-    }
-
     // Which cluster a command acts on: its args, else the only managed one.
     const target = (args: { id?: unknown }): ICluster | null => {
       const managed = panel.clusters.filter(c => c.source === 'server');
@@ -167,6 +155,19 @@ export const clustersPlugin: JupyterFrontEndPlugin<void> = {
     });
     for (const command of Object.values(CommandIDs)) {
       palette?.addItem({ command, category: 'Clusters' });
+    }
+
+    if (registry) {
+      // Loaded after the commands exist: the panel works with the defaults meanwhile.
+      const settings = await registry.load(PLUGIN_ID).catch(() => null);
+      const apply = (): void => {
+        panel.interval = (settings?.get('refreshInterval').composite as number) * 1000;
+        defaults = settings?.get('defaultCluster').composite as unknown as Defaults;
+      };
+      if (settings) {
+        apply();
+        settings.changed.connect(apply);
+      }
     }
   }
 };

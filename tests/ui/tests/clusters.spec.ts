@@ -12,6 +12,7 @@ const PANEL = '#lazyscope-clusters';
 const managedCard = `${PANEL} .lazyscope-ClusterCard[data-source="server"]`;
 
 async function openPanel(page: import('@playwright/test').Page): Promise<void> {
+  await page.waitForFunction(() => window.jupyterapp.commands.hasCommand('lazyscope:open-clusters'));
   await page.evaluate(async () => {
     await window.jupyterapp.commands.execute('lazyscope:open-clusters');
   });
@@ -60,12 +61,18 @@ test('a notebook running %%dask shows up as a discovered session', async ({ page
   await page.notebook.addCell('code', '%%dask --workers 1 --threads 1\n1 + 1');
   await page.notebook.run();
 
-  await openPanel(page);
-  const card = page.locator(`${PANEL} .lazyscope-ClusterCard[data-source="kernel"]`, {
-    hasText: name
+  // The notebook's kernel: the session it announced carries this id.
+  const kernelId = await page.evaluate(() => {
+    const widget = window.jupyterapp.shell.currentWidget as unknown as {
+      sessionContext: { session: { kernel: { id: string } } };
+    };
+    return widget.sessionContext.session.kernel.id;
   });
+  await openPanel(page);
+  const card = page.locator(`${PANEL} .lazyscope-ClusterCard[data-kernel-id="${kernelId}"]`);
   await expect(card).toHaveCount(1, { timeout: 120_000 });
   await expect(card.locator('.lazyscope-ClusterCard-workers')).toHaveText('1 worker');
+  await expect(card.locator('.lazyscope-ClusterCard-notebooks')).toContainText('.ipynb');
   await page.screenshot({ path: testInfo.outputPath('06-discovered-session.png') });
 
   // Its connect code goes into the active notebook as a new cell.
