@@ -23,14 +23,25 @@ class ThreadsCluster(LocalCluster):  # type: ignore[misc]
         super().__init__(processes=False, n_workers=0, dashboard_address="127.0.0.1:0", **kwargs)
 
 
+def _alive(proc: psutil.Process) -> bool:
+    """Running and not a zombie (a zombie has exited; only its exit status remains)."""
+    try:
+        return proc.status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
 def _children() -> set[int]:
     """Our live descendants, except multiprocessing's resource tracker: one per Python
     process, started by the first worker spawn, it ends when its parent ends (pipe EOF)."""
-    return {
-        p.pid
-        for p in psutil.Process().children(recursive=True)
-        if p.is_running() and "multiprocessing.resource_tracker" not in " ".join(p.cmdline())
-    }
+    pids = set()
+    for proc in psutil.Process().children(recursive=True):
+        try:
+            if _alive(proc) and "multiprocessing.resource_tracker" not in " ".join(proc.cmdline()):
+                pids.add(proc.pid)
+        except (psutil.NoSuchProcess, psutil.ZombieProcess):
+            continue
+    return pids
 
 
 @pytest.mark.parametrize(
@@ -118,6 +129,5 @@ def test_shutdown_leaves_no_process_behind() -> None:
     assert [i["status"] for i in infos] == ["running", "running"], infos
     # Dask: one worker process (its nanny lives in this process); Spark: master + worker JVMs.
     assert len(running) >= 3
-    leftovers = {pid for pid in running if psutil.pid_exists(pid)}
-    leftovers = {p for p in leftovers if psutil.Process(p).status() != psutil.STATUS_ZOMBIE}
-    assert leftovers == set(), [psutil.Process(p).cmdline() for p in leftovers]
+    leftovers = [p for p in running if psutil.pid_exists(p) and _alive(psutil.Process(p))]
+    assert leftovers == [], [psutil.Process(p).cmdline() for p in leftovers]
