@@ -1,0 +1,94 @@
+"""Down-sampled, zoomable plots of big DataFrames: `lazyscope.plot` and `lazyscope.hist`.
+
+Every point is aggregated (exact counts, not a sample) by the engine that holds the data:
+Datashader on Dask, in-executor aggregation on Spark, Datashader in process for pandas.
+"""
+
+from __future__ import annotations
+
+import sys
+import types
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from ._spec import Spec, View, check_range, check_size
+
+if TYPE_CHECKING:
+    from ._hist import Histogram
+    from ._widget import PlotWidget
+
+__all__ = ["hist", "plot"]
+
+
+def plot(
+    df: Any,
+    x: str,
+    y: str,
+    *,
+    agg: str = "count",
+    value: str | None = None,
+    by: str | None = None,
+    width: int = 800,
+    height: int = 600,
+    x_range: tuple[float, float] | None = None,
+    y_range: tuple[float, float] | None = None,
+    how: str = "eq_hist",
+    cmap: str | Sequence[str] | None = None,
+) -> PlotWidget:
+    """A zoomable plot of every row of `df` (Spark, Dask or pandas), reduced per pixel.
+
+    agg is one of count, sum, mean, min, max, std (all but count need `value`); `by` gives
+    one colour per category, with a legend. Without x_range / y_range the data's own extent
+    is used (one pass over the data, cached). `how` is Datashader's colour scaling
+    (eq_hist, linear, log, cbrt); `cmap` a colorcet or Bokeh palette name or a colour list.
+    The result shows in Jupyter; `.zoom()`, `.reset()`, `.aggregate` and `.image` script it.
+    """
+    from ._backend import open_backend
+    from ._shade import category_colors, check_how, palette
+    from ._widget import PlotWidget
+
+    spec = Spec.checked(x, y, agg, value, by)
+    width, height = check_size(width, height)
+    xr, yr = check_range("x_range", x_range), check_range("y_range", y_range)
+    check_how(how)
+    if by is None:
+        colors = palette(cmap if cmap is not None else "viridis")
+    backend = open_backend(df, spec)  # checks columns and types from metadata: no job yet
+    if xr is None or yr is None:
+        ex, ey = backend.extent()
+        xr, yr = xr or ex, yr or ey
+    if by is not None:
+        n = len(backend.categories)
+        colors = palette(cmap)[:n] if cmap is not None else category_colors(n)
+    return PlotWidget(backend, View(xr, yr, width, height), how, colors)
+
+
+def hist(
+    df: Any, column: str, *, bins: int = 50, range: tuple[float, float] | None = None
+) -> Histogram:  # numpy's name
+    """Exact counts of one numeric column in `bins` equal bins, computed by the engine.
+
+    Without `range` the column's min..max is used (one pass, cached). Counts follow
+    numpy.histogram: bins are half-open except the last, which includes its upper edge.
+    """
+    from lazyscope._errors import LazyscopeError
+
+    from ._backend import histogram
+    from ._hist import Histogram
+
+    if not isinstance(bins, int) or isinstance(bins, bool) or not 1 <= bins <= 10_000:
+        raise LazyscopeError("bins must be a whole number from 1 to 10000.")
+    counts, edges = histogram(df, column, bins, check_range("range", range))
+    from ._backend import engine_of
+
+    return Histogram(column, counts, edges, engine_of(df))
+
+
+class _CallableModule(types.ModuleType):
+    """`lazyscope.plot` is this package once imported; calling it still plots."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> PlotWidget:
+        return plot(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

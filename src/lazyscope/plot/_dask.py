@@ -1,0 +1,171 @@
+"""Dask back-end: Datashader on the Dask DataFrame itself, always with explicit ranges.
+
+The partitions (persisted ones included) are aggregated where they live; only grids travel
+to the kernel. Unknown ranges and categories cost one cached pass. In the worker thread
+that serves a plot request, the distributed Client is wrapped so the request's futures can
+be cancelled when a newer request arrives.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from . import _warm
+from ._frames import canvas, check_categories, finish, kinds_of, per_object, reduction
+from ._requests import SupersededError, Token
+from ._spec import Range, Spec, View, check_column, check_schema, column_range, finish_extent
+
+if TYPE_CHECKING:
+    import numpy as np
+    import xarray as xr
+
+__all__ = ["DaskBackend", "dask_histogram"]
+
+
+def _client() -> Any:
+    try:
+        from distributed import default_client
+
+        return default_client()
+    except (ImportError, ValueError):  # no distributed Client: Dask's local scheduler
+        return None
+
+
+class DaskBackend:
+    engine = "dask"
+
+    def __init__(self, ddf: Any, spec: Spec) -> None:
+        check_schema(kinds_of(dict(ddf.dtypes)), spec)
+        self.spec, self.source, self.client = spec, ddf, _client()
+        numeric = [c for c in spec.columns if c != spec.by and ddf[c].dtype.kind not in "iuf"]
+        self.frame = ddf[spec.columns]
+        if numeric:  # nullable (extension) numbers: Datashader's kernels need numpy floats
+            self.frame = self.frame.astype(dict.fromkeys(numeric, "float64"))
+        self._categories: tuple[Any, ...] | None = None if spec.by else ()
+        if self.client is not None:  # first use: hide Datashader's import and JIT (see _warm)
+            _warm.import_on_workers(self.client)
+            if spec.by is None:
+                _warm.dask_jit(self.client, self.frame, spec)
+
+    @property
+    def categories(self) -> tuple[Any, ...]:
+        if self._categories is None:
+            self._scan(need_extent=False)
+        return self._categories or ()
+
+    def extent(self) -> tuple[Range, Range]:
+        extent: tuple[Range, Range] | None = self._scan(need_extent=True)
+        assert extent is not None  # _scan(need_extent=True) always returns one
+        return extent
+
+    def _scan(self, need_extent: bool) -> tuple[Range, Range] | None:
+        """One pass for whatever is unknown: row count and min/max of x and y, categories."""
+        import dask
+
+        spec, frame = self.spec, self.frame
+        key = ("extent", spec.x, spec.y)
+        cached = per_object(self.source, ("cache",), dict)
+        parts: dict[str, Any] = {}
+        if need_extent and key not in cached:
+            x, y = frame[spec.x], frame[spec.y]
+            parts["extent"] = [x.size, x.min(), x.max(), y.min(), y.max()]
+        if self._categories is None and spec.by is not None:
+            col = frame[spec.by]
+            known = getattr(col.dtype, "categories", None)
+            if known is not None and getattr(col.cat, "known", False):
+                self._categories = check_categories(spec, list(known), False)
+            else:
+                parts["by"] = col.dropna().unique()
+        if parts:
+            (done,) = dask.compute(parts)
+            if "extent" in done:
+                rows, *bounds = done["extent"]
+                cached[key] = finish_extent(spec, int(rows), bounds)
+            if "by" in done:
+                values = list(done["by"])
+                self._categories = check_categories(spec, values, frame[spec.by].dtype.kind == "f")
+                if self.client is not None:
+                    _warm.dask_jit(self.client, self._prepared(), spec)
+        return cached.get(key) if need_extent else None
+
+    def _prepared(self) -> Any:
+        """The frame Datashader sees: `by` as a categorical with known categories."""
+        if not self.spec.by:
+            return self.frame
+        import pandas as pd
+
+        dtype = pd.CategoricalDtype(list(self.categories))
+        return self.frame.assign(**{self.spec.by: self.frame[self.spec.by].astype(dtype)})
+
+    def aggregate(self, view: View, token: Token) -> xr.DataArray:
+        frame = self._prepared()
+        if self.client is not None:
+            _warm.dask_jit(self.client, frame, self.spec)  # no-op after the first time
+            _warm.wait(self.client, frame, self.spec)
+        token.check()
+        with _cancellable(self.client, token):
+            agg = canvas(view).points(frame, self.spec.x, self.spec.y, agg=reduction(self.spec))
+        return finish(agg, self.spec, view, self.engine, "datashader on dask")
+
+
+class _TrackingClient:
+    """The user's Client as Dask's scheduler lookup sees it in a plot request's thread: the
+    same, except that each computation's futures are handed to the request's token."""
+
+    def __init__(self, client: Any, token: Token) -> None:
+        self._client, self._token = client, token
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+    def get(self, dsk: Any, keys: Any, **kwargs: Any) -> Any:
+        from distributed import futures_of
+
+        kwargs["sync"] = False
+        packed = self._client.get(dsk, keys, **kwargs)
+        futures = futures_of(packed)
+        self._token.on_cancel(lambda: self._client.cancel(futures))
+        try:
+            return self._client.gather(packed)
+        except Exception:
+            if self._token.cancelled:
+                raise SupersededError from None
+            raise
+
+
+@contextlib.contextmanager
+def _cancellable(client: Any, token: Token) -> Iterator[None]:
+    if client is None:
+        yield
+        return
+    from distributed import Client
+
+    # `as_current` sets a context variable (so: this thread only) that Dask's scheduler
+    # lookup reads; only this request's computations go through the tracking wrapper.
+    with Client.as_current(_TrackingClient(client, token)):
+        yield
+
+
+def dask_histogram(
+    ddf: Any, column: str, bins: int, value_range: Range | None
+) -> tuple[np.ndarray, np.ndarray]:
+    import dask
+    import dask.array as da
+
+    check_column(kinds_of(dict(ddf.dtypes)), column)
+    col = ddf[column] if ddf[column].dtype.kind in "iuf" else ddf[column].astype("float64")
+    if value_range is None:
+
+        def scan() -> Range:
+            rows, low, high = dask.compute(col.size, col.min(), col.max())
+            if rows == 0:
+                from lazyscope._errors import LazyscopeError
+
+                raise LazyscopeError("The DataFrame has no rows: there is nothing to count.")
+            return column_range(column, low, high, "range")
+
+        value_range = per_object(ddf, ("range", column), scan)
+    counts, edges = da.histogram(col.to_dask_array(), bins=bins, range=value_range)
+    return dask.compute(counts)[0], edges

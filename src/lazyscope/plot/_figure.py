@@ -1,0 +1,117 @@
+"""The Bokeh figure of a plot: the shaded image, an invisible value layer for the hover
+readout, real axes in data coordinates, the zoom tools, and a colour bar or a legend."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ._shade import TICKS, colorbar_labels
+from ._spec import Spec, View
+
+__all__ = ["Figure"]
+
+_TOOLS = "pan,wheel_zoom,box_zoom,reset"
+_CLEAR = "#00000000"
+
+
+class Figure:
+    def __init__(
+        self, spec: Spec, home: View, colors: list[str], categories: tuple[Any, ...], title: str
+    ) -> None:
+        from bokeh.models import (
+            ColorBar,
+            ColumnDataSource,
+            FixedTicker,
+            HoverTool,
+            LinearColorMapper,
+            Range1d,
+        )
+        from bokeh.plotting import figure
+
+        self.spec = spec
+        x0, x1 = home.x_range
+        y0, y1 = home.y_range
+        self.fig = figure(
+            frame_width=home.width,
+            frame_height=home.height,
+            title=title,
+            tools=_TOOLS,
+            active_scroll="wheel_zoom",
+            active_drag="pan",
+            toolbar_location="above",
+            x_range=Range1d(x0, x1, reset_start=x0, reset_end=x1),
+            y_range=Range1d(y0, y1, reset_start=y0, reset_end=y1),
+            x_axis_label=spec.x,
+            y_axis_label=spec.y,
+        )
+        self.fig.grid.visible = False
+        self.source = ColumnDataSource(
+            data=self._data(home, np.zeros((1, 1), np.uint32), np.zeros((1, 1)))
+        )
+        place = {"x": "x", "y": "y", "dw": "dw", "dh": "dh", "source": self.source}
+        self.fig.image_rgba(image="rgba", **place)
+        # Same pixels, fully transparent: what the hover tool reads the aggregate from.
+        values = self.fig.image(
+            image="value",
+            color_mapper=LinearColorMapper(palette=[_CLEAR, _CLEAR]),
+            global_alpha=0.0,
+            **place,
+        )
+        self.fig.add_tools(
+            HoverTool(
+                renderers=[values],
+                formatters={"$x": "printf", "$y": "printf"},
+                tooltips=[(spec.x, "$x{%.6g}"), (spec.y, "$y{%.6g}"), (spec.label, "@value")],
+            )
+        )
+        self.colorbar: Any = None
+        if categories:
+            self._legend(categories, colors)
+        else:
+            self.colorbar = ColorBar(
+                color_mapper=LinearColorMapper(palette=colors, low=0.0, high=1.0),
+                ticker=FixedTicker(ticks=list(TICKS)),
+                title=spec.label,
+                width=12,
+            )
+            self.fig.add_layout(self.colorbar, "right")
+
+    def _legend(self, categories: tuple[Any, ...], colors: list[str]) -> None:
+        from bokeh.models import Legend, LegendItem
+
+        items = []
+        for cat, color in zip(categories, colors, strict=False):
+            swatch = self.fig.scatter(x=[], y=[], marker="square", size=10, color=color)
+            items.append(LegendItem(label=str(cat), renderers=[swatch]))
+        self.fig.add_layout(Legend(items=items, title=self.spec.by), "right")
+
+    @staticmethod
+    def _data(view: View, rgba: np.ndarray, values: np.ndarray) -> dict[str, list[Any]]:
+        (x0, x1), (y0, y1) = view.x_range, view.y_range
+        return {
+            "rgba": [np.ascontiguousarray(rgba, dtype=np.uint32)],
+            "value": [
+                np.ascontiguousarray(values, dtype=np.float32)
+            ],  # a readout: float32 halves the bytes
+            "x": [x0],
+            "y": [y0],
+            "dw": [x1 - x0],
+            "dh": [y1 - y0],
+        }
+
+    def show(self, view: View, rgba: np.ndarray, values: np.ndarray, how: str) -> None:
+        """Replace the picture (in place: the browser patches one data source)."""
+        self.source.data = self._data(view, rgba, values)
+        if self.colorbar is not None:
+            labels = colorbar_labels(values, how, counts=self.spec.agg == "count")
+            self.colorbar.major_label_overrides = {t: labels.get(t, "") for t in TICKS}
+
+    def ranges(self) -> tuple[tuple[float, float], tuple[float, float]]:
+        xr, yr = self.fig.x_range, self.fig.y_range
+        return (float(xr.start), float(xr.end)), (float(yr.start), float(yr.end))
+
+    def set_ranges(self, view: View) -> None:
+        self.fig.x_range.update(start=view.x_range[0], end=view.x_range[1])
+        self.fig.y_range.update(start=view.y_range[0], end=view.y_range[1])

@@ -1,0 +1,75 @@
+"""pandas back-end: Datashader in the kernel's process."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from lazyscope._errors import LazyscopeError
+
+from ._frames import canvas, check_categories, finish, kinds_of, reduction
+from ._spec import Range, Spec, View, check_column, check_schema, column_range, finish_extent
+
+if TYPE_CHECKING:
+    import numpy as np
+    import xarray as xr
+
+    from ._requests import Token
+
+__all__ = ["PandasBackend", "pandas_histogram"]
+
+
+def _numeric(series: Any) -> Any:
+    """Nullable (extension) numbers as float64 with NaN: Datashader's kernels need numpy."""
+    import numpy as np
+
+    if series.dtype.kind in "iuf" and isinstance(series.dtype, np.dtype):
+        return series
+    return series.astype("float64")
+
+
+class PandasBackend:
+    engine = "pandas"
+
+    def __init__(self, df: Any, spec: Spec) -> None:
+        import pandas as pd
+
+        check_schema(kinds_of(dict(df.dtypes)), spec)
+        self.spec = spec
+        cols = {c: _numeric(df[c]) for c in spec.columns if c != spec.by}
+        self.categories: tuple[Any, ...] = ()
+        if spec.by is not None:
+            by = df[spec.by]
+            values = list(by.dropna().unique())
+            self.categories = check_categories(spec, values, by.dtype.kind == "f")
+            cols[spec.by] = by.astype(pd.CategoricalDtype(list(self.categories)))
+        self.frame = pd.DataFrame(cols, index=df.index)
+        self._extent: tuple[Range, Range] | None = None
+
+    def extent(self) -> tuple[Range, Range]:
+        if self._extent is None:
+            x, y = self.frame[self.spec.x], self.frame[self.spec.y]
+            self._extent = finish_extent(
+                self.spec, len(self.frame), [x.min(), x.max(), y.min(), y.max()]
+            )
+        return self._extent
+
+    def aggregate(self, view: View, token: Token) -> xr.DataArray:
+        token.check()
+        agg = canvas(view).points(self.frame, self.spec.x, self.spec.y, agg=reduction(self.spec))
+        return finish(agg, self.spec, view, self.engine, "datashader")
+
+
+def pandas_histogram(
+    df: Any, column: str, bins: int, value_range: Range | None
+) -> tuple[np.ndarray, np.ndarray]:
+    import numpy as np
+
+    check_column(kinds_of(dict(df.dtypes)), column)
+    values = _numeric(df[column]).to_numpy()
+    values = values[~np.isnan(values)] if values.dtype.kind == "f" else values
+    if value_range is None:
+        if len(df) == 0:
+            raise LazyscopeError("The DataFrame has no rows: there is nothing to count.")
+        low, high = (values.min(), values.max()) if len(values) else (None, None)
+        value_range = column_range(column, low, high, "range")
+    return np.histogram(values, bins=bins, range=value_range)

@@ -1,0 +1,147 @@
+"""Spark back-end: the aggregation runs in the executors; only grids reach the driver.
+
+The JVM filters the window and computes each row's pixel exactly as Datashader would
+(int(x * s + t), upper edge inclusive); `mapInArrow` turns each partition's pixel indices
+into one partial grid of its non-empty pixels (`_partials`); the driver sums the partials.
+Each job aggregates its window at 2-8x the screen resolution into a pyramid (`_pyramid`),
+from which later zooms are served without a Spark job until they need more resolution
+than it holds.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from lazyscope._errors import LazyscopeError, short_engine_message
+
+from . import _partials, _warm
+from ._frames import check_categories, per_object
+from ._grids import States, finalize, sum_partials, to_dataarray
+from ._pyramid import Pyramid, levels_for, scaled
+from ._requests import SupersededError
+from ._spec import Range, Spec, View, check_schema, finish_extent
+
+if TYPE_CHECKING:
+    import xarray as xr
+
+    from ._requests import Token
+
+__all__ = ["SparkBackend", "engine_errors", "run_spark", "spark_kinds"]
+
+_PYRAMIDS = 4  # kept per plot: home, and the windows of the latest deep zooms
+
+
+def spark_kinds(schema: Any) -> dict[str, str]:
+    from pyspark.sql import types as t
+
+    out = {}
+    for field in schema.fields:
+        dt = field.dataType
+        if isinstance(dt, t.NumericType):
+            out[field.name] = "numeric"
+        elif isinstance(dt, (t.StringType, t.BooleanType)):
+            out[field.name] = "category"
+        else:
+            out[field.name] = "other"
+    return out
+
+
+def engine_errors() -> tuple[type[BaseException], ...]:
+    from lazyscope.engines.spark import spark_errors
+
+    return spark_errors()
+
+
+def run_spark(what: str, action: Any) -> Any:
+    """Run a Spark action; its Java-laden errors become one short message."""
+    try:
+        return action()
+    except engine_errors() as exc:
+        raise LazyscopeError(f"Spark could not {what}: {short_engine_message(exc, 3)}") from None
+
+
+def _double(name: str) -> Any:
+    """The column as a double, NaN turned into null (Spark sorts NaN above every number)."""
+    from pyspark.sql import functions as f
+
+    col = f.col(name).cast("double")
+    return f.when(~f.isnan(col), col)
+
+
+class SparkBackend:
+    engine = "spark"
+
+    def __init__(self, df: Any, spec: Spec) -> None:
+        self.kinds = spark_kinds(df.schema)  # analysed schema: no job
+        check_schema(self.kinds, spec)
+        self.df, self.spec, self.session = df, spec, df.sparkSession
+        self.pyramids: list[Pyramid] = []
+        self.jobs = 0  # Spark jobs run for grids (tests check pyramid zooms run none)
+        _warm.local_imports()  # shading and widget imports overlap the Spark jobs
+
+    @property
+    def categories(self) -> tuple[Any, ...]:
+        if self.spec.by is None:
+            return ()
+        from pyspark.sql import functions as f
+
+        from ._backend import MAX_CATEGORIES
+
+        by = self.spec.by
+
+        def scan() -> tuple[Any, ...]:
+            query = (
+                self.df.select(by).where(f.col(by).isNotNull()).distinct().limit(MAX_CATEGORIES + 1)
+            )
+            rows = run_spark("list the categories", query.collect)
+            float_by = self.df.schema[by].dataType.typeName() in ("double", "float")
+            return check_categories(self.spec, [r[0] for r in rows], float_by)
+
+        return per_object(self.df, ("categories", by), scan)
+
+    def extent(self) -> tuple[Range, Range]:
+        from pyspark.sql import functions as f
+
+        x, y = _double(self.spec.x), _double(self.spec.y)
+
+        def scan() -> tuple[Range, Range]:
+            query = self.df.agg(f.count(f.lit(1)), f.min(x), f.max(x), f.min(y), f.max(y))
+            row = run_spark("find the data range", query.collect)[0]
+            return finish_extent(self.spec, int(row[0]), list(row[1:]))
+
+        return per_object(self.df, ("extent", self.spec.x, self.spec.y), scan)
+
+    def aggregate(self, view: View, token: Token) -> xr.DataArray:
+        served, source = None, "spark pyramid"
+        for pyramid in self.pyramids:  # the most recently used first
+            served = pyramid.serve(view)
+            if served is not None:
+                self.pyramids.remove(pyramid)
+                self.pyramids.insert(0, pyramid)
+                break
+        if served is None:  # a job aggregates this window finer, kept for the next zooms
+            kinds = len(_partials.STATES[self.spec.agg])
+            levels = levels_for(view, len(self.categories), kinds)
+            pyramid = Pyramid(self.spec.agg, view, levels, self._grid(scaled(view, levels), token))
+            self.pyramids = [pyramid, *self.pyramids[: _PYRAMIDS - 1]]
+            served, source = pyramid.serve(view), "spark job"
+        assert served is not None  # a pyramid always serves its own home view
+        window, states = served
+        values = finalize(self.spec.agg, states)
+        return to_dataarray(values, window, self.spec, self.categories, self.engine, source)
+
+    def _grid(self, view: View, token: Token) -> States:
+        """One Spark job: the states of every pixel of `view`, partials summed here."""
+        from ._spark_job import partial_grids
+
+        shape = (max(len(self.categories), 1), view.height, view.width)
+        tag = f"lazyscope-plot-{uuid.uuid4().hex[:12]}"
+        self.jobs += 1
+        try:
+            blobs = run_spark("aggregate the plot", lambda: partial_grids(self, view, tag, token))
+        except LazyscopeError:
+            if token.cancelled:  # the job was interrupted on purpose, not a failure
+                raise SupersededError from None
+            raise
+        return sum_partials(self.spec.agg, shape, blobs)

@@ -1,0 +1,177 @@
+"""What to plot (`Spec`), which window at which resolution (`View`), and argument checks.
+
+Everything here is engine-neutral and cheap: it runs before any engine is touched, so a
+typo costs a one-line error, not a Spark job.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from lazyscope._errors import LazyscopeError
+
+if TYPE_CHECKING:
+    import numpy as np
+
+__all__ = [
+    "AGGS",
+    "HOWS",
+    "Range",
+    "Spec",
+    "View",
+    "check_column",
+    "check_range",
+    "check_schema",
+    "check_size",
+    "column_range",
+    "finish_extent",
+]
+
+AGGS = ("count", "sum", "mean", "min", "max", "std")
+HOWS = ("eq_hist", "linear", "log", "cbrt")
+MAX_PIXELS = 4096  # per side: a grid bigger than a screen is memory spent on nothing
+Range = tuple[float, float]
+
+
+@dataclass(frozen=True)
+class Spec:
+    """Columns and reduction of one plot. `value` is None only for a plain row count."""
+
+    x: str
+    y: str
+    agg: str = "count"
+    value: str | None = None
+    by: str | None = None
+
+    @property
+    def columns(self) -> list[str]:
+        names = [self.x, self.y, self.value, self.by]
+        return list(dict.fromkeys(n for n in names if n is not None))
+
+    @property
+    def label(self) -> str:
+        return self.agg if self.value is None else f"{self.agg}({self.value})"
+
+    @classmethod
+    def checked(cls, x: str, y: str, agg: str, value: str | None, by: str | None) -> Spec:
+        if agg not in AGGS:
+            raise LazyscopeError(f"Unknown agg={agg!r}; use one of {', '.join(AGGS)}.")
+        if agg != "count" and value is None:
+            raise LazyscopeError(f"agg={agg!r} needs value=<numeric column> to reduce.")
+        for name, col in (("x", x), ("y", y), ("value", value), ("by", by)):
+            if col is not None and not isinstance(col, str):
+                raise LazyscopeError(f"{name} must be a column name (a string), not {col!r}.")
+        if x == y:
+            raise LazyscopeError(f"x and y are both {x!r}: plot needs two different columns.")
+        return cls(x, y, agg, value, by)
+
+
+@dataclass(frozen=True)
+class View:
+    """A window in data coordinates, aggregated into width x height pixels."""
+
+    x_range: Range
+    y_range: Range
+    width: int
+    height: int
+
+    def scale(self) -> tuple[float, float, float, float]:
+        """(sx, tx, sy, ty) computed exactly as Datashader does, so every back-end bins a
+        point into the same pixel: pixel = int(v * s + t), the upper edge inclusive."""
+        sx = self.width / (self.x_range[1] - self.x_range[0])
+        sy = self.height / (self.y_range[1] - self.y_range[0])
+        return sx, -self.x_range[0] * sx, sy, -self.y_range[0] * sy
+
+    def centres(self) -> tuple[np.ndarray, np.ndarray]:
+        """Pixel-centre coordinates, as Datashader labels its grids."""
+        import numpy as np
+
+        sx, tx, sy, ty = self.scale()
+        return (np.arange(self.width) + 0.5 - tx) / sx, (np.arange(self.height) + 0.5 - ty) / sy
+
+
+def check_size(width: object, height: object) -> tuple[int, int]:
+    for name, v in (("width", width), ("height", height)):
+        if not isinstance(v, int) or isinstance(v, bool) or not 1 <= v <= MAX_PIXELS:
+            raise LazyscopeError(f"{name} must be a whole number of pixels, 1..{MAX_PIXELS}.")
+    return int(width), int(height)  # type: ignore[call-overload]  # checked just above
+
+
+def check_range(name: str, value: object) -> Range | None:
+    """None, or a (low, high) pair of finite numbers with low < high."""
+    if value is None:
+        return None
+    try:
+        low, high = (float(v) for v in value)  # type: ignore[attr-defined]
+    except (TypeError, ValueError):
+        raise LazyscopeError(
+            f"{name} must be a (low, high) pair of numbers, not {value!r}."
+        ) from None
+    if not (math.isfinite(low) and math.isfinite(high)):
+        raise LazyscopeError(f"{name} must be finite, got ({low}, {high}).")
+    if low >= high:
+        raise LazyscopeError(
+            f"{name}=({low:g}, {high:g}) is empty or reversed: give (low, high) with low < high."
+        )
+    return low, high
+
+
+def check_schema(kinds: Mapping[str, str], spec: Spec) -> None:
+    """kinds maps every column to "numeric", "category" or "other" (from metadata only)."""
+    for col in spec.columns:
+        if col not in kinds:
+            raise LazyscopeError(
+                f"Column {col!r} is not in the DataFrame. Columns: {_names(kinds)}."
+            )
+    for role, name in (("x", spec.x), ("y", spec.y), ("value", spec.value)):
+        if name is not None and kinds[name] != "numeric":
+            raise LazyscopeError(
+                f"Column {name!r} ({role}) is not numeric: plot needs numbers for x, y and value."
+            )
+    if spec.by is not None and kinds[spec.by] == "other":
+        raise LazyscopeError(
+            f"Column {spec.by!r} (by) must hold categories: strings, integers or booleans."
+        )
+
+
+def finish_extent(spec: Spec, rows: int, bounds: Sequence[float | None]) -> tuple[Range, Range]:
+    """Turn one min/max pass (rows, xmin, xmax, ymin, ymax) into plot ranges, or say why not."""
+    if rows == 0:
+        raise LazyscopeError("The DataFrame has no rows: there is nothing to plot.")
+    x = column_range(spec.x, bounds[0], bounds[1], "x_range")
+    return x, column_range(spec.y, bounds[2], bounds[3], "y_range")
+
+
+def column_range(column: str, low: float | None, high: float | None, arg: str) -> Range:
+    """A column's (min, max) as a usable window; a single value gets a unit-wide one."""
+    if low is None or high is None or math.isnan(low) or math.isnan(high):
+        raise LazyscopeError(
+            f"Column {column!r} has only missing (NaN/null) values: nothing to plot."
+        )
+    if math.isinf(low) or math.isinf(high):
+        raise LazyscopeError(f"Column {column!r} holds infinite values: pass {arg}=(low, high).")
+    if low == high:
+        return float(low) - 0.5, float(high) + 0.5
+    return float(low), float(high)
+
+
+def check_column(kinds: Mapping[str, str], column: object) -> str:
+    """The one numeric column a histogram counts."""
+    if not isinstance(column, str):
+        raise LazyscopeError(f"column must be a column name (a string), not {column!r}.")
+    if column not in kinds:
+        raise LazyscopeError(
+            f"Column {column!r} is not in the DataFrame. Columns: {_names(kinds)}."
+        )
+    if kinds[column] != "numeric":
+        raise LazyscopeError(f"Column {column!r} is not numeric: a histogram needs numbers.")
+    return column
+
+
+def _names(kinds: Mapping[str, str], limit: int = 12) -> str:
+    names = list(kinds)
+    shown = ", ".join(names[:limit])
+    return shown + (f", ... ({len(names)} in all)" if len(names) > limit else "")

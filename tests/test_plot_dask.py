@@ -1,0 +1,117 @@
+"""lazyscope.plot on Dask: Datashader on the (persisted) Dask DataFrame, on the real cluster."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from distributed import get_task_stream
+
+import lazyscope
+from lazyscope._errors import LazyscopeError
+from lazyscope.plot._dask import _cancellable
+from lazyscope.plot._requests import SupersededError, Token
+from tests._plot_data import BAD_INPUTS, in_window, points
+
+pytestmark = pytest.mark.dask
+
+SMALL = {"width": 40, "height": 30}
+
+
+@pytest.fixture(scope="module")
+def pdf() -> pd.DataFrame:
+    return points()
+
+
+@pytest.fixture(scope="module")
+def ddf(dask_client: Any, pdf: pd.DataFrame) -> Any:
+    import dask.dataframe as dd
+
+    return dd.from_pandas(pdf, npartitions=4).persist()
+
+
+def test_total_and_zoom_are_exact(ddf: Any, pdf: pd.DataFrame) -> None:
+    p = lazyscope.plot(ddf, "x", "y", **SMALL)
+    assert p.aggregate.attrs["engine"] == "dask"
+    assert int(p.aggregate.sum()) == len(
+        in_window(pdf, (pdf.x.min(), pdf.x.max()), (pdf.y.min(), pdf.y.max()))
+    )
+    p.zoom((-0.5, 0.75), (0.0, 2.5))
+    assert int(p.aggregate.sum()) == len(in_window(pdf, (-0.5, 0.75), (0.0, 2.5)))
+
+
+@pytest.mark.parametrize(
+    ("agg", "value", "by"), [("count", None, None), ("mean", "v", None), ("count", None, "c")]
+)
+def test_same_grid_as_datashader_on_pandas(
+    ddf: Any, pdf: pd.DataFrame, agg: str, value: str | None, by: str | None
+) -> None:
+    window = {"x_range": (-2.0, 2.0), "y_range": (-3.0, 5.0)}
+    on_dask = lazyscope.plot(
+        ddf, "x", "y", agg=agg, value=value, by=by, **SMALL, **window
+    ).aggregate
+    on_pandas = lazyscope.plot(
+        pdf, "x", "y", agg=agg, value=value, by=by, **SMALL, **window
+    ).aggregate
+    assert on_dask.dims == on_pandas.dims
+    np.testing.assert_allclose(
+        on_dask.values.astype(float), on_pandas.values.astype(float), rtol=1e-12
+    )
+
+
+def test_unknown_ranges_cost_one_cached_pass(dask_client: Any, ddf: Any) -> None:
+    lazyscope.plot(ddf, "x", "y", **SMALL)  # the extent is now known for this frame
+    with get_task_stream() as again:
+        p = lazyscope.plot(ddf, "x", "y", **SMALL)
+    window = {"x_range": p.aggregate.attrs["x_range"], "y_range": p.aggregate.attrs["y_range"]}
+    with get_task_stream() as given:
+        lazyscope.plot(ddf, "x", "y", **SMALL, **window)
+    assert len(again.data) == len(given.data)
+
+
+@pytest.mark.parametrize(("kwargs", "words"), BAD_INPUTS[:2] + BAD_INPUTS[4:6])
+def test_bad_input_is_one_clear_error(
+    ddf: Any, kwargs: dict[str, object], words: list[str]
+) -> None:
+    with pytest.raises(LazyscopeError) as info:
+        lazyscope.plot(ddf, **{"x": "x", "y": "y", **SMALL, **kwargs})
+    for word in words:
+        assert word in str(info.value)
+
+
+def test_empty_frame_and_all_nan_column(ddf: Any) -> None:
+    with pytest.raises(LazyscopeError, match="no rows"):
+        lazyscope.plot(ddf[ddf.x > 1e9], "x", "y", **SMALL)
+    with pytest.raises(LazyscopeError, match="'nan' has only missing"):
+        lazyscope.plot(ddf, "nan", "y", **SMALL)
+
+
+def test_a_newer_request_cancels_the_running_computation(dask_client: Any) -> None:
+    """The request's futures are cancelled on the cluster: the gather ends at once."""
+    import dask
+
+    slow = dask.delayed(time.sleep)(30)
+    token = Token()
+    outcome: list[BaseException] = []
+
+    def run() -> None:
+        with _cancellable(dask_client, token):
+            try:
+                dask.compute(slow)
+            except BaseException as exc:
+                outcome.append(exc)
+
+    thread = threading.Thread(target=run)
+    started = time.monotonic()
+    thread.start()
+    time.sleep(1.0)  # the sleep task is running on a worker now
+    token.cancel()
+    thread.join(10)
+    assert not thread.is_alive()
+    assert time.monotonic() - started < 10
+    assert len(outcome) == 1
+    assert isinstance(outcome[0], SupersededError)

@@ -1,0 +1,189 @@
+"""lazyscope.plot on Spark: aggregation in the executors, exact, and no rows to the driver."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import urllib.request
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import lazyscope
+from lazyscope._errors import LazyscopeError
+from lazyscope.plot._requests import SupersededError, Token
+from lazyscope.plot._spark import SparkBackend
+from lazyscope.plot._spec import Spec, View
+from tests._plot_data import BAD_INPUTS, in_window, points
+
+pytestmark = pytest.mark.spark
+
+SMALL = {"width": 40, "height": 30}
+
+
+@pytest.fixture(scope="module")
+def pdf() -> pd.DataFrame:
+    return points()
+
+
+@pytest.fixture(scope="module")
+def sdf(spark: Any, pdf: pd.DataFrame) -> Any:
+    frame = spark.createDataFrame(pdf).cache()
+    frame.count()
+    return frame
+
+
+def test_total_and_zooms_are_exact(sdf: Any, pdf: pd.DataFrame) -> None:
+    p = lazyscope.plot(sdf, "x", "y", **SMALL)
+    home = p.aggregate.attrs["x_range"], p.aggregate.attrs["y_range"]
+    assert int(p.aggregate.sum()) == len(in_window(pdf, *home))
+    jobs = p.backend.jobs
+
+    p.zoom((-0.5, 0.75), (0.0, 2.5))  # within the pyramid: no new Spark job
+    agg = p.aggregate
+    assert agg.attrs["source"] == "spark pyramid"
+    assert p.backend.jobs == jobs
+    x0, x1 = agg.attrs["x_range"]
+    assert x0 <= -0.5
+    assert x1 >= 0.75
+    assert agg.shape[1] >= SMALL["width"]  # ... at least one per screen pixel
+    assert int(agg.sum()) == len(in_window(pdf, agg.attrs["x_range"], agg.attrs["y_range"]))
+
+    p.zoom((0.0, 0.05), (0.5, 0.6))  # more resolution than the pyramid holds: one job
+    assert p.aggregate.attrs["source"] == "spark job"
+    assert p.backend.jobs == jobs + 1
+    assert p.aggregate.attrs["x_range"] == (0.0, 0.05)
+    assert int(p.aggregate.sum()) == len(in_window(pdf, (0.0, 0.05), (0.5, 0.6)))
+
+    p.zoom((0.01, 0.04), (0.52, 0.58))  # inside that job's own pyramid: no job again
+    assert p.aggregate.attrs["source"] == "spark pyramid"
+    assert p.backend.jobs == jobs + 1
+    assert int(p.aggregate.sum()) == len(
+        in_window(pdf, p.aggregate.attrs["x_range"], p.aggregate.attrs["y_range"])
+    )
+
+
+@pytest.mark.parametrize(
+    ("agg", "value", "by"),
+    [
+        ("count", None, None),
+        ("mean", "v", None),
+        ("std", "v", None),
+        ("min", "v", None),
+        ("count", None, "c"),
+    ],
+)
+def test_same_grid_as_datashader_on_pandas(
+    sdf: Any, pdf: pd.DataFrame, agg: str, value: str | None, by: str | None
+) -> None:
+    window = {"x_range": (-2.0, 2.0), "y_range": (-3.0, 5.0)}
+    on_spark = lazyscope.plot(
+        sdf, "x", "y", agg=agg, value=value, by=by, **SMALL, **window
+    ).aggregate
+    on_pandas = lazyscope.plot(
+        pdf, "x", "y", agg=agg, value=value, by=by, **SMALL, **window
+    ).aggregate
+    assert on_spark.dims == on_pandas.dims
+    np.testing.assert_array_equal(on_spark.coords["x"].values, on_pandas.coords["x"].values)
+    np.testing.assert_allclose(
+        on_spark.values.astype(float), on_pandas.values.astype(float), rtol=1e-9, atol=1e-12
+    )
+
+
+def _result_bytes(spark: Any, since: int) -> tuple[int, int]:
+    """(jobs, bytes of task results sent to the driver) of the jobs after job id `since`."""
+    sc = spark.sparkContext
+    base = f"{sc.uiWebUrl}/api/v1/applications/{sc.applicationId}"
+    with urllib.request.urlopen(f"{base}/jobs") as reply:
+        jobs = [j for j in json.load(reply) if j["jobId"] > since]
+    total = 0
+    for job in jobs:
+        for stage in job["stageIds"]:
+            with urllib.request.urlopen(f"{base}/stages/{stage}") as reply:
+                total += sum(attempt["resultSize"] for attempt in json.load(reply))
+    return len(jobs), total
+
+
+def _last_job(spark: Any) -> int:
+    sc = spark.sparkContext
+    with urllib.request.urlopen(
+        f"{sc.uiWebUrl}/api/v1/applications/{sc.applicationId}/jobs"
+    ) as reply:
+        return max((j["jobId"] for j in json.load(reply)), default=-1)
+
+
+def test_no_rows_reach_the_driver(spark: Any) -> None:
+    from pyspark.sql import functions as f
+
+    rows = 200_000
+    frame = (
+        spark.range(rows, numPartitions=4)
+        .select(f.randn(1).alias("x"), f.randn(2).alias("y"))
+        .cache()
+    )
+    frame.count()
+    last = _last_job(spark)
+    p = lazyscope.plot(frame, "x", "y", width=20, height=15)
+    assert int(p.aggregate.sum()) == rows
+    jobs, sent = _result_bytes(spark, last)
+    assert jobs <= 3  # extent, grid (and a possible stage split), never one per partition
+    (home,) = p.backend.pyramids
+    finest = home.grid(home.levels)["n"].size
+    parallelism = spark.sparkContext.defaultParallelism
+    assert sent <= parallelism * finest * 16 + 64 * 1024  # grid-sized partials at most
+    assert sent < rows * 16 / 4  # far below the rows' own 16 bytes each
+
+
+@pytest.mark.parametrize(("kwargs", "words"), BAD_INPUTS[:2] + BAD_INPUTS[4:6] + BAD_INPUTS[7:8])
+def test_bad_input_is_one_clear_error(
+    sdf: Any, kwargs: dict[str, object], words: list[str]
+) -> None:
+    with pytest.raises(LazyscopeError) as info:
+        lazyscope.plot(sdf, **{"x": "x", "y": "y", **SMALL, **kwargs})
+    assert "\n" not in str(info.value)
+    for word in words:
+        assert word in str(info.value)
+
+
+def test_empty_frame_and_all_nan_column(sdf: Any) -> None:
+    with pytest.raises(LazyscopeError, match="no rows"):
+        lazyscope.plot(sdf.limit(0), "x", "y", **SMALL)
+    with pytest.raises(LazyscopeError, match="'nan' has only missing"):
+        lazyscope.plot(sdf, "nan", "y", **SMALL)
+
+
+def test_a_newer_request_interrupts_the_running_job(spark: Any) -> None:
+    from pyspark.sql import functions as f
+
+    @f.pandas_udf("double")  # type: ignore[call-overload]
+    def slow(v: pd.Series) -> pd.Series:
+        time.sleep(60)
+        return v
+
+    frame = spark.range(8, numPartitions=2).select(
+        slow(f.col("id").cast("double")).alias("x"), f.col("id").cast("double").alias("y")
+    )
+    backend = SparkBackend(frame, Spec("x", "y"))
+    token, outcome = Token(), []
+
+    def run() -> None:
+        try:
+            backend.aggregate(View((0.0, 8.0), (0.0, 8.0), 4, 4), token)
+        except BaseException as exc:
+            outcome.append(exc)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not spark.sparkContext.statusTracker().getActiveJobsIds() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    started = time.monotonic()
+    token.cancel()
+    thread.join(30)
+    assert not thread.is_alive()
+    assert time.monotonic() - started < 30
+    assert len(outcome) == 1
+    assert isinstance(outcome[0], SupersededError)
