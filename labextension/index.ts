@@ -1,6 +1,7 @@
 import { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
 
 import { clustersPlugin } from './clusters/plugin';
+import { dagPlugin } from './dag';
 import { describePlugin } from './describe';
 import { requestAPI } from './request';
 
@@ -26,4 +27,4 @@ const plugin: JupyterFrontEndPlugin<void> = {
   }
 };
 
-export default [plugin, describePlugin, clustersPlugin];
+export default [plugin, describePlugin, dagPlugin, clustersPlugin];
