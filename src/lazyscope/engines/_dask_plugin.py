@@ -1,0 +1,87 @@
+"""The scheduler side of Dask progress: per-cell, per-prefix task counters.
+
+Everything is built inside `scheduler_plugin()`, so it is pickled by value: the
+scheduler needs no lazyscope installed. It runs on the scheduler's event loop (no
+locks needed) and costs one dict lookup per task transition; state per cell is a row
+per key prefix, dropped when the cell ends (`<OP>_forget`) or after `_MAX_CELLS` cells.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["OP", "scheduler_plugin"]
+
+# Handler and plugin name on the scheduler; bump the number when the reply changes.
+OP = "lazyscope_progress_1"
+
+
+def scheduler_plugin() -> Any:
+    from time import time
+
+    from distributed.diagnostics.plugin import SchedulerPlugin
+
+    max_cells = 1000
+    # A row: [prefix, total, done, running, erred, in memory, first start, last end]
+
+    class LazyscopeProgress(SchedulerPlugin):  # type: ignore[misc]  # distributed is untyped
+        name = OP
+        idempotent = True
+
+        def __init__(self) -> None:
+            self.cells: dict[str, dict[str, list[Any]]] = {}
+            self.owner: dict[Any, list[Any]] = {}  # task key -> the row that counts it
+
+        async def start(self, scheduler: Any) -> None:
+            scheduler.handlers[OP] = self.read
+            scheduler.handlers[f"{OP}_forget"] = self.forget
+
+        def update_graph(self, scheduler: Any, *, annotations: Any = None, **_: Any) -> None:
+            cells = (annotations or {}).get("lazyscope")
+            for key, cell in (cells or {}).items():
+                ts = scheduler.tasks.get(key)
+                if key in self.owner or ts is None or ts.state in ("memory", "erred"):
+                    continue  # counted already, or no work left for this cell
+                if cell not in self.cells and len(self.cells) >= max_cells:
+                    self.cells.pop(next(iter(self.cells)))  # a client that never said bye
+                rows = self.cells.setdefault(cell, {})
+                prefix = ts.prefix.name
+                row = rows.get(prefix) or rows.setdefault(prefix, [prefix, 0, 0, 0, 0, 0, 0.0, 0.0])
+                row[1] += 1
+                row[3] += ts.state == "processing"
+                self.owner[key] = row
+
+        def transition(self, key: Any, start: str, finish: str, *args: Any, **kw: Any) -> None:
+            row = self.owner.get(key)
+            if row is None:
+                return
+            if start == "processing":
+                row[3] -= 1
+            elif start == "memory":
+                row[5] -= 1
+            if finish == "processing":
+                row[3] += 1
+                row[6] = row[6] or time()
+            elif finish == "memory":
+                row[2], row[5], row[7] = row[2] + 1, row[5] + 1, time()
+            elif finish == "erred":
+                row[4], row[7] = row[4] + 1, time()
+            elif finish == "forgotten":
+                del self.owner[key]
+
+        def read(self, cell: str, limit: int) -> list[list[Any]]:
+            rows = [
+                [r[0], r[1], min(r[2], r[1]), max(r[3], 0), r[4], max(r[5], 0), r[6], r[7]]
+                for r in self.cells.get(cell, {}).values()
+            ]
+            if len(rows) > limit:  # fold the smallest prefixes into one row
+                rows.sort(key=lambda r: -r[1])
+                rest = rows[limit - 1 :]
+                other = ["other", *(sum(r[i] for r in rest) for i in range(1, 6))]
+                rows = [*rows[: limit - 1], [*other, 0.0, 0.0]]
+            return sorted(rows, key=lambda r: (r[6] == 0.0, r[6]))  # in the order they ran
+
+        def forget(self, cell: str) -> None:
+            self.cells.pop(cell, None)
+
+    return LazyscopeProgress()

@@ -1,0 +1,122 @@
+"""Progress of a Spark Connect session, from the server's progress reports.
+
+`registerProgressHandler` hands us every operation of the session; the client calls
+the handler on the thread that runs the operation, so we keep the calls made on the
+cell's thread, which is also the thread our tag (`addTag`, thread-local in the Connect
+client) applies to: Cancel interrupts exactly that tag. Connect reports stages without
+names or times, so each operation is labelled with the DataFrame method and cell line
+that started it, read once from the Python stack, and no per-stage time is claimed.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+import time
+import uuid
+from types import FrameType
+from typing import Any
+
+from lazyscope.views._progress_model import ProgressBoard, StageProgress, is_cell_file
+
+__all__ = ["ConnectProgress"]
+
+_PYSPARK = os.sep + "pyspark" + os.sep
+
+
+class ConnectProgress:
+    def __init__(self, session: Any) -> None:
+        self._session = session
+        self.tag = f"lazyscope-{uuid.uuid4().hex[:12]}"
+        self.board = ProgressBoard("Spark Connect")
+        self._thread = threading.get_ident()
+        self._where: dict[str, str] = {}  # operation id -> "collect at cell line 3"
+        self._open: dict[int, StageProgress] = {}  # stages not reported done yet
+        self._final: set[int] = set()
+
+    def start(self) -> None:
+        self._thread = threading.get_ident()
+        self._session.addTag(self.tag)
+        self._session.registerProgressHandler(self._on_progress)
+
+    def poll(self) -> None:
+        """Nothing to pull: the server pushes reports to `_on_progress`."""
+
+    def cancel(self) -> None:
+        self._session.interruptTag(self.tag)
+
+    def stop(self, error: BaseException | None) -> None:
+        try:
+            self._session.removeProgressHandler(self._on_progress)
+        finally:
+            self._session.removeTag(self.tag)
+        # Reports arrive every few seconds, so the last one may predate the end. When
+        # the cell succeeded, every stage that ran has completed (a Spark job only
+        # succeeds that way), and one that never started was skipped by adaptive
+        # execution; after an error, unfinished stages stay as last reported.
+        now = time.time()
+        for stage in self._open.values():
+            if error is None:
+                stage.skipped = stage.done == 0
+                stage.done = 0 if stage.skipped else stage.total
+            stage.running = 0
+            stage.ended = None if stage.skipped else now
+            self.board.put(stage)
+        self._open.clear()
+
+    def _on_progress(
+        self,
+        *,
+        stages: Any = None,
+        inflight_tasks: int = 0,
+        operation_id: str | None = None,
+        done: bool = False,
+        **_: Any,
+    ) -> None:
+        if threading.get_ident() != self._thread:
+            return  # an operation of another thread, hence of another tag
+        op = operation_id or ""
+        where = self._where.get(op)
+        if where is None:
+            where = self._where[op] = _call_site(sys._getframe(1))
+        now = time.time()
+        running = inflight_tasks
+        for info in stages or ():
+            sid = info.stage_id
+            if sid in self._final:
+                continue
+            finished = bool(info.done)
+            stage = StageProgress(
+                key=str(sid),
+                label=f"stage {sid} ({where})",
+                total=info.num_tasks,
+                done=info.num_tasks if finished else info.num_completed_tasks,
+                running=0 if finished else running,
+                job=f"operation {op[:8]}",
+                ended=now if finished else None,
+            )
+            if finished:
+                self._final.add(sid)
+                self._open.pop(sid, None)
+            else:
+                running = 0  # in-flight tasks are counted once, on the first open stage
+                self._open[sid] = stage
+            self.board.put(stage)
+
+
+def _call_site(frame: FrameType | None) -> str:
+    """The PySpark method the user called, and where: "count at cell line 2"."""
+    method = "operation"
+    while frame is not None:
+        filename = frame.f_code.co_filename
+        if _PYSPARK not in filename:
+            place = (
+                f"cell line {frame.f_lineno}"
+                if is_cell_file(filename)
+                else (f"{os.path.basename(filename)}:{frame.f_lineno}")
+            )
+            return f"{method} at {place}"
+        method = frame.f_code.co_name
+        frame = frame.f_back
+    return method

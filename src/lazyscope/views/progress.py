@@ -1,0 +1,179 @@
+"""`lazyscope.progress()`: live progress of the Spark / Dask work a block of code does.
+
+    with lazyscope.progress():
+        df.groupBy("k").count().collect()
+
+`%%spark` and `%%dask` wrap every cell in it (`%config Lazyscope.progress = False` turns
+that off). Only the block's own work is counted: the engine sources tag it (Spark job
+tags, Dask spans). In a kernel, a widget appears once the first task is known, redraws
+at most 10 times a second, and has a Cancel button; when the block ends the widget is
+replaced by a static summary (text/plain + text/html). Outside a kernel only the
+summary is shown.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+import threading
+import time
+from types import TracebackType
+from typing import Any
+
+from lazyscope.engines.progress_sources import sources_for
+
+from ._progress_model import ProgressSource
+from ._progress_text import ProgressSummary, Section, brief_error
+
+__all__ = ["ProgressRun", "progress"]
+
+_TICK = 0.1  # seconds between redraws: at most 10 widget messages a second
+_CLOSE_AFTER = 30.0  # seconds a finished widget keeps its comm
+_log = logging.getLogger("lazyscope.progress")
+_active = threading.local()  # the run watching this thread, if any
+
+
+def progress(engine: str | None = None, *, live: bool | None = None) -> ProgressRun:
+    """Watch the work of a `with` block on "spark", "dask" or (None) every running engine.
+
+    `live`: show the live widget (default: when running in a Jupyter kernel).
+    After the block, `.summary` holds the counts (`.done`, `.total`, `.failed`).
+    """
+    return ProgressRun(sources_for(engine), live=live)
+
+
+class ProgressRun:
+    def __init__(self, sources: list[ProgressSource], live: bool | None = None) -> None:
+        self.sources = sources
+        self.live = _in_kernel() if live is None else live
+        self.summary: ProgressSummary | None = None
+        self.cancelled = False
+        self.messages = 0  # widget updates sent to the browser
+        self.widget: Any = None
+        self._handle: Any = None
+        self._halt = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._began = 0.0
+        self._outer: ProgressRun | None = None
+
+    def __enter__(self) -> ProgressRun:
+        outer: ProgressRun | None = getattr(_active, "run", None)
+        if outer is not None:  # nested in another view of this thread: that one watches
+            self._outer = outer
+            return outer
+        self._began = time.monotonic()
+        self.sources = [s for s in self.sources if self._safely(s, s.start)]
+        _active.run = self
+        # The thread runs in this cell's context, so its display goes to this cell.
+        self._thread = threading.Thread(
+            target=contextvars.copy_context().run,
+            args=(self._loop,),
+            name="lazyscope-progress",
+            daemon=True,
+        )
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self, etype: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self._outer is not None:
+            return
+        try:
+            self._halt.set()
+            if self._thread is not None:
+                self._thread.join(timeout=5)
+            if isinstance(exc, KeyboardInterrupt):  # the kernel's interrupt: stop the engine too
+                for source in self.sources:
+                    self._safely(source, source.cancel)
+            for source in self.sources:
+                self._safely(source, lambda s=source: s.stop(exc))
+            self.summary = self._summarise(exc)
+            self._show(self.summary)
+        finally:
+            _active.run = None
+
+    def cancel(self) -> None:
+        """The Cancel button: stop this block's engine work (the block then fails)."""
+        if self.summary is not None or self._halt.is_set():
+            return  # over already
+        self.cancelled = True
+        for source in self.sources:
+            self._safely(source, source.cancel)
+        if self.widget is not None:
+            self.widget.state = "cancelling"
+
+    def _safely(self, source: ProgressSource, call: Any) -> bool:
+        """A broken source must never break the user's code: note it and go on."""
+        try:
+            call()
+            return True
+        except Exception as exc:
+            _log.debug("progress source %s failed", source.board.title, exc_info=True)
+            source.board.note = f"progress unavailable: {brief_error(exc)}"
+            return False
+
+    def _loop(self) -> None:
+        seen = -1
+        polling = list(self.sources)
+        while not self._halt.wait(_TICK):
+            polling = [s for s in polling if self._safely(s, s.poll)]
+            version = sum(s.board.version for s in self.sources)
+            if self.live and version != seen:
+                seen = version
+                self._push()
+
+    def _push(self) -> None:
+        from ._progress_widget import ProgressWidget, visible_rows
+
+        rows, hidden = visible_rows([s.board for s in self.sources])
+        if not rows:
+            return
+        if self.widget is None:
+            from IPython.display import display
+
+            self.widget = ProgressWidget(title=_title(self.sources))
+            self.widget.on_cancel(self.cancel)
+            self._handle = display(self.widget, display_id=True)
+        with self.widget.hold_sync():
+            self.widget.rows, self.widget.hidden = rows, hidden
+            self.widget.elapsed = time.monotonic() - self._began
+        self.messages += 1
+
+    def _summarise(self, exc: BaseException | None) -> ProgressSummary:
+        sections = [
+            Section(s.board.title, s.board.stages(), s.board.note)
+            for s in self.sources
+            if s.board.version or s.board.note
+        ]
+        outcome = "done" if exc is None else "failed"
+        if self.cancelled or isinstance(exc, KeyboardInterrupt):
+            outcome = "cancelled" if self.cancelled else "interrupted"
+        # After Cancel or an interrupt, the engine's "cancelled" error says nothing new.
+        error = None if exc is None or outcome != "failed" else brief_error(exc)
+        return ProgressSummary(sections, time.monotonic() - self._began, outcome, error)
+
+    def _show(self, summary: ProgressSummary) -> None:
+        if self.widget is not None:
+            # Not closed at once: a Cancel click queued behind the cell is still handled
+            # (as a no-op) when the kernel reads it, instead of "No such comm" on stderr.
+            closer = threading.Timer(_CLOSE_AFTER, self.widget.close)
+            closer.daemon = True
+            closer.start()
+        if self._handle is not None:  # the widget's place in the output becomes the summary
+            self._handle.update(summary)
+        elif any(sec.stages for sec in summary.sections):
+            from IPython.display import display
+
+            display(summary)
+
+
+def _title(sources: list[ProgressSource]) -> str:
+    return " + ".join(s.board.title for s in sources if s.board.version) or "progress"
+
+
+def _in_kernel() -> bool:
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    return shell is not None and getattr(shell, "kernel", None) is not None
