@@ -39,8 +39,9 @@ def _median(action: Callable[[], Any], repeat: int = REPEAT) -> float:
 
 
 def _line(name: str, ours: float, base: float, unit: str = "s") -> None:
-    fmt = (lambda v: f"{v:>11.3f}{unit}") if unit == "s" else (lambda v: f"{v:>12,.0f}")
-    print(f"{name:<44} {fmt(ours)} {fmt(base)} {ours / base:>7.3f}")
+    """Times (seconds) print as ms, counts as they are; the ratio is lazyscope / baseline."""
+    fmt = (lambda v: f"{v * 1000:>10.1f}ms") if unit == "s" else (lambda v: f"{v:>12,.0f}")
+    print(f"{name:<44} {fmt(ours)} {fmt(base)} {ours / base:>7.4f}")
 
 
 def _visualize(obj: Any) -> str:

@@ -115,6 +115,21 @@ def test_dag_of_something_else_is_a_clear_error(value: object, message: str) -> 
         dag(value)
 
 
+def test_nbconvert_shows_the_static_svg() -> None:
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    notebook = nbformat.v4.new_notebook()
+    bundle = DagView(_sample())._repr_mimebundle_()
+    cell = nbformat.v4.new_code_cell("lazyscope.dag(x)")
+    cell.outputs = [nbformat.v4.new_output("display_data", data=bundle)]
+    notebook.cells.append(cell)
+    html, _ = HTMLExporter().from_notebook_node(notebook)
+    # the SVG fallback is what shows where there is no lab extension (an <img> here)
+    assert 'src="data:image/svg+xml;base64,' in html
+    assert "<script>alert" not in html
+
+
 def test_public_name_imports_no_engine() -> None:
     code = (
         "import sys, lazyscope; lazyscope.dag; "
