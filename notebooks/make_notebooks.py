@@ -426,11 +426,17 @@ notebook(
     ),
     md(
         """
-        > **Coming in lazyscope:** `lazyscope.dag(obj)` draws these as an interactive DAG —
-        > Dask graph layers you can expand down to tasks (at any size: "Dask created a DAG with
-        > 99 nodes" is fine, so is 99 000), and Spark's logical and physical plans with the
-        > stages of jobs that already ran.
-
+        `lazyscope.dag(obj)` draws the same as a DAG — without running anything. For Dask,
+        `level="optimized"` shows the expression graph, `"layers"` the graph layers and
+        `"tasks"` every task ("Dask created a DAG with 99 nodes" is fine, so is 99 000);
+        for Spark, `"optimized"` or `"physical"` plans, and `"executed"` the stages of jobs that
+        already ran. In a cell, `%%spark --dag` or `%%dask --dag` shows the last value's DAG.
+        """
+    ),
+    code("lazyscope.dag(revenue_dd)"),
+    code('lazyscope.dag(revenue_sp, level="physical")'),
+    md(
+        """
         ## The advisor: traps found before you pay for them
 
         `lazyscope.advise(obj)` reads the same metadata and returns findings: a rule id, a
@@ -1706,9 +1712,13 @@ notebook(
         expression: the `groupby().sum()` is a tree reduction, and the merge with a
         one-partition frame needs no shuffle either.
 
-        > **Coming in lazyscope:** `lazyscope.dag(ranked_dd)` and `lazyscope.dag(ranked_sp)`
-        > draw both as DAGs in the same viewer.
-
+        The same two, as DAGs in one viewer:
+        """
+    ),
+    code("lazyscope.dag(ranked_dd)"),
+    code("lazyscope.dag(ranked_sp)"),
+    md(
+        """
         ## Run both
 
         Each result is small (12 countries), so bringing it to pandas is fine. We time each
