@@ -75,3 +75,64 @@ test('a 200-node DAG renders in under a second', async ({ page }, testInfo) => {
   expect(renderMs).toBeLessThan(1000);
   await view.screenshot({ path: testInfo.outputPath('dag-200.png') });
 });
+
+/** A saved notebook (no kernel run) with a Spark-like executed plan: two stage groups
+ * drawn open as clusters, an advisor finding on the shuffle. */
+const STAGES = {
+  version: 1,
+  engine: 'spark',
+  level: 'executed',
+  title: 'Spark execution 3: collect at cell 2',
+  nodes: [
+    { id: 'X:4', kind: 'scan', label: 'Range', counts: { rows: 1000 }, group: 'S:0' },
+    { id: 'X:3', kind: 'aggregate', label: 'HashAggregate', detail: 'partial', group: 'S:0' },
+    { id: 'X:2', kind: 'exchange', label: 'Exchange', detail: 'hashpartitioning(k, 4)', findings: [0] },
+    { id: 'X:1', kind: 'aggregate', label: 'HashAggregate', counts: { rows: 10 }, group: 'S:1' }
+  ],
+  edges: [
+    { source: 'X:4', target: 'X:3' },
+    { source: 'X:3', target: 'X:2' },
+    { source: 'X:2', target: 'X:1' }
+  ],
+  groups: [
+    { id: 'S:0', kind: 'stage', label: 'Stage 0', detail: 'complete, 2 tasks', expanded: true },
+    { id: 'S:1', kind: 'stage', label: 'Stage 1', detail: 'complete, 4 tasks', expanded: true }
+  ],
+  findings: [{ rule: 'shuffle', severity: 'info', message: 'Shuffle on k', nodes: ['X:2'] }]
+};
+
+test('a saved notebook with a Spark DAG opens; stages collapse', async ({ page, tmpPath }) => {
+  const notebook = {
+    nbformat: 4,
+    nbformat_minor: 5,
+    metadata: { kernelspec: { name: 'python3', display_name: 'Python 3 (ipykernel)', language: 'python' } },
+    cells: [
+      {
+        cell_type: 'code',
+        id: 'dag',
+        metadata: {},
+        execution_count: 1,
+        source: 'lazyscope.dag(df)',
+        outputs: [
+          {
+            output_type: 'display_data',
+            metadata: {},
+            data: { 'application/vnd.lazyscope.dag+json': STAGES, 'text/plain': 'Spark execution 3' }
+          }
+        ]
+      }
+    ]
+  };
+  await page.contents.uploadContent(JSON.stringify(notebook), 'text', `${tmpPath}/saved.ipynb`);
+  await page.notebook.openByPath(`${tmpPath}/saved.ipynb`);
+
+  const view = page.locator('.jp-lazyscope-dag');
+  await expect(view).toHaveCount(1);
+  await expect(view.locator('.jp-lazyscope-dag-cluster')).toHaveCount(2);
+  await expect(view.locator('.jp-lazyscope-dag-node')).toHaveCount(4);
+  await expect(view.locator('.jp-lazyscope-dag-warn')).toHaveCount(1);
+  await view.locator('.jp-lazyscope-dag-cluster', { hasText: 'Stage 0' }).dblclick();
+  await expect(view.locator('.jp-lazyscope-dag-cluster')).toHaveCount(1);
+  await expect(view.locator('.jp-lazyscope-dag-group', { hasText: 'Stage 0' })).toHaveCount(1);
+  await expect(view.locator('.jp-lazyscope-dag-node')).toHaveCount(3);
+});
