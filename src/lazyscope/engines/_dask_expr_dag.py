@@ -14,7 +14,8 @@ from typing import Any
 
 from lazyscope.views._dag_model import Dag, Edge, Group, Node
 
-from ._dask_units import Unit, WouldCompute, kind_of
+from ._dask_kinds import kind_of
+from ._dask_units import Unit, WouldCompute
 
 __all__ = ["add_expressions", "expr_units", "walk"]
 

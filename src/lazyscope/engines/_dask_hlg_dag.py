@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ._dask_units import Unit, kind_of, task_deps
+from ._dask_kinds import kind_of
+from ._dask_units import Unit, task_deps
 
 __all__ = ["as_layers", "hlg_units"]
 

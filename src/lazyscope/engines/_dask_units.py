@@ -5,7 +5,6 @@ members are its tasks. Nothing here computes; tasks are only listed for small un
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -13,7 +12,7 @@ from typing import Any
 
 from lazyscope.views._dag_model import Dag, Edge, Group, Node
 
-__all__ = ["Unit", "WouldCompute", "add_units", "kind_of", "no_compute", "task_deps"]
+__all__ = ["Unit", "WouldCompute", "add_units", "no_compute", "task_deps"]
 
 
 class WouldCompute(BaseException):  # a signal, caught by the producers
@@ -39,110 +38,6 @@ def no_compute() -> Iterator[None]:
 
     with dask.config.set(scheduler=_refuse):
         yield
-
-
-# First matching rule wins; words come from names like "sum-partial", "ReadParquet".
-_RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("write", ("to", "store", "write")),
-    (
-        "scan",
-        (
-            "read",
-            "from",
-            "ones",
-            "zeros",
-            "empty",
-            "full",
-            "arange",
-            "linspace",
-            "random",
-            "timeseries",
-            "array",
-            "range",
-            "frompandas",
-            "fromarray",
-            "fromgraph",
-        ),
-    ),
-    ("exchange", ("shuffle", "rechunk", "repartition", "set", "rearrange", "p2p", "partition")),
-    ("join", ("merge", "join")),
-    ("union", ("concat", "stack", "union")),
-    ("sort", ("sort", "nlargest", "nsmallest", "topk", "argtopk")),
-    (
-        "aggregate",
-        (
-            "sum",
-            "mean",
-            "count",
-            "reduce",
-            "reduction",
-            "aggregate",
-            "agg",
-            "groupby",
-            "max",
-            "min",
-            "std",
-            "var",
-            "size",
-            "nunique",
-            "quantile",
-            "partial",
-            "combine",
-            "tree",
-            "chunk",
-            "prod",
-            "any",
-            "all",
-            "len",
-            "cov",
-            "corr",
-        ),
-    ),
-    ("filter", ("filter", "query", "dropna", "where", "mask", "isin")),
-    ("udf", ("lambda", "apply", "map", "overlap", "udf", "func")),
-    ("project", ("projection", "getitem", "columns", "index", "rename", "astype")),
-    ("limit", ("head", "tail", "limit", "blocks", "partitions", "slice")),
-    (
-        "map",
-        (
-            "blockwise",
-            "elemwise",
-            "fused",
-            "assign",
-            "add",
-            "sub",
-            "mul",
-            "truediv",
-            "floordiv",
-            "pow",
-            "neg",
-            "gt",
-            "lt",
-            "ge",
-            "le",
-            "eq",
-            "ne",
-            "and",
-            "or",
-            "transpose",
-            "ones_like",
-            "like",
-            "abs",
-            "sqrt",
-            "exp",
-            "log",
-        ),
-    ),
-)
-_WORDS = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
-
-
-def kind_of(name: str) -> str:
-    words = [w.lower() for w in _WORDS.findall(name)]
-    for kind, keys in _RULES:
-        if any(w in keys for w in words):
-            return kind
-    return "other"
 
 
 @dataclass
