@@ -34,9 +34,10 @@ def runtime_dir() -> Path:
 @pytest.fixture(scope="session")
 def ipshell() -> Any:
     """A real IPython shell with `%load_ext lazyscope` done."""
-    from IPython.testing.globalipapp import start_ipython
+    from IPython.testing.globalipapp import get_ipython, start_ipython
 
-    shell = start_ipython()
+    # start_ipython() answers None when a test already started the global shell.
+    shell = start_ipython() or get_ipython()
     shell.run_line_magic("load_ext", "lazyscope")
     return shell
 
