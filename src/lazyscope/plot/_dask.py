@@ -68,9 +68,10 @@ class DaskBackend:
         key = ("extent", spec.x, spec.y)
         cached = per_object(self.source, ("cache",), dict)
         parts: dict[str, Any] = {}
-        if need_extent and key not in cached:
-            x, y = frame[spec.x], frame[spec.y]
-            parts["extent"] = [x.size, x.min(), x.max(), y.min(), y.max()]
+        if need_extent and key not in cached:  # one task per partition, as Datashader's own
+            parts["extent"] = frame[[spec.x, spec.y]].map_partitions(
+                _bounds(spec.x, spec.y), meta=dict.fromkeys(_BOUNDS, "float64")
+            )
         if self._categories is None and spec.by is not None:
             col = frame[spec.by]
             known = getattr(col.dtype, "categories", None)
@@ -81,8 +82,9 @@ class DaskBackend:
         if parts:
             (done,) = dask.compute(parts)
             if "extent" in done:
-                rows, *bounds = done["extent"]
-                cached[key] = finish_extent(spec, int(rows), bounds)
+                b = done["extent"]  # one row per partition; pandas' min/max skip NaN
+                bounds = [b.x0.min(), b.x1.max(), b.y0.min(), b.y1.max()]
+                cached[key] = finish_extent(spec, int(b.rows.sum()), bounds)
             if "by" in done:
                 values = list(done["by"])
                 self._categories = check_categories(spec, values, frame[spec.by].dtype.kind == "f")
@@ -108,6 +110,28 @@ class DaskBackend:
         with _cancellable(self.client, token):
             agg = canvas(view).points(frame, self.spec.x, self.spec.y, agg=reduction(self.spec))
         return finish(agg, self.spec, view, self.engine, "datashader on dask")
+
+
+_BOUNDS = ("rows", "x0", "x1", "y0", "y1")
+
+
+def _bounds(x: str, y: str) -> Any:
+    """Per-partition row count and min/max of x and y. A closure, so Dask ships it by value
+    and the workers need not have lazyscope installed."""
+
+    def bounds(part: Any) -> Any:
+        import numpy as np
+        import pandas as pd
+
+        out = {"rows": [float(len(part))]}
+        for name, col in (("x", x), ("y", y)):
+            v = part[col].to_numpy(dtype="float64", na_value=np.nan)
+            v = v[~np.isnan(v)]
+            out[name + "0"] = [float(v.min()) if v.size else np.nan]
+            out[name + "1"] = [float(v.max()) if v.size else np.nan]
+        return pd.DataFrame(out)
+
+    return bounds
 
 
 class _TrackingClient:

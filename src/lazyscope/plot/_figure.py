@@ -83,7 +83,8 @@ class Figure:
 
         items = []
         for cat, color in zip(categories, colors, strict=False):
-            swatch = self.fig.scatter(x=[], y=[], marker="square", size=10, color=color)
+            # One point at NaN: drawn nowhere, but it gives the legend its swatch.
+            swatch = self.fig.scatter(x=[np.nan], y=[np.nan], marker="square", size=10, color=color)
             items.append(LegendItem(label=str(cat), renderers=[swatch]))
         self.fig.add_layout(Legend(items=items, title=self.spec.by), "right")
 

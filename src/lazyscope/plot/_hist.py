@@ -95,6 +95,9 @@ class Histogram:
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
         from jupyter_bokeh import BokehModel
 
+        from ._widget import load_bokehjs
+
+        load_bokehjs()
         bundle: dict[str, Any] = dict(BokehModel(self.figure())._repr_mimebundle_() or {})
         bundle["image/svg+xml"] = self._svg()
         bundle["text/plain"] = repr(self)

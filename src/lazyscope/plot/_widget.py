@@ -24,7 +24,7 @@ from ._requests import Latest, Token
 from ._shade import png, shade, values_of
 from ._spec import View, check_range
 
-__all__ = ["PlotWidget"]
+__all__ = ["PlotWidget", "load_bokehjs"]
 
 _CACHED_VIEWS = 4  # reset and back-and-forth zooms are served from here, for every engine
 _SPINNER = (
@@ -57,8 +57,9 @@ class PlotWidget:
         title = f"{self.spec.label} of {self.spec.y} vs {self.spec.x} ({backend.engine})"
         self.figure = Figure(self.spec, home, colors, backend.categories, title)
         self.status = HTML()
-        self.widget = VBox([self.status, BokehModel(self.figure.fig)])
-        self._show(self._agg, time.perf_counter() - start)
+        self._show(self._agg, time.perf_counter() - start)  # before the Bokeh document is sent
+        self._bokeh = BokehModel(self.figure.fig)
+        self.widget = VBox([self.status, self._bokeh])
         self._runner: Latest[View | None] = Latest(
             self._work, self._apply, self._busy, self._failed, debounce
         )
@@ -128,8 +129,8 @@ class PlotWidget:
             self._cache.move_to_end(req)
             while len(self._cache) > _CACHED_VIEWS:
                 self._cache.popitem(last=False)
-            self._agg = agg
             self._show(agg, elapsed)
+            self._agg = agg  # last: who sees the new grid sees its picture and status too
 
     def _busy(self, busy: bool) -> None:
         self.status.value = _SPINNER if busy else self._summary
@@ -150,6 +151,10 @@ class PlotWidget:
 
     # ---------------------------------------------------------------- display
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        load_bokehjs()
+        # A new view starts from the bundled document: bundle the current one, not the first.
+        with self._lock:
+            self._bokeh.update_from_model(self.figure.fig)
         bundle: dict[str, Any] = dict(
             self.widget._repr_mimebundle_(include=include, exclude=exclude) or {}
         )
@@ -164,6 +169,24 @@ class PlotWidget:
             f"({self.backend.engine}), x {x0:.6g}..{x1:.6g}, y {y0:.6g}..{y1:.6g}, "
             f"grid {self._agg.shape}>"
         )
+
+
+_bokehjs_loaded = False
+
+
+def load_bokehjs() -> None:
+    """jupyter_bokeh draws with the page's BokehJS, which a kernel must publish once. Inline
+    (no CDN: notebooks work offline), core only (1.3 MB; we use no Bokeh widgets)."""
+    global _bokehjs_loaded
+    from IPython import get_ipython
+
+    if _bokehjs_loaded or getattr(get_ipython(), "kernel", None) is None:
+        return  # already sent, or no Jupyter frontend to send it to
+    from bokeh.io.notebook import load_notebook
+    from bokeh.resources import Resources
+
+    load_notebook(Resources(mode="inline", components=["bokeh"]), hide_banner=True)
+    _bokehjs_loaded = True
 
 
 def _view_of(agg: Any) -> View:
