@@ -139,3 +139,15 @@ def test_zoom_checks_its_ranges(df: pd.DataFrame) -> None:
     p = lazyscope.plot(df, "x", "y", **SMALL)
     with pytest.raises(LazyscopeError, match="reversed"):
         p.zoom((1.0, 0.0), (0.0, 1.0))
+
+
+def test_the_view_is_built_on_first_display(df: pd.DataFrame) -> None:
+    """plot() pays for the aggregate only; zooms before display show when displayed."""
+    p = lazyscope.plot(df, "x", "y", **SMALL)
+    p.zoom((-1.0, 1.0), (0.0, 2.0))
+    assert not p._ui
+    bundle = p._repr_mimebundle_()
+    assert "image/png" in bundle
+    fig = p.figure.fig
+    assert (fig.x_range.start, fig.x_range.end) == (-1.0, 1.0)
+    assert p.requests.runs == 1  # building the view queued no request of its own

@@ -95,7 +95,7 @@ class Histogram:
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
         from jupyter_bokeh import BokehModel
 
-        from ._widget import load_bokehjs
+        from ._display import load_bokehjs
 
         load_bokehjs()
         bundle: dict[str, Any] = dict(BokehModel(self.figure())._repr_mimebundle_() or {})

@@ -3,69 +3,49 @@
 The Bokeh figure lives in an ipywidget (jupyter_bokeh's BokehModel), so the browser's
 range changes reach the kernel. Each change (re)starts a short debounce; then one worker
 thread re-aggregates the visible range at full resolution, a newer request cancelling an
-older one, while a spinner shows above the plot.
+older one, while a spinner shows above the plot. The figure is built when the plot is
+first displayed (or `.widget` / `.figure` is used): a script that only wants `.aggregate`
+pays for no shading and no Bokeh document.
 """
 
 from __future__ import annotations
 
 import base64
-import html
 import threading
 import time
 from collections import OrderedDict
 from typing import Any
 
-import numpy as np
-
 from lazyscope._errors import LazyscopeError, short_engine_message
 
 from ._backend import Backend
+from ._display import SPINNER, error_line, load_bokehjs, summary
 from ._requests import Latest, Token
 from ._shade import png, shade, values_of
 from ._spec import View, check_range
 
-__all__ = ["PlotWidget", "load_bokehjs"]
+__all__ = ["PlotWidget"]
 
 _CACHED_VIEWS = 4  # reset and back-and-forth zooms are served from here, for every engine
-_SPINNER = (
-    '<span class="lazyscope-plot-busy" style="display:inline-flex;gap:6px;align-items:center">'
-    '<svg width="14" height="14" viewBox="0 0 50 50"><circle cx="25" cy="25" r="20" fill="none" '
-    'stroke="currentColor" stroke-width="6" stroke-dasharray="90 150"><animateTransform '
-    'attributeName="transform" type="rotate" from="0 25 25" to="360 25 25" dur="0.8s" '
-    'repeatCount="indefinite"/></circle></svg>aggregating&#8230;</span>'
-)
 
 
 class PlotWidget:
     def __init__(
         self, backend: Backend, home: View, how: str, colors: list[str], debounce: float = 0.2
     ) -> None:
-        from ipywidgets import HTML, VBox
-        from jupyter_bokeh import BokehModel
-
-        from ._figure import Figure
-
         self.backend, self.spec, self.home, self.how = backend, backend.spec, home, how
         self._colors = colors
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self._cache: OrderedDict[View, Any] = OrderedDict()
         self._quiet = False
-        self._summary = ""
+        self._ui: dict[str, Any] = {}  # figure, status, bokeh, widget: built on first display
         start = time.perf_counter()
         self._agg = backend.aggregate(home, Token())
+        self._elapsed: float | None = time.perf_counter() - start
         self._cache[home] = self._agg
-        title = f"{self.spec.label} of {self.spec.y} vs {self.spec.x} ({backend.engine})"
-        self.figure = Figure(self.spec, home, colors, backend.categories, title)
-        self.status = HTML()
-        self._show(self._agg, time.perf_counter() - start)  # before the Bokeh document is sent
-        self._bokeh = BokehModel(self.figure.fig)
-        self.widget = VBox([self.status, self._bokeh])
         self._runner: Latest[View | None] = Latest(
             self._work, self._apply, self._busy, self._failed, debounce
         )
-        for rng in (self.figure.fig.x_range, self.figure.fig.y_range):
-            rng.on_change("start", self._on_range)
-            rng.on_change("end", self._on_range)
 
     # ---------------------------------------------------------------- Python API
     @property
@@ -83,17 +63,31 @@ class PlotWidget:
         """The request runner (counts of runs and cancellations)."""
         return self._runner
 
+    @property
+    def widget(self) -> Any:
+        return self._built()["widget"]
+
+    @property
+    def figure(self) -> Any:
+        return self._built()["figure"]
+
+    @property
+    def status(self) -> Any:
+        return self._built()["status"]
+
     def zoom(self, x_range: tuple[float, float], y_range: tuple[float, float]) -> None:
         """Show and aggregate this window (every point in it, at full resolution)."""
         xr, yr = check_range("x_range", x_range), check_range("y_range", y_range)
-        assert xr is not None
-        assert yr is not None
+        if xr is None or yr is None:
+            raise LazyscopeError("zoom needs both x_range and y_range.")
         view = View(xr, yr, self.home.width, self.home.height)
-        self._quiet = True  # our own range change must not queue a second request
-        try:
-            self.figure.set_ranges(view)
-        finally:
-            self._quiet = False
+        with self._lock:
+            if self._ui:
+                self._quiet = True  # our own range change must not queue a second request
+                try:
+                    self._ui["figure"].set_ranges(view)
+                finally:
+                    self._quiet = False
         ticket = self._runner.submit(view, delay=0.0)
         ticket.done.wait()
         if ticket.error is not None:
@@ -103,7 +97,8 @@ class PlotWidget:
         self.zoom(self.home.x_range, self.home.y_range)
 
     def close(self) -> None:
-        self.widget.close()
+        if self._ui:
+            self._ui["widget"].close()
 
     # ---------------------------------------------------------------- requests
     def _on_range(self, attr: str, old: Any, new: Any) -> None:
@@ -129,34 +124,66 @@ class PlotWidget:
             self._cache.move_to_end(req)
             while len(self._cache) > _CACHED_VIEWS:
                 self._cache.popitem(last=False)
-            self._show(agg, elapsed)
+            self._elapsed = elapsed
+            if self._ui:
+                self._show(agg, elapsed)
             self._agg = agg  # last: who sees the new grid sees its picture and status too
 
     def _busy(self, busy: bool) -> None:
-        self.status.value = _SPINNER if busy else self._summary
+        # No lock: the spinner must show even while a display holds it; .get() because the
+        # view may be half built at this moment (it shows the right status once built).
+        status = self._ui.get("status")
+        if status is not None:
+            status.value = SPINNER if busy else self._ui.get("summary", "")
 
     def _failed(self, req: View | None, exc: BaseException) -> None:
         text = str(exc) if isinstance(exc, LazyscopeError) else short_engine_message(exc, 3)
-        self.status.value = (
-            f'<span style="color:#b00">Re-aggregation failed: {html.escape(text)}</span>'
-        )
+        status = self._ui.get("status")
+        if status is not None:
+            status.value = error_line(text)
+
+    # ---------------------------------------------------------------- the view
+    def _built(self) -> dict[str, Any]:
+        with self._lock:
+            if not self._ui:
+                from ipywidgets import HTML, VBox
+                from jupyter_bokeh import BokehModel
+
+                from ._figure import Figure
+
+                title = (
+                    f"{self.spec.label} of {self.spec.y} vs {self.spec.x} ({self.backend.engine})"
+                )
+                self._ui["figure"] = Figure(
+                    self.spec, self.home, self._colors, self.backend.categories, title
+                )
+                self._ui["status"] = HTML()
+                self._show(self._agg, self._elapsed)  # before the Bokeh document is sent
+                self._ui["bokeh"] = BokehModel(self._ui["figure"].fig)
+                self._ui["widget"] = VBox([self._ui["status"], self._ui["bokeh"]])
+                fig = self._ui["figure"].fig
+                if (fig.x_range.start, fig.x_range.end) != self._agg.attrs["x_range"]:
+                    self._ui["figure"].set_ranges(_view_of(self._agg))  # zoomed before shown
+                for rng in (fig.x_range, fig.y_range):
+                    rng.on_change("start", self._on_range)
+                    rng.on_change("end", self._on_range)
+            return self._ui
 
     def _show(self, agg: Any, elapsed: float | None) -> None:
         categorical = bool(self.spec.by)
         values = values_of(agg, categorical)
         rgba = shade(agg, self.how, self._colors, categorical).values
-        self.figure.show(_view_of(agg), rgba, values, self.how)
-        self._summary = html.escape(_summary(agg, values, elapsed))
-        self.status.value = self._summary
+        self._ui["figure"].show(_view_of(agg), rgba, values, self.how)
+        self._ui["summary"] = summary(agg, values, elapsed)
+        self._ui["status"].value = self._ui["summary"]
 
-    # ---------------------------------------------------------------- display
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
         load_bokehjs()
-        # A new view starts from the bundled document: bundle the current one, not the first.
-        with self._lock:
-            self._bokeh.update_from_model(self.figure.fig)
+        ui = self._built()
+        with self._lock:  # a new view starts from the bundled document: bundle the current one
+            ui["bokeh"].update_from_model(ui["figure"].fig)
         bundle: dict[str, Any] = dict(
-            self.widget._repr_mimebundle_(include=include, exclude=exclude) or {}
+            ui["widget"]._repr_mimebundle_(include=include, exclude=exclude) or {}
         )
         bundle["image/png"] = base64.b64encode(self.image).decode("ascii")
         bundle["text/plain"] = repr(self)
@@ -171,36 +198,7 @@ class PlotWidget:
         )
 
 
-_bokehjs_loaded = False
-
-
-def load_bokehjs() -> None:
-    """jupyter_bokeh draws with the page's BokehJS, which a kernel must publish once. Inline
-    (no CDN: notebooks work offline), core only (1.3 MB; we use no Bokeh widgets)."""
-    global _bokehjs_loaded
-    from IPython import get_ipython
-
-    if _bokehjs_loaded or getattr(get_ipython(), "kernel", None) is None:
-        return  # already sent, or no Jupyter frontend to send it to
-    from bokeh.io.notebook import load_notebook
-    from bokeh.resources import Resources
-
-    load_notebook(Resources(mode="inline", components=["bokeh"]), hide_banner=True)
-    _bokehjs_loaded = True
-
-
 def _view_of(agg: Any) -> View:
     return View(
         tuple(agg.attrs["x_range"]), tuple(agg.attrs["y_range"]), agg.shape[1], agg.shape[0]
     )
-
-
-def _summary(agg: Any, values: np.ndarray, elapsed: float | None) -> str:
-    parts = [str(agg.attrs.get("source", agg.attrs.get("engine", "")))]
-    if agg.attrs.get("agg") == "count":
-        parts.append(f"{int(np.nansum(values)):,} points in view")
-    if elapsed is not None:
-        parts.append(f"{elapsed:.2f} s")
-    else:
-        parts.append("from the kernel's cache")
-    return " \u00b7 ".join(parts)
