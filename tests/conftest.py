@@ -34,10 +34,11 @@ def runtime_dir() -> Path:
 @pytest.fixture(scope="session")
 def ipshell() -> Any:
     """A real IPython shell with `%load_ext lazyscope` done."""
-    from IPython.testing.globalipapp import get_ipython, start_ipython
+    from IPython.testing import globalipapp
 
-    # start_ipython() answers None when a test already started the global shell.
-    shell = start_ipython() or get_ipython()
+    # start_ipython() answers None when something already started the global shell;
+    # it then rebinds the module's get_ipython to that shell (hence no early import).
+    shell = globalipapp.start_ipython() or globalipapp.get_ipython()
     shell.run_line_magic("load_ext", "lazyscope")
     return shell
 
