@@ -34,11 +34,14 @@ def runtime_dir() -> Path:
 @pytest.fixture(scope="session")
 def ipshell() -> Any:
     """A real IPython shell with `%load_ext lazyscope` done."""
+    from IPython.core.interactiveshell import InteractiveShell
     from IPython.testing import globalipapp
 
-    # start_ipython() answers None when something already started the global shell;
-    # it then rebinds the module's get_ipython to that shell (hence no early import).
-    shell = globalipapp.start_ipython() or globalipapp.get_ipython()
+    # Reuse a shell some earlier test made: IPython allows one instance per process.
+    if InteractiveShell.initialized():
+        shell = InteractiveShell.instance()
+    else:
+        shell = globalipapp.start_ipython() or globalipapp.get_ipython()
     shell.run_line_magic("load_ext", "lazyscope")
     return shell
 
