@@ -61,6 +61,8 @@ def test_by_counts_each_category(df: pd.DataFrame) -> None:
     assert list(agg.coords["c"].values) == ["a", "b", "c"]
     valid = df.dropna(subset=["x", "y"])
     assert agg.sum(dim=("x", "y")).values.tolist() == valid.c.value_counts().sort_index().tolist()
+    with pytest.raises(LazyscopeError, match="2 colours for 3 categories"):
+        lazyscope.plot(df, "x", "y", by="c", cmap=["red", "blue"], **SMALL)
 
 
 @pytest.mark.parametrize(("kwargs", "words"), BAD_INPUTS)

@@ -6,6 +6,7 @@ import json
 import threading
 import time
 import urllib.request
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -187,3 +188,28 @@ def test_a_newer_request_interrupts_the_running_job(spark: Any) -> None:
     assert time.monotonic() - started < 30
     assert len(outcome) == 1
     assert isinstance(outcome[0], SupersededError)
+
+
+@pytest.fixture(scope="module")
+def connect(spark_connect_url: str) -> Iterator[Any]:
+    # The Connect builder itself: the generic builder refuses a remote session while the
+    # test run's classic session exists (see test_progress_connect).
+    from pyspark.sql.connect.session import SparkSession
+
+    session = SparkSession.builder.remote(spark_connect_url).getOrCreate()
+    yield session
+    session.stop()
+
+
+@pytest.mark.connect
+@pytest.mark.slow
+def test_spark_connect_plots_and_counts_exactly(connect: Any, pdf: pd.DataFrame) -> None:
+    frame = connect.createDataFrame(pdf[["x", "y", "v"]])
+    p = lazyscope.plot(frame, "x", "y", **SMALL)
+    assert p.aggregate.attrs["engine"] == "spark"
+    assert int(p.aggregate.sum()) == pdf[["x", "y"]].notna().all(axis=1).sum()
+    p.zoom((0.0, 0.05), (0.5, 0.6))
+    assert p.aggregate.attrs["source"] == "spark job"
+    assert int(p.aggregate.sum()) == len(in_window(pdf, (0.0, 0.05), (0.5, 0.6)))
+    counts = lazyscope.hist(frame, "v", bins=7).counts
+    np.testing.assert_array_equal(counts, np.histogram(pdf.v.dropna(), bins=7)[0])

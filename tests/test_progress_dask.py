@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 import time
+import warnings
 from typing import Any
 
 import pytest
@@ -51,6 +52,22 @@ def test_dask_cell_shows_the_summary(ipshell: Any, dask_engine: Any) -> None:
     assert result.result == 100
     assert "Dask: 15/15 tasks" in shown
     assert "  sum: 10/10 tasks" in shown
+
+
+def test_dataframe_cell_counts_its_tasks_without_a_warning(dask_client: Any) -> None:
+    # dask-expr warns that annotations are ignored by query planning; ours still reach
+    # the scheduler with the graph, so the warning is wrong for them and must not show.
+    import dask.dataframe as dd
+    import pandas as pd
+
+    frame = dd.from_pandas(pd.DataFrame({"a": range(1000)}), npartitions=4)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with lazyscope.progress("dask", live=False) as run:
+            assert frame.a.sum().compute() == sum(range(1000))
+    assert [str(w.message) for w in caught] == []
+    assert run.summary is not None
+    assert run.summary.done == run.summary.total >= 8
 
 
 def test_failing_task_shows_in_the_summary(dask_client: Any) -> None:

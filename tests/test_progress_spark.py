@@ -99,6 +99,25 @@ def test_kernel_interrupt_cancels_the_cells_jobs(spark: Any) -> None:
     assert sc.parallelize(range(10), 2).sum() == 45
 
 
+def test_an_interrupt_py4j_turns_into_a_lost_connection_is_still_an_interrupt(spark: Any) -> None:
+    # What the SIGINT above sometimes gives: py4j drops the busy connection, and pyspark's
+    # clean-up call fails on the next one, hiding the interrupt behind a network error.
+    from py4j.protocol import Py4JNetworkError
+
+    def interrupted_collect() -> None:
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt:
+            raise Py4JNetworkError("Answer from Java side is empty") from None
+
+    run = lazyscope.progress("spark", live=False)
+    with pytest.raises(KeyboardInterrupt) as raised, run:
+        interrupted_collect()
+    assert raised.value.__cause__ is None
+    assert run.summary is not None
+    assert run.summary.outcome == "interrupted"
+
+
 def test_two_threads_jobs_are_not_mixed(spark: Any) -> None:
     both_running = threading.Barrier(2)
     summaries: dict[int, Any] = {}

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import threading
 import time
+from typing import Any
 
 import pytest
 
@@ -204,3 +205,68 @@ def test_unknown_engine_is_refused(kind: str) -> None:
 
     with pytest.raises(Exception, match="watches 'spark' or 'dask'"):
         lazyscope.progress(kind)
+
+
+_ESM_HARNESS = """
+// Just enough DOM for render(): elements are plain objects; text never becomes HTML.
+class El {
+  constructor(tag) { Object.assign(this, {tag, children: [], style: {}, textContent: ""}); }
+  appendChild(c) { this.children.push(c); return c; }
+  append(...c) { this.children.push(...c); }
+  replaceChildren(...c) { this.children = c; }
+}
+globalThis.document = { createElement: (tag) => new El(tag) };
+const state = JSON.parse(process.argv[2]);
+const sent = [];
+const model = { get: (k) => state[k], on: () => {}, send: (m) => sent.push(m) };
+const el = new El("div");
+const { default: widget } = await import(process.argv[3]);
+const cleanup = widget.render({ model, el });
+const texts = (n) => [n.textContent, ...n.children.flatMap(texts)].filter(Boolean);
+const root = el.children[0];
+root.children[0].children[2].onclick();  // the Cancel button
+cleanup();
+console.log(JSON.stringify({ texts: texts(root), sent }));
+"""
+
+
+def test_widget_module_draws_rows_and_sends_cancel(tmp_path: Any) -> None:
+    import json
+    import shutil
+
+    from lazyscope.views._progress_widget import _ESM
+
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed")
+    (tmp_path / "widget.mjs").write_text(_ESM)
+    (tmp_path / "harness.mjs").write_text(_ESM_HARNESS)
+    row = {
+        "job": "Spark · job 1",
+        "label": "stage 3 (<b>x</b>)",
+        "total": 10,
+        "done": 4,
+        "running": 2,
+        "failed": 1,
+        "memory": 0,
+        "skipped": False,
+    }
+    state = {"title": "Spark", "rows": [row], "hidden": 3, "elapsed": 1.5, "state": "running"}
+    out = subprocess.run(
+        [node, str(tmp_path / "harness.mjs"), json.dumps(state), str(tmp_path / "widget.mjs")],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    result = json.loads(out.stdout)
+    assert result["texts"] == [
+        "Spark",
+        "1.5 s",
+        "Cancelling…",
+        "Spark · job 1",
+        "stage 3 (<b>x</b>)",
+        "4/10 · 2 running · 1 failed",
+        "… 3 more",
+    ]
+    assert result["sent"] == [{"type": "cancel"}]

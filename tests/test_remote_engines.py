@@ -11,26 +11,48 @@ import pytest
 from lazyscope._errors import LazyscopeError
 from lazyscope.engines.dask import DaskEngine
 from lazyscope.engines.spark_connect import SparkConnectEngine
-from lazyscope.views.status import StatusView
 
 
 @pytest.mark.connect
+@pytest.mark.kernel
 @pytest.mark.slow
-def test_spark_connect_session_runs_queries_and_reports_status(spark_connect_url: str) -> None:
-    engine = SparkConnectEngine.start(
-        spark_connect_url, {"spark.sql.shuffle.partitions": "3"}, "t", 10
+def test_spark_connect_session_runs_queries_and_reports_status(
+    spark_connect_url: str, run_notebook: Any
+) -> None:
+    # In a kernel of its own: pyspark will not open Connect beside this process's classic
+    # session (the next test checks that refusal).
+    texts = run_notebook(
+        [
+            "%load_ext lazyscope",
+            f"%spark start --remote {spark_connect_url} --conf spark.sql.shuffle.partitions=3",
+            "spark.range(10).count()",
+            'spark.conf.get("spark.sql.shuffle.partitions")',
+            "from pyspark.sql import functions as F\n"
+            'spark.range(3).select((F.col("id") + 1).alias("n")).collect()',
+            "%spark status",
+            "%spark stop",
+        ]
     )
-    try:
-        assert engine.session.range(10).count() == 10
-        assert engine.session.conf.get("spark.sql.shuffle.partitions") == "3"
-        info = engine.status()
-        assert info.engine == "spark-connect"
-        assert info.address == spark_connect_url
-        assert info.app_id
-        assert "spark" in engine.namespace()
-        assert spark_connect_url in repr(StatusView(info))
-    finally:
-        engine.stop()
+    start, count, partitions, functions, status, stop = texts[1:]
+    assert spark_connect_url in start
+    assert "Spark Connect session" in start
+    assert "started here  no (attached)" in start
+    assert count.strip() == "10"
+    assert partitions.strip() == "'3'"
+    assert functions.strip() == "[Row(n=1), Row(n=2), Row(n=3)]"
+    assert spark_connect_url in status
+    assert "Error" not in stop
+    assert "Stopped" in stop
+
+
+@pytest.mark.connect
+@pytest.mark.spark
+def test_spark_connect_beside_a_classic_session_is_refused_clearly(
+    spark: Any, spark_connect_url: str
+) -> None:
+    with pytest.raises(LazyscopeError, match="stop it first"):
+        SparkConnectEngine.start(spark_connect_url, {}, "t", 10)
+    assert spark.range(5).count() == 5  # the classic session is untouched
 
 
 def refused_port() -> int:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import threading
 import time
 import uuid
+import warnings
 from typing import Any
 
 from lazyscope.views._progress_model import ProgressBoard, StageProgress
@@ -41,6 +42,7 @@ class DaskProgress:
         import dask
 
         _ensure_plugin(self._client)
+        _quiet_expr_warning()
         self._before = set(self._client.futures)  # the client's futures before the cell
         self._annotation = dask.annotate(lazyscope=self.cell)
         self._annotation.__enter__()
@@ -99,6 +101,14 @@ class DaskProgress:
                     ended=stop if finished and stop else None,
                 )
             )
+
+
+def _quiet_expr_warning() -> None:
+    # dask-expr warns that annotations are ignored by query planning, but the client still
+    # sends ours with the graph and the scheduler plugin reads them. Only a warning about
+    # our key alone is hidden: one naming the user's own annotations still shows.
+    ours = r"Dask annotations \{'lazyscope': '[0-9a-f]+'\} detected"
+    warnings.filterwarnings("ignore", message=ours, category=UserWarning)
 
 
 _registered: set[tuple[str, str]] = set()  # (client id, scheduler address)

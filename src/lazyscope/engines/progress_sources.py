@@ -13,6 +13,7 @@ from typing import Any
 from lazyscope.views._progress_model import ProgressSource
 
 from . import current
+from .spark_connect import is_connect
 
 __all__ = ["sources_for"]
 
@@ -37,7 +38,7 @@ def _spark() -> list[ProgressSource]:
         session = _user_session()
     if session is None:
         return []
-    if _is_connect(session):
+    if is_connect(session):
         from .connect_progress import ConnectProgress
 
         return [ConnectProgress(session)]
@@ -60,10 +61,6 @@ def _user_session() -> Any:
             connect.SparkSession.getActiveSession() or connect.SparkSession._get_default_session()
         )
     return None
-
-
-def _is_connect(session: Any) -> bool:
-    return type(session).__module__.startswith("pyspark.sql.connect")
 
 
 def _dask() -> list[ProgressSource]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from types import ModuleType
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -12,9 +13,29 @@ from . import _net
 from ._base import SessionInfo
 from .spark import quiet_spark_loggers, spark_errors
 
-__all__ = ["SparkConnectEngine", "parse_remote"]
+__all__ = ["SparkConnectEngine", "functions_for", "is_connect", "parse_remote"]
 
 DEFAULT_PORT = 15002
+
+
+def is_connect(obj: Any) -> bool:
+    """Whether a Spark DataFrame, Column or session is Spark Connect's rather than classic."""
+    return type(obj).__module__.startswith("pyspark.sql.connect")
+
+
+def functions_for(df: Any) -> ModuleType:
+    """pyspark's SQL functions for `df`'s kind of session.
+
+    `pyspark.sql.functions` picks classic or Connect by a process-wide flag that only
+    pyspark's generic builder sets, so a Connect frame made otherwise needs Connect's own.
+    """
+    if is_connect(df):
+        from pyspark.sql.connect import functions as connect_functions
+
+        return connect_functions  # type: ignore[no-any-return]  # pyspark is untyped here
+    from pyspark.sql import functions
+
+    return functions  # type: ignore[no-any-return]  # likewise
 
 
 def parse_remote(remote: str) -> tuple[str, int]:
@@ -44,7 +65,14 @@ class SparkConnectEngine:
     ) -> SparkConnectEngine:
         host, port = parse_remote(remote)
         _net.check_reachable(host, port, "Spark Connect server", timeout=timeout)
+        from pyspark import SparkContext
         from pyspark.sql import SparkSession
+
+        if SparkContext._active_spark_context is not None:  # pyspark refuses to mix the two
+            raise LazyscopeError(
+                "A classic Spark session runs in this kernel, and pyspark cannot use Spark "
+                "Connect beside it: stop it first (%spark stop, or spark.stop())."
+            )
 
         builder = SparkSession.builder.remote(remote).appName(app_name)
         for key, value in conf.items():

@@ -14,6 +14,7 @@ from lazyscope.views._meta_model import Column, Facts, Meta, PlanItem
 
 from ._spark_plan import parse_explain
 from .spark import spark_errors
+from .spark_connect import is_connect
 
 __all__ = ["rdd_meta", "spark_meta"]
 
@@ -45,13 +46,9 @@ def _bytes(text: str | None) -> int | None:
     return int(match.group(1)) * _UNITS[match.group(2)] if match else None
 
 
-def _is_connect(df: Any) -> bool:
-    return type(df).__module__.startswith("pyspark.sql.connect")
-
-
 def _check_alive(df: Any) -> None:
     session = df.sparkSession
-    if _is_connect(df):
+    if is_connect(df):
         stopped = session.is_stopped
     else:
         jsc = session.sparkContext._jsc
@@ -64,7 +61,7 @@ def _check_alive(df: Any) -> None:
 
 
 def _explain(df: Any) -> str:
-    if _is_connect(df):
+    if is_connect(df):
         return str(df._explain_string(mode="cost"))  # an AnalyzePlan RPC: plans, runs nothing
     jvm = df.sparkSession.sparkContext._jvm
     return str(jvm.PythonSQLUtils.explainString(df._jdf.queryExecution(), "cost"))
@@ -72,7 +69,7 @@ def _explain(df: Any) -> str:
 
 def _cores(df: Any) -> int | None:
     session = df.sparkSession
-    if not _is_connect(df):
+    if not is_connect(df):
         return int(session.sparkContext.defaultParallelism)
     # Connect has no SparkContext: the server's conf says what its master offers.
     parallelism = session.conf.get("spark.default.parallelism", None)
@@ -88,7 +85,7 @@ def spark_meta(df: Any) -> Meta:
         text = _explain(df)
         parsed = parse_explain(text)
         meta = Meta(
-            engine="spark-connect" if _is_connect(df) else "spark",
+            engine="spark-connect" if is_connect(df) else "spark",
             kind="DataFrame",
             columns=_columns(df.schema),
             partitions=parsed.partitions,

@@ -13,6 +13,7 @@ import json
 import threading
 import time
 import uuid
+import weakref
 from typing import Any
 
 from lazyscope.views._progress_model import ProgressBoard, StageProgress, tidy_call_site
@@ -39,12 +40,7 @@ class SparkProgress:
         self._interval = _MIN_INTERVAL
 
     def start(self) -> None:
-        jvm = self._sc._jvm
-        self._mapper = jvm.com.fasterxml.jackson.databind.ObjectMapper()
-        scala = getattr(jvm.com.fasterxml.jackson.module.scala, "DefaultScalaModule$")
-        self._mapper.registerModule(getattr(scala, "MODULE$"))
-        self._by_tag = self._sc._jsc.sc().statusTracker()  # the Scala tracker knows tags
-        self._tracker = self._sc._jsc.statusTracker()  # the Java one returns null, not Option
+        self._mapper, self._by_tag, self._tracker = _handles(self._sc)
         self._sc.addJobTag(self.tag)
 
     def poll(self) -> None:
@@ -120,3 +116,19 @@ class SparkProgress:
         )
         if finished:
             self._final_stages.add(stage_id)
+
+
+# Per SparkContext, made once: a Jackson mapper that knows Scala classes, the Scala
+# status tracker (it can list jobs by tag) and the Java one (null, not Option).
+_HANDLES: weakref.WeakKeyDictionary[Any, tuple[Any, Any, Any]] = weakref.WeakKeyDictionary()
+
+
+def _handles(sc: Any) -> tuple[Any, Any, Any]:
+    handles = _HANDLES.get(sc)
+    if handles is None:
+        jvm = sc._jvm
+        mapper = jvm.com.fasterxml.jackson.databind.ObjectMapper()
+        scala = getattr(jvm.com.fasterxml.jackson.module.scala, "DefaultScalaModule$")
+        mapper.registerModule(getattr(scala, "MODULE$"))
+        handles = _HANDLES[sc] = (mapper, sc._jsc.sc().statusTracker(), sc._jsc.statusTracker())
+    return handles

@@ -43,6 +43,8 @@ def plot(
     (eq_hist, linear, log, cbrt); `cmap` a colorcet or Bokeh palette name or a colour list.
     The result shows in Jupyter; `.zoom()`, `.reset()`, `.aggregate` and `.image` script it.
     """
+    from lazyscope._errors import LazyscopeError
+
     from ._backend import open_backend
     from ._shade import category_colors, check_how, palette
     from ._widget import PlotWidget
@@ -60,6 +62,8 @@ def plot(
     if by is not None:
         n = len(backend.categories)
         colors = palette(cmap)[:n] if cmap is not None else category_colors(n)
+        if len(colors) < n:
+            raise LazyscopeError(f"cmap has {len(colors)} colours for {n} categories of {by!r}.")
     return PlotWidget(backend, View(xr, yr, width, height), how, colors)
 
 

@@ -14,6 +14,7 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from lazyscope._errors import LazyscopeError, short_engine_message
+from lazyscope.engines.spark_connect import functions_for
 
 from . import _partials, _warm
 from ._frames import check_categories, per_object
@@ -61,10 +62,8 @@ def run_spark(what: str, action: Any) -> Any:
         raise LazyscopeError(f"Spark could not {what}: {short_engine_message(exc, 3)}") from None
 
 
-def _double(name: str) -> Any:
+def _double(f: Any, name: str) -> Any:
     """The column as a double, NaN turned into null (Spark sorts NaN above every number)."""
-    from pyspark.sql import functions as f
-
     col = f.col(name).cast("double")
     return f.when(~f.isnan(col), col)
 
@@ -84,9 +83,9 @@ class SparkBackend:
     def categories(self) -> tuple[Any, ...]:
         if self.spec.by is None:
             return ()
-        from pyspark.sql import functions as f
-
         from ._backend import MAX_CATEGORIES
+
+        f = functions_for(self.df)
 
         by = self.spec.by
 
@@ -101,9 +100,8 @@ class SparkBackend:
         return per_object(self.df, ("categories", by), scan)
 
     def extent(self) -> tuple[Range, Range]:
-        from pyspark.sql import functions as f
-
-        x, y = _double(self.spec.x), _double(self.spec.y)
+        f = functions_for(self.df)
+        x, y = _double(f, self.spec.x), _double(f, self.spec.y)
 
         def scan() -> tuple[Range, Range]:
             query = self.df.agg(f.count(f.lit(1)), f.min(x), f.max(x), f.min(y), f.max(y))

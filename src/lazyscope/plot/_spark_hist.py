@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from lazyscope._errors import LazyscopeError
+from lazyscope.engines.spark_connect import functions_for
 
 from ._frames import per_object
 from ._spark import run_spark, spark_kinds
@@ -22,8 +23,7 @@ __all__ = ["spark_histogram"]
 def spark_histogram(
     df: Any, column: str, bins: int, value_range: Range | None
 ) -> tuple[np.ndarray, np.ndarray]:
-    from pyspark.sql import functions as f
-
+    f = functions_for(df)
     check_column(spark_kinds(df.schema), column)
     v = f.col(column).cast("double")
     if value_range is None:

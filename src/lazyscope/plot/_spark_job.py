@@ -6,6 +6,8 @@ import contextlib
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from lazyscope.engines.spark_connect import functions_for
+
 from . import _partials
 from ._spec import View
 
@@ -18,11 +20,9 @@ __all__ = ["partial_grids", "pixel_column", "tagged"]
 _CONNECT_PARALLELISM = 16  # Spark Connect does not tell the client its cluster's core count
 
 
-def pixel_column(name: str, s: float, t: float, n: int) -> Any:
+def pixel_column(f: Any, name: str, s: float, t: float, n: int) -> Any:
     """int(v * s + t), the last pixel taking the upper edge: Datashader's rule, in the JVM
     (Java doubles round exactly as numpy's, so both land every point in the same pixel)."""
-    from pyspark.sql import functions as f
-
     col = f.col(name).cast("double")
     return f.least((col * f.lit(s) + f.lit(t)).cast("int"), f.lit(n - 1))
 
@@ -62,16 +62,15 @@ def tagged(session: Any, tag: str, token: Token) -> Iterator[None]:
 def partial_grids(backend: SparkBackend, view: View, tag: str, token: Token) -> list[Any]:
     """One partial grid (a buffer, see `_partials.encode`) per coalesced partition."""
     from pyspark import cloudpickle
-    from pyspark.sql import functions as f
 
+    f = functions_for(backend.df)
     spec, cats = backend.spec, backend.categories
     sx, tx, sy, ty = view.scale()
     x, y = f.col(spec.x).cast("double"), f.col(spec.y).cast("double")
     # NaN compares above every number in Spark, so `between` drops NaN as well as null.
     keep = x.between(*view.x_range) & y.between(*view.y_range)
-    cell = pixel_column(spec.y, sy, ty, view.height) * view.width + pixel_column(
-        spec.x, sx, tx, view.width
-    )
+    row = pixel_column(f, spec.y, sy, ty, view.height)
+    cell = row * view.width + pixel_column(f, spec.x, sx, tx, view.width)
     if spec.by is not None:
         code = f.array_position(f.array(*[f.lit(c) for c in cats]), f.col(spec.by)) - 1
         keep = keep & (code >= 0)

@@ -39,6 +39,7 @@ class PlotWidget:
         self._cache: OrderedDict[View, Any] = OrderedDict()
         self._quiet = False
         self._ui: dict[str, Any] = {}  # figure, status, bokeh, widget: built on first display
+        self._last_image: tuple[Any, Any] | None = None
         start = time.perf_counter()
         self._agg = backend.aggregate(home, Token())
         self._elapsed: float | None = time.perf_counter() - start
@@ -56,7 +57,15 @@ class PlotWidget:
     @property
     def image(self) -> bytes:
         """The grid on screen, shaded by Datashader, as PNG bytes."""
-        return png(shade(self._agg, self.how, self._colors, bool(self.spec.by)))
+        return png(self._shaded(self._agg))
+
+    def _shaded(self, agg: Any) -> Any:
+        """Datashader's image of a grid; the last one is kept (display needs it twice)."""
+        last = self._last_image
+        if last is None or last[0] is not agg:
+            last = (agg, shade(agg, self.how, self._colors, bool(self.spec.by)))
+            self._last_image = last
+        return last[1]
 
     @property
     def requests(self) -> Latest[View | None]:
@@ -127,6 +136,7 @@ class PlotWidget:
             self._elapsed = elapsed
             if self._ui:
                 self._show(agg, elapsed)
+                self._ui.pop("fresh", None)
             self._agg = agg  # last: who sees the new grid sees its picture and status too
 
     def _busy(self, busy: bool) -> None:
@@ -160,6 +170,7 @@ class PlotWidget:
                 self._ui["status"] = HTML()
                 self._show(self._agg, self._elapsed)  # before the Bokeh document is sent
                 self._ui["bokeh"] = BokehModel(self._ui["figure"].fig)
+                self._ui["fresh"] = True  # its bundle is current: no second serialisation
                 self._ui["widget"] = VBox([self._ui["status"], self._ui["bokeh"]])
                 fig = self._ui["figure"].fig
                 if (fig.x_range.start, fig.x_range.end) != self._agg.attrs["x_range"]:
@@ -172,7 +183,7 @@ class PlotWidget:
     def _show(self, agg: Any, elapsed: float | None) -> None:
         categorical = bool(self.spec.by)
         values = values_of(agg, categorical)
-        rgba = shade(agg, self.how, self._colors, categorical).values
+        rgba = self._shaded(agg).values
         self._ui["figure"].show(_view_of(agg), rgba, values, self.how)
         self._ui["summary"] = summary(agg, values, elapsed)
         self._ui["status"].value = self._ui["summary"]
@@ -181,7 +192,8 @@ class PlotWidget:
         load_bokehjs()
         ui = self._built()
         with self._lock:  # a new view starts from the bundled document: bundle the current one
-            ui["bokeh"].update_from_model(ui["figure"].fig)
+            if not ui.pop("fresh", False):
+                ui["bokeh"].update_from_model(ui["figure"].fig)
         bundle: dict[str, Any] = dict(
             ui["widget"]._repr_mimebundle_(include=include, exclude=exclude) or {}
         )

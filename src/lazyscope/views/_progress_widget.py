@@ -66,7 +66,8 @@ export default {
     let received = performance.now();
     const draw = () => {
       received = performance.now();
-      title.textContent = model.get("title");
+      const cancelling = model.get("state") === "cancelling";
+      title.textContent = model.get("title") + (cancelling ? " (cancelling…)" : "");
       cancel.style.display = model.get("state") === "running" ? "" : "none";
       table.replaceChildren();
       let job = null;
@@ -99,8 +100,7 @@ export default {
       }
     };
     const tick = () => {
-      const running = model.get("state") === "running";
-      const extra = running ? (performance.now() - received) / 1000 : 0;
+      const extra = (performance.now() - received) / 1000;
       clock.textContent = `${(model.get("elapsed") + extra).toFixed(1)} s`;
     };
     model.on("change:rows", draw);
@@ -139,7 +139,7 @@ class ProgressWidget(anywidget.AnyWidget):  # type: ignore[misc]  # anywidget is
     rows = traitlets.List(traitlets.Dict()).tag(sync=True)
     hidden = traitlets.Int(0).tag(sync=True)  # rows left out to keep messages small
     elapsed = traitlets.Float(0.0).tag(sync=True)  # seconds, as of the last message
-    state = traitlets.Unicode("running").tag(sync=True)  # running | cancelling | done
+    state = traitlets.Unicode("running").tag(sync=True)  # running | cancelling
 
     def on_cancel(self, callback: Callable[[], None]) -> None:
         def handle(_: Any, content: Any, buffers: Any) -> None:

@@ -5,10 +5,10 @@
 
 `%%spark` and `%%dask` wrap every cell in it (`%config Lazyscope.progress = False` turns
 that off). Only the block's own work is counted: the engine sources tag it (Spark job
-tags, Dask spans). In a kernel, a widget appears once the first task is known, redraws
-at most 10 times a second, and has a Cancel button; when the block ends the widget is
-replaced by a static summary (text/plain + text/html). Outside a kernel only the
-summary is shown.
+tags, Spark Connect operation tags, Dask task annotations). In a kernel, a widget
+appears once the first task is known, redraws at most 10 times a second, and has a
+Cancel button; when the block ends the widget is replaced by a static summary
+(text/plain + text/html). Outside a kernel only the summary is shown.
 """
 
 from __future__ import annotations
@@ -79,29 +79,33 @@ class ProgressRun:
     ) -> None:
         if self._outer is not None:
             return
+        interrupt = _interrupt_behind(exc)
         try:
             self._halt.set()
             if self._thread is not None:
                 self._thread.join(timeout=5)
-            if isinstance(exc, KeyboardInterrupt):  # the kernel's interrupt: stop the engine too
+            outcome = interrupt or exc
+            if interrupt is not None:  # the kernel's interrupt: stop the engine too
                 for source in self.sources:
                     self._safely(source, source.cancel)
             for source in self.sources:
-                self._safely(source, lambda s=source: s.stop(exc))
-            self.summary = self._summarise(exc)
+                self._safely(source, lambda s=source: s.stop(outcome))
+            self.summary = self._summarise(outcome)
             self._show(self.summary)
         finally:
             _active.run = None
+        if interrupt is not None and interrupt is not exc:
+            raise KeyboardInterrupt from None  # not py4j's lost-connection error it caused
 
     def cancel(self) -> None:
         """The Cancel button: stop this block's engine work (the block then fails)."""
         if self.summary is not None or self._halt.is_set():
             return  # over already
         self.cancelled = True
-        for source in self.sources:
-            self._safely(source, source.cancel)
         if self.widget is not None:
             self.widget.state = "cancelling"
+        for source in self.sources:
+            self._safely(source, source.cancel)
 
     def _safely(self, source: ProgressSource, call: Any) -> bool:
         """A broken source must never break the user's code: note it and go on."""
@@ -121,7 +125,11 @@ class ProgressRun:
             version = sum(s.board.version for s in self.sources)
             if self.live and version != seen:
                 seen = version
-                self._push()
+                try:
+                    self._push()
+                except Exception:  # no widget (e.g. a frontend without widgets): summary only
+                    _log.debug("live progress view failed", exc_info=True)
+                    self.live = False
 
     def _push(self) -> None:
         from ._progress_widget import ProgressWidget, visible_rows
@@ -170,6 +178,21 @@ class ProgressRun:
 
 def _title(sources: list[ProgressSource]) -> str:
     return " + ".join(s.board.title for s in sources if s.board.version) or "progress"
+
+
+def _interrupt_behind(exc: BaseException | None) -> KeyboardInterrupt | None:
+    """The interrupt that raised `exc` or, through py4j, led to it.
+
+    An interrupt landing while py4j waits for the JVM drops that connection; pyspark's
+    clean-up call then fails with "Answer from Java side is empty", hiding the interrupt.
+    """
+    for _ in range(5):
+        if isinstance(exc, KeyboardInterrupt):
+            return exc
+        if exc is None or not type(exc).__module__.startswith(("py4j", "pyspark")):
+            return None
+        exc = exc.__context__
+    return None
 
 
 def _in_kernel() -> bool:
