@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -93,3 +94,30 @@ def test_kernel_exit_leaves_no_jvm_or_dask_process(how: str, runtime_dir: Path) 
     assert wait_gone(kids) == []
     if how == "shutdown":  # a clean exit also withdraws the announcement
         assert not (runtime_dir / f"lazyscope-kernel-{kernel.km.kernel_id}.json").exists()
+
+
+def test_interrupt_leaves_the_local_clusters_working() -> None:
+    """JupyterLab's interrupt is a SIGINT to the kernel's process group, local Dask
+    workers and the Spark JVM included: they must survive it, only the cell stops."""
+    kernel = Kernel()
+    try:
+        kernel.run("%load_ext lazyscope")
+        kernel.run("%spark start --master local[2]")
+        kernel.run("%dask start --workers 1 --threads 2")
+        cells = [
+            "import time\nclient.submit(time.sleep, 120, pure=False).result()",
+            # %%spark: its progress view cancels the cell's jobs (a plain cell is left to
+            # pyspark, whose py4j connection an interrupt can leave hanging).
+            "%%spark\nspark.range(2).rdd.map(lambda i: __import__('time').sleep(120)).count()",
+        ]
+        for cell in cells:
+            interrupt = threading.Timer(8, kernel.km.interrupt_kernel)
+            interrupt.start()
+            began = time.monotonic()
+            assert "KeyboardInterrupt" in kernel.run(cell, timeout=90)
+            assert time.monotonic() - began < 60
+        check = "len(client.scheduler_info()['workers']), client.submit(sum, [1, 2]).result(30)"
+        assert kernel.run(check, timeout=60).strip() == "(1, 3)"
+        assert kernel.run("spark.range(10).count()", timeout=60).strip() == "10"
+    finally:
+        kernel.shutdown()

@@ -73,6 +73,8 @@ def test_port_in_use_is_reported_before_starting(ipshell: Any) -> None:
         ("%dask stop tcp://127.0.0.1:1", "takes no address"),
         ("%%dask tcp://127.0.0.1:1 --workers 2\n1", "cannot apply to a scheduler"),
         ("%%dask bogus\n1", "takes options only"),
+        ("%%dask\nif True:\n    x = 1\n  y = 2", "IndentationError at line 4 of the cell"),
+        ("%%dask\n1 +", "SyntaxError at line 2 of the cell: invalid syntax"),
     ],
 )
 def test_bad_input_gives_a_short_clear_message(ipshell: Any, source: str, expected: str) -> None:

@@ -44,8 +44,11 @@ def _live_progress(kind: str | None) -> contextlib.AbstractContextManager[Any]:
 
 
 def _execute(shell: Any, body: str) -> Any:
-    code = shell.transform_cell(body)
-    tree = ast.parse(code)
+    try:
+        code = shell.transform_cell(body)
+        tree = ast.parse(code)
+    except SyntaxError as exc:  # IndentationError too: one paragraph, not IPython's stack
+        raise LazyscopeError(_syntax_message(exc)) from None
     last: ast.Expression | None = None
     if tree.body and isinstance(tree.body[-1], ast.Expr):
         last = ast.Expression(tree.body.pop().value)
@@ -55,6 +58,13 @@ def _execute(shell: Any, body: str) -> Any:
     if last is None:
         return None
     return eval(compile(last, filename, "eval"), namespace)  # noqa: S307  # the cell's last expression
+
+
+def _syntax_message(exc: SyntaxError) -> str:
+    # The magic's own line is line 1 of the cell, so body line n is cell line n + 1.
+    where = f" at line {exc.lineno + 1} of the cell" if exc.lineno else ""
+    text = (exc.text or "").strip()
+    return f"{type(exc).__name__}{where}: {exc.msg}" + (f"\n    {text}" if text else "")
 
 
 def run_sql(spark: Any, body: str, limit: int | None) -> Any:

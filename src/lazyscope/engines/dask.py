@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from lazyscope._errors import LazyscopeError, short_engine_message
 
-from . import _net
+from . import _dask_worker, _net
 from ._base import SessionInfo
 
 __all__ = ["DaskEngine", "parse_address"]
@@ -61,6 +61,7 @@ class DaskEngine:
                 scheduler_port=port,
                 dashboard_address="127.0.0.1:0",
                 silence_logs=logging.ERROR,
+                preload=[_dask_worker.MODULE],  # workers survive the kernel's interrupt
             )
         except (ValueError, TypeError) as exc:
             raise LazyscopeError(f"Dask did not start: {short_engine_message(exc, 2)}") from None

@@ -20,6 +20,7 @@ import time
 from types import TracebackType
 from typing import Any
 
+from lazyscope._errors import LazyscopeError
 from lazyscope.engines.progress_sources import sources_for
 
 from ._progress_model import ProgressSource
@@ -96,6 +97,10 @@ class ProgressRun:
             _active.run = None
         if interrupt is not None and interrupt is not exc:
             raise KeyboardInterrupt from None  # not py4j's lost-connection error it caused
+        if self.cancelled and exc is not None:  # the engine's "cancelled" error, in a line
+            raise LazyscopeError(
+                "Cancelled from the progress view: this cell's engine work was stopped."
+            ) from None
 
     def cancel(self) -> None:
         """The Cancel button: stop this block's engine work (the block then fails)."""
