@@ -14,6 +14,8 @@ import pytest
 
 from tests import _processes as procs
 
+_CONNECT_MODE = "SPARK_CONNECT_MODE_ENABLED"
+
 pytest_plugins = ("pytest_jupyter.jupyter_server",)
 
 # Announcements of the in-process sessions go to a private runtime dir, not the user's.
@@ -93,6 +95,20 @@ def spark_connect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[C
     cmd = procs.spark_connect_cmd(port, ui)
     with procs.running(cmd, port, log, timeout=180, env=procs.spark_env()):
         yield ConnectServer(f"sc://127.0.0.1:{port}", f"http://127.0.0.1:{ui}")
+
+
+@pytest.fixture(scope="module")
+def remote(spark_connect_server: Any) -> Iterator[Any]:
+    """Our own Connect session. Creating one switches pyspark.sql.functions to Connect mode
+    for the whole process (an environment variable): restore it so classic tests still work."""
+    from pyspark.sql import SparkSession
+
+    before = os.environ.get(_CONNECT_MODE)
+    session = SparkSession.builder.remote(spark_connect_server.url).create()
+    yield session
+    session.stop()
+    if before is None:
+        os.environ.pop(_CONNECT_MODE, None)
 
 
 @pytest.fixture(scope="session")

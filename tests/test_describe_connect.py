@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -13,22 +11,6 @@ from lazyscope._errors import LazyscopeError
 from tests._laziness import connect_jobs
 
 pytestmark = [pytest.mark.connect, pytest.mark.slow]
-
-_CONNECT_MODE = "SPARK_CONNECT_MODE_ENABLED"
-
-
-@pytest.fixture(scope="module")
-def remote(spark_connect_server: Any) -> Iterator[Any]:
-    """Our own Connect session. Creating one switches pyspark.sql.functions to Connect mode
-    for the whole process (an environment variable): restore it so classic tests still work."""
-    from pyspark.sql import SparkSession
-
-    before = os.environ.get(_CONNECT_MODE)
-    session = SparkSession.builder.remote(spark_connect_server.url).create()
-    yield session
-    session.stop()
-    if before is None:
-        os.environ.pop(_CONNECT_MODE, None)
 
 
 def test_the_job_counter_counts(spark_connect_server: Any, remote: Any) -> None:

@@ -126,9 +126,9 @@ def _bounds(x: str, y: str) -> Any:
         out = {"rows": [float(len(part))]}
         for name, col in (("x", x), ("y", y)):
             v = part[col].to_numpy(dtype="float64", na_value=np.nan)
-            v = v[~np.isnan(v)]
-            out[name + "0"] = [float(v.min()) if v.size else np.nan]
-            out[name + "1"] = [float(v.max()) if v.size else np.nan]
+            # fmin/fmax skip NaN in one pass without copies (all NaN gives NaN, no warning).
+            out[name + "0"] = [float(np.fmin.reduce(v)) if v.size else np.nan]
+            out[name + "1"] = [float(np.fmax.reduce(v)) if v.size else np.nan]
         return pd.DataFrame(out)
 
     return bounds
