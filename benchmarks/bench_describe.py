@@ -17,18 +17,12 @@ from typing import Any
 REPEAT = 15
 
 
-def _median_ms(make: Callable[[int], Any], fresh: bool) -> float:
-    """Median time of describe(make(i)); building the query is not timed."""
+def _timed_ms(obj: Any) -> float:
     from lazyscope import describe
 
-    describe(make(-1))  # warm: first plans JIT-compile in the JVM, dask imports modules
-    times = []
-    for i in range(REPEAT):
-        obj = make(i if fresh else -1)
-        start = time.perf_counter()
-        describe(obj)
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
+    start = time.perf_counter()
+    describe(obj)
+    return (time.perf_counter() - start) * 1000
 
 
 def _spark_query(spark: Any, rows: int, salt: int) -> Any:
@@ -65,8 +59,16 @@ def _dask_query(rows: int, salt: int) -> Any:
 
 
 def _pair(query: Callable[[int, int], Any], fresh: bool) -> tuple[float, float]:
-    big = _median_ms(lambda salt: query(10**9, salt), fresh)
-    small = _median_ms(lambda salt: query(10**3, salt), fresh)
+    """Median view times over 10^9 and 10^3 rows, interleaved (so the JVM's warming and
+    the machine's load changes hit both sizes alike); building the query is not timed."""
+    sizes = (10**9, 10**3)
+    for rows in sizes:
+        _timed_ms(query(rows, -1))  # warm: first plans JIT-compile in the JVM, imports
+    times: dict[int, list[float]] = {rows: [] for rows in sizes}
+    for i in range(REPEAT):
+        for rows in sizes if i % 2 == 0 else sizes[::-1]:
+            times[rows].append(_timed_ms(query(rows, i if fresh else -1)))
+    big, small = (statistics.median(times[rows]) for rows in sizes)
     return big, small
 
 
