@@ -140,9 +140,7 @@ class LazyscopeMagics(Magics):  # type: ignore[misc]  # IPython is untyped
     def _dask_start(self, args: Any) -> Any:
         if args.address:
             raise LazyscopeError("Use %dask connect ADDRESS to attach to a running scheduler.")
-        engine = _commands.ensure_dask(**self._dask_options(args))
-        self.shell.push(engine.namespace())
-        return _commands.session_status("dask")
+        return self._dask_start_or_attach(args)
 
     def _dask_connect(self, args: Any) -> Any:
         if not args.address:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import time
+from abc import ABC, abstractmethod
 from typing import Any
 
 __all__ = ["ManagedCluster"]
 
 
-class ManagedCluster:
+class ManagedCluster(ABC):
     """Base of the engine-specific clusters; ``to_json`` has the same keys as an
     announced kernel session, so the panel renders both the same way."""
 
@@ -24,15 +25,15 @@ class ManagedCluster:
         self.error: str | None = None
         self.started = time.time()
 
-    async def scale(self, workers: int, timeout: float = 120) -> None:
-        raise NotImplementedError
+    @abstractmethod
+    async def scale(self, workers: int, timeout: float = 120) -> None: ...
 
-    async def close(self) -> None:
-        raise NotImplementedError
+    @abstractmethod
+    async def close(self) -> None: ...
 
+    @abstractmethod
     def measure(self) -> tuple[int, int, int]:
         """(workers, cores, memory bytes) as the cluster reports them now."""
-        raise NotImplementedError
 
     def to_json(self) -> dict[str, Any]:
         workers, cores, memory = self.measure() if self.status == "running" else (0, 0, 0)
