@@ -62,10 +62,10 @@ def dask_pair(ip: Any, ours_first: bool) -> tuple[float, float]:
         return took
 
     if ours_first:
-        first = ours()
-        return first, base()
-    second = base()
-    return ours(), second
+        mine = ours()
+        return mine, base()
+    theirs = base()
+    return ours(), theirs
 
 
 def report(name: str, ours: list[float], base: list[float]) -> None:

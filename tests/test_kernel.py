@@ -106,8 +106,8 @@ def test_interrupt_leaves_the_local_clusters_working() -> None:
         kernel.run("%dask start --workers 1 --threads 2")
         cells = [
             "import time\nclient.submit(time.sleep, 120, pure=False).result()",
-            # %%spark: its progress view cancels the cell's jobs (a plain cell is left to
-            # pyspark, whose py4j connection an interrupt can leave hanging).
+            # %%spark: its progress view cancels the cell's tagged jobs (in a plain cell
+            # pyspark leaves the interrupted job running, lazyscope or not).
             "%%spark\nspark.range(2).rdd.map(lambda i: __import__('time').sleep(120)).count()",
         ]
         for cell in cells:

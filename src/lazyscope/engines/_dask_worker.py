@@ -11,9 +11,7 @@ from __future__ import annotations
 import signal
 from typing import Any
 
-__all__ = ["MODULE", "dask_setup"]
-
-MODULE = __name__
+__all__ = ["dask_setup"]
 
 
 def dask_setup(worker: Any) -> None:

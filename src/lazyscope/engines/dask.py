@@ -61,7 +61,7 @@ class DaskEngine:
                 scheduler_port=port,
                 dashboard_address="127.0.0.1:0",
                 silence_logs=logging.ERROR,
-                preload=[_dask_worker.MODULE],  # workers survive the kernel's interrupt
+                preload=[_dask_worker.__name__],  # workers survive the kernel's interrupt
             )
         except (ValueError, TypeError) as exc:
             raise LazyscopeError(f"Dask did not start: {short_engine_message(exc, 2)}") from None

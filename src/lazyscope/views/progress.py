@@ -99,7 +99,8 @@ class ProgressRun:
             raise KeyboardInterrupt from None  # not py4j's lost-connection error it caused
         if self.cancelled and exc is not None:  # the engine's "cancelled" error, in a line
             raise LazyscopeError(
-                "Cancelled from the progress view: this cell's engine work was stopped."
+                "Cancelled from the progress view: the cell's Spark or Dask work was stopped, "
+                "and the session is still usable."
             ) from None
 
     def cancel(self) -> None:
