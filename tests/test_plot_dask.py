@@ -45,7 +45,17 @@ def test_total_and_zoom_are_exact(ddf: Any, pdf: pd.DataFrame) -> None:
 
 
 @pytest.mark.parametrize(
-    ("agg", "value", "by"), [("count", None, None), ("mean", "v", None), ("count", None, "c")]
+    ("agg", "value", "by"),
+    [
+        ("count", None, None),
+        ("mean", "v", None),
+        ("count", None, "c"),
+        ("sum", "v", "c"),
+        ("min", "v", None),
+        ("max", "v", "c"),
+        ("std", "v", None),
+        ("std", "v", "c"),
+    ],
 )
 def test_same_grid_as_datashader_on_pandas(
     ddf: Any, pdf: pd.DataFrame, agg: str, value: str | None, by: str | None
@@ -115,3 +125,19 @@ def test_a_newer_request_cancels_the_running_computation(dask_client: Any) -> No
     assert time.monotonic() - started < 10
     assert len(outcome) == 1
     assert isinstance(outcome[0], SupersededError)
+
+
+def test_a_plot_keeps_nothing_on_the_cluster(dask_client: Any, ddf: Any) -> None:
+    """Finished requests release their futures at once (not at the next cyclic GC), so
+    grids do not pile up in the workers' memory."""
+    import gc
+
+    gc.disable()
+    try:
+        p = lazyscope.plot(ddf, "x", "y", **SMALL)
+        p.zoom((-0.5, 0.75), (0.0, 2.5))
+        held = [k for k in dask_client.refcount if str(k).startswith(("states-", "merged-"))]
+    finally:
+        gc.enable()
+    assert int(p.aggregate.sum()) > 0
+    assert held == []

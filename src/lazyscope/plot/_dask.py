@@ -1,4 +1,5 @@
-"""Dask back-end: Datashader on the Dask DataFrame itself, always with explicit ranges.
+"""Dask back-end: Datashader on each partition of the Dask DataFrame, always with explicit
+ranges (see `_dask_grid`).
 
 The partitions (persisted ones included) are aggregated where they live; only grids travel
 to the kernel. Unknown ranges and categories cost one cached pass. In the worker thread
@@ -13,7 +14,9 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from . import _warm
-from ._frames import canvas, check_categories, finish, kinds_of, per_object, reduction
+from ._dask_grid import dask_states
+from ._frames import check_categories, kinds_of, per_object
+from ._grids import finalize, to_dataarray
 from ._requests import SupersededError, Token
 from ._spec import Range, Spec, View, check_column, check_schema, column_range, finish_extent
 
@@ -105,11 +108,12 @@ class DaskBackend:
         frame = self._prepared()
         if self.client is not None:
             _warm.dask_jit(self.client, frame, self.spec)  # no-op after the first time
-            _warm.wait(self.client, frame, self.spec)
         token.check()
         with _cancellable(self.client, token):
-            agg = canvas(view).points(frame, self.spec.x, self.spec.y, agg=reduction(self.spec))
-        return finish(agg, self.spec, view, self.engine, "datashader on dask")
+            states = dask_states(frame, self.spec, view)
+        values = finalize(self.spec.agg, states)
+        source = "datashader on dask partitions"
+        return to_dataarray(values, view, self.spec, self.categories, self.engine, source)
 
 
 _BOUNDS = ("rows", "x0", "x1", "y0", "y1")
@@ -126,9 +130,12 @@ def _bounds(x: str, y: str) -> Any:
         out = {"rows": [float(len(part))]}
         for name, col in (("x", x), ("y", y)):
             v = part[col].to_numpy(dtype="float64", na_value=np.nan)
-            # fmin/fmax skip NaN in one pass without copies (all NaN gives NaN, no warning).
-            out[name + "0"] = [float(np.fmin.reduce(v)) if v.size else np.nan]
-            out[name + "1"] = [float(np.fmax.reduce(v)) if v.size else np.nan]
+            low = high = np.nan
+            if v.size:
+                low, high = v.min(), v.max()  # fast, but NaN when any value is NaN
+                if np.isnan(low) or np.isnan(high):  # skip NaN: 3x slower on strided columns
+                    low, high = np.fmin.reduce(v), np.fmax.reduce(v)  # all NaN gives NaN
+            out[name + "0"], out[name + "1"] = [float(low)], [float(high)]
         return pd.DataFrame(out)
 
     return bounds
@@ -149,14 +156,17 @@ class _TrackingClient:
 
         kwargs["sync"] = False
         packed = self._client.get(dsk, keys, **kwargs)
-        futures = futures_of(packed)
-        self._token.on_cancel(lambda: self._client.cancel(futures))
+        futures, cancel = futures_of(packed), self._client.cancel
+        self._token.on_cancel(lambda: cancel(futures))
         try:
             return self._client.gather(packed)
         except Exception:
             if self._token.cancelled:
                 raise SupersededError from None
             raise
+        finally:  # the token outlives the request: it must not keep results on the cluster
+            futures.clear()
+            del packed
 
 
 @contextlib.contextmanager

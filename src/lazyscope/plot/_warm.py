@@ -5,11 +5,9 @@ in a process (about a second each). On first use - never at import - we start th
 early, in the background, so it overlaps the extent pass and the other imports:
 
 - Dask workers import Datashader in a task while the kernel imports it too.
-- The kernel runs the same reduction on a two-row Dask frame with the same columns and
-  dtypes. Datashader memoises its compiled functions per schema and reduction, in the
-  kernel, and the workers keep the compiled code of the functions they were sent, so the
-  real aggregation reuses both. (A warm-up inside a worker would compile different function
-  objects and save nothing.)
+- Each worker then runs the real per-partition function (`_dask_grid`) on a two-row frame
+  with the same columns and dtypes: Numba compiles there once per worker process, and
+  Datashader memoises the result per schema and reduction for the real tasks.
 - For Spark, the kernel imports the shading and widget stack while the Spark jobs run.
 """
 
@@ -22,7 +20,7 @@ from typing import Any
 
 from ._spec import Spec
 
-__all__ = ["dask_jit", "import_on_workers", "local_imports", "wait"]
+__all__ = ["dask_jit", "import_on_workers", "local_imports"]
 
 _lock = threading.Lock()
 _seen: set[object] = set()
@@ -76,38 +74,37 @@ def _jit_key(client: Any, frame: Any, spec: Spec) -> object:
 
 
 def dask_jit(client: Any, frame: Any, spec: Spec) -> None:
-    key = _jit_key(client, frame, spec)
-    if _once(key):
-        nparts = max(2, 2 * len(client.scheduler_info(n_workers=-1).get("workers", {})))
-        _background(key, _tiny_aggregation, frame._meta, spec, nparts)
+    """Each worker compiles this reduction for these dtypes on a two-row frame, in a task
+    queued ahead of the real ones (with one thread per worker they then find it compiled)."""
+    if not _once(_jit_key(client, frame, spec)):
+        return
+    from ._dask_grid import partition_states
+    from ._spec import View
+
+    states = partition_states(spec, View((-1.0, 1.0), (-1.0, 1.0), 2, 2))
+    tiny = _tiny_frame(frame._meta)
+    for worker in client.scheduler_info(n_workers=-1).get("workers", {}):
+        future = client.submit(
+            _quietly, states, tiny, pure=False, workers=[worker], allow_other_workers=False
+        )
+        _futures.add(future)
+        future.add_done_callback(_futures.discard)
 
 
-def _tiny_aggregation(meta: Any, spec: Spec, nparts: int) -> None:
+def _quietly(states: Any, tiny: Any) -> None:
     # A warm-up that fails only means the real run compiles: it must never surface.
     with contextlib.suppress(Exception):
-        _run_tiny(meta, spec, nparts)
+        states(tiny)
 
 
-def _run_tiny(meta: Any, spec: Spec, nparts: int) -> None:
-    import dask.dataframe as dd
+def _tiny_frame(meta: Any) -> Any:
+    """Two rows with the dtypes (and categories) of `meta`."""
     import pandas as pd
-
-    from ._frames import canvas, reduction
-    from ._spec import View
 
     rows: dict[str, Any] = {}
     for name, dtype in meta.dtypes.items():
         if isinstance(dtype, pd.CategoricalDtype):
-            rows[name] = pd.Categorical([dtype.categories[0]] * nparts, dtype=dtype)
+            rows[name] = pd.Categorical([dtype.categories[0]] * 2, dtype=dtype)
         else:
-            rows[name] = pd.Series([0] * nparts).astype(dtype)
-    tiny = dd.from_pandas(pd.DataFrame(rows), npartitions=nparts)
-    view = View((-1.0, 1.0), (-1.0, 1.0), 2, 2)
-    canvas(view).points(tiny, spec.x, spec.y, agg=reduction(spec))
-
-
-def wait(client: Any, frame: Any, spec: Spec, timeout: float = 120.0) -> None:
-    """Let a running warm-up finish first: two first runs would compile everything twice."""
-    thread = _threads.get(_jit_key(client, frame, spec))
-    if thread is not None and thread is not threading.current_thread():
-        thread.join(timeout)
+            rows[name] = pd.Series([0, 0]).astype(dtype)
+    return pd.DataFrame(rows)
