@@ -57,14 +57,14 @@ def merge(
     agg: str, acc: dict[str, np.ndarray], idx: np.ndarray | slice, part: dict[str, np.ndarray]
 ) -> None:
     """Fold the states `part` (at pixels `idx`, each once, or all) into the dense `acc`."""
-    n_a = acc["n"][idx]
     if agg == "std":  # Chan et al.'s pairwise update of the squared deviations
-        n_b, n = part["n"], n_a + part["n"]
+        n_a, n_b = acc["n"][idx], part["n"]
+        n = n_a + n_b
         with np.errstate(invalid="ignore", divide="ignore"):
             both = (n_a > 0) & (n_b > 0)
             delta = np.where(both, part["s"] / n_b - acc["s"][idx] / n_a, 0.0)
             acc["m2"][idx] += part["m2"] + np.where(n > 0, delta**2 * n_a * n_b / n, 0.0)
-    acc["n"][idx] = n_a + part["n"]
+    acc["n"][idx] += part["n"]  # in place: no temporary the size of the grid
     if "s" in part:
         acc["s"][idx] += part["s"]
     if "lo" in part:
