@@ -141,3 +141,24 @@ def test_a_plot_keeps_nothing_on_the_cluster(dask_client: Any, ddf: Any) -> None
         gc.enable()
     assert int(p.aggregate.sum()) > 0
     assert held == []
+
+
+def test_zooms_skip_partitions_outside_the_window(dask_client: Any, pdf: pd.DataFrame) -> None:
+    """Data sorted by x: the extent pass keeps each partition's box, and a zoom runs Datashader
+    only on the partitions that reach the window - with the same exact counts."""
+    import dask.dataframe as dd
+
+    ordered = pdf.sort_values("x", na_position="first").reset_index(drop=True)
+    sorted_ddf = dd.from_pandas(ordered, npartitions=8, sort=False).persist()
+    p = lazyscope.plot(sorted_ddf, "x", "y", **SMALL)
+    boxes = p.backend._cached()[("boxes", "x", "y")]
+    window = ((float(boxes[3][0]), float(boxes[3][1])), (-10.0, 10.0))  # inside partition 3
+    with get_task_stream() as zoomed:
+        p.zoom(*window)
+    states = [t for t in zoomed.data if str(t["key"]).startswith(("states-", "('states-"))]
+    assert 1 <= len(states) <= 3  # its own partition and any neighbour sharing an edge value
+    assert int(p.aggregate.sum()) == len(in_window(pdf, *window))
+    with get_task_stream() as outside:
+        p.zoom((100.0, 200.0), (0.0, 1.0))
+    assert outside.data == []
+    assert int(p.aggregate.sum()) == 0

@@ -64,12 +64,14 @@ class DaskBackend:
         return extent
 
     def _scan(self, need_extent: bool) -> tuple[Range, Range] | None:
-        """One pass for whatever is unknown: row count and min/max of x and y, categories."""
+        """One pass for whatever is unknown: row count and min/max of x and y, categories.
+        The extent pass also keeps each partition's bounding box: zooms skip the partitions
+        that hold no point of the window (data sorted or partitioned by x or y)."""
         import dask
 
         spec, frame = self.spec, self.frame
         key = ("extent", spec.x, spec.y)
-        cached = per_object(self.source, ("cache",), dict)
+        cached = self._cached()
         parts: dict[str, Any] = {}
         if need_extent and key not in cached:  # one task per partition, as Datashader's own
             parts["extent"] = frame[[spec.x, spec.y]].map_partitions(
@@ -88,12 +90,18 @@ class DaskBackend:
                 b = done["extent"]  # one row per partition; pandas' min/max skip NaN
                 bounds = [b.x0.min(), b.x1.max(), b.y0.min(), b.y1.max()]
                 cached[key] = finish_extent(spec, int(b.rows.sum()), bounds)
+                cached[("boxes", spec.x, spec.y)] = b[["x0", "x1", "y0", "y1"]].to_numpy()
             if "by" in done:
                 values = list(done["by"])
                 self._categories = check_categories(spec, values, frame[spec.by].dtype.kind == "f")
                 if self.client is not None:
                     _warm.dask_jit(self.client, self._prepared(), spec)
         return cached.get(key) if need_extent else None
+
+    def _cached(self) -> dict[Any, Any]:
+        """What the passes found about this DataFrame (it lives as long as the frame)."""
+        cached: dict[Any, Any] = per_object(self.source, ("cache",), dict)
+        return cached
 
     def _prepared(self) -> Any:
         """The frame Datashader sees: `by` as a categorical with known categories."""
@@ -109,8 +117,9 @@ class DaskBackend:
         if self.client is not None:
             _warm.dask_jit(self.client, frame, self.spec)  # no-op after the first time
         token.check()
+        boxes = self._cached().get(("boxes", self.spec.x, self.spec.y))
         with _cancellable(self.client, token):
-            states = dask_states(frame, self.spec, view)
+            states = dask_states(frame, self.spec, view, boxes)
         values = finalize(self.spec.agg, states)
         source = "datashader on dask partitions"
         return to_dataarray(values, view, self.spec, self.categories, self.engine, source)

@@ -13,6 +13,7 @@ lazyscope.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -70,17 +71,32 @@ def _merger(agg: str) -> Callable[..., States]:
     return merged
 
 
-def dask_states(frame: Any, spec: Spec, view: View) -> States:
-    """Every point of `view` in `frame`, as the summed states of its partitions."""
+def dask_states(frame: Any, spec: Spec, view: View, boxes: Any = None) -> States:
+    """Every point of `view` in `frame`, as the summed states of its partitions. `boxes`,
+    each partition's (x0, x1, y0, y1) if known, lets the partitions outside `view` be skipped."""
     import cloudpickle  # type: ignore[import-untyped]  # no type information shipped
     import dask
 
+    parts = frame.to_delayed()
+    if boxes is not None and len(boxes) == len(parts):
+        parts = [part for part, box in zip(parts, boxes, strict=True) if _meets(box, view)]
+    if not parts:  # nothing in the window: no work for the cluster
+        layers = len(frame.dtypes[spec.by].categories) if spec.by else 1
+        shape = (layers, view.height, view.width)
+        return {k: a.reshape(shape) for k, a in _partials.empty(spec.agg, math.prod(shape)).items()}
     cloudpickle.register_pickle_by_value(_partials)  # workers need not have lazyscope
     per_part = dask.delayed(partition_states(spec, view), pure=True)
     merge = dask.delayed(_merger(spec.agg), pure=True)
-    level = [per_part(part) for part in frame.to_delayed()]
+    level = [per_part(part) for part in parts]
     while len(level) > 1:
         level = [merge(*level[i : i + _FAN_IN]) for i in range(0, len(level), _FAN_IN)]
     (states,) = dask.compute(level[0])
     result: States = states
     return result
+
+
+def _meets(box: Any, view: View) -> bool:
+    """Can a partition with this bounding box hold a point of `view`? (NaN: no points.)"""
+    x0, x1, y0, y1 = box
+    (vx0, vx1), (vy0, vy1) = view.x_range, view.y_range
+    return bool(x0 <= vx1 and x1 >= vx0 and y0 <= vy1 and y1 >= vy0)
