@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["LazyscopeError", "short_engine_message"]
+__all__ = ["LazyscopeError", "interrupt_behind", "short_engine_message"]
 
 
 class LazyscopeError(Exception):
@@ -32,3 +32,18 @@ def short_engine_message(exc: BaseException, max_lines: int = 6) -> str:
         if len(kept) >= max_lines:
             break
     return "\n".join(kept)
+
+
+def interrupt_behind(exc: BaseException | None) -> KeyboardInterrupt | None:
+    """The interrupt that raised `exc` or, through py4j, led to it.
+
+    An interrupt landing while py4j waits for the JVM drops that connection; pyspark's
+    clean-up call then fails with "Answer from Java side is empty", hiding the interrupt.
+    """
+    for _ in range(5):
+        if isinstance(exc, KeyboardInterrupt):
+            return exc
+        if exc is None or not type(exc).__module__.startswith(("py4j", "pyspark")):
+            return None
+        exc = exc.__context__
+    return None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import _config
+from . import _config, _interrupts
 from ._errors import LazyscopeError
 from .views import _formatters
 
@@ -45,11 +45,13 @@ def load(shell: Any) -> None:
     _config.install(shell)
     shell.register_magics(LazyscopeMagics)
     _stop_sessions_on_shutdown(shell)
+    _interrupts.register(shell)  # an interrupt also stops the cell's Spark jobs
     _formatters.register(shell)  # lazy Spark/Dask objects show the describe view
     if not shell.custom_exceptions:  # never take over another extension's handler
         shell.set_custom_exc((LazyscopeError,), _show_short_error)
 
 
 def unload(shell: Any) -> None:
+    _interrupts.unregister(shell)
     if LazyscopeError in shell.custom_exceptions:
         shell.set_custom_exc((), None)

@@ -20,7 +20,7 @@ import time
 from types import TracebackType
 from typing import Any
 
-from lazyscope._errors import LazyscopeError
+from lazyscope._errors import LazyscopeError, interrupt_behind
 from lazyscope.engines.progress_sources import sources_for
 
 from ._progress_model import ProgressSource
@@ -80,7 +80,7 @@ class ProgressRun:
     ) -> None:
         if self._outer is not None:
             return
-        interrupt = _interrupt_behind(exc)
+        interrupt = interrupt_behind(exc)
         try:
             self._halt.set()
             if self._thread is not None:
@@ -184,21 +184,6 @@ class ProgressRun:
 
 def _title(sources: list[ProgressSource]) -> str:
     return " + ".join(s.board.title for s in sources if s.board.version) or "progress"
-
-
-def _interrupt_behind(exc: BaseException | None) -> KeyboardInterrupt | None:
-    """The interrupt that raised `exc` or, through py4j, led to it.
-
-    An interrupt landing while py4j waits for the JVM drops that connection; pyspark's
-    clean-up call then fails with "Answer from Java side is empty", hiding the interrupt.
-    """
-    for _ in range(5):
-        if isinstance(exc, KeyboardInterrupt):
-            return exc
-        if exc is None or not type(exc).__module__.startswith(("py4j", "pyspark")):
-            return None
-        exc = exc.__context__
-    return None
 
 
 def _in_kernel() -> bool:
