@@ -28,7 +28,7 @@ _FAN_IN = 8  # partials merged per task: a shallow tree, each task holding few g
 
 def partition_states(spec: Spec, view: View) -> Callable[[Any], States]:
     """pandas partition -> dense states, shaped (categories, rows, columns)."""
-    names = _partials.STATES[spec.agg]
+    names, neutral = _partials.STATES[spec.agg], _partials.NEUTRAL  # plain values, shipped
     x, y, value, by = spec.x, spec.y, spec.value, spec.by
     width, height, x_range, y_range = view.width, view.height, view.x_range, view.y_range
 
@@ -49,11 +49,10 @@ def partition_states(spec: Spec, view: View) -> Callable[[Any], States]:
             out[name] = np.moveaxis(a, -1, 0) if by else a[None]
         n = out["n"]  # Datashader's uint32 (a partition of 4G rows in one pixel is not real)
         empty = n == 0  # Datashader leaves NaN where nothing fell; states hold neutral values
-        fill = {"s": 0.0, "lo": np.inf, "hi": -np.inf, "m2": 0.0}
         if "m2" in out:  # population variance -> sum of squared deviations
             out["m2"] = out["m2"] * n
         for name in names[1:]:
-            out[name] = np.where(empty, fill[name], out[name])
+            out[name] = np.where(empty, neutral[name], out[name])
         return out
 
     return states
@@ -90,9 +89,8 @@ def dask_states(frame: Any, spec: Spec, view: View, boxes: Any = None) -> States
     level = [per_part(part) for part in parts]
     while len(level) > 1:
         level = [merge(*level[i : i + _FAN_IN]) for i in range(0, len(level), _FAN_IN)]
-    (states,) = dask.compute(level[0])
-    result: States = states
-    return result
+    states: States = dask.compute(level[0])[0]
+    return states
 
 
 def _meets(box: Any, view: View) -> bool:

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["STATES", "decode", "encode", "mapper", "partial"]
+__all__ = ["NEUTRAL", "STATES", "decode", "encode", "mapper", "partial"]
 
 STATES: dict[str, tuple[str, ...]] = {
     "count": ("n",),
@@ -29,6 +29,8 @@ STATES: dict[str, tuple[str, ...]] = {
     "max": ("n", "hi"),
     "std": ("n", "s", "m2"),
 }
+# What a state holds for a pixel where nothing fell: merging it changes nothing.
+NEUTRAL = {"s": 0.0, "lo": np.inf, "hi": -np.inf, "m2": 0.0}
 _CHUNK = 4_000_000  # rows binned at once: bounds a Python worker's memory on big partitions
 
 
@@ -76,8 +78,7 @@ def merge(
 def empty(agg: str, cells: int) -> dict[str, np.ndarray]:
     out = {"n": np.zeros(cells, np.int64)}
     for name in STATES[agg][1:]:
-        fill = {"lo": np.inf, "hi": -np.inf}.get(name, 0.0)
-        out[name] = np.full(cells, fill)
+        out[name] = np.full(cells, NEUTRAL[name])
     return out
 
 

@@ -24,7 +24,6 @@ __all__ = ["dask_jit", "import_on_workers", "local_imports"]
 
 _lock = threading.Lock()
 _seen: set[object] = set()
-_threads: dict[object, threading.Thread] = {}
 _futures: set[Any] = set()  # a released future cancels its task: keep them until done
 
 
@@ -36,15 +35,10 @@ def _once(key: object) -> bool:
         return True
 
 
-def _background(key: object, target: Any, *args: Any) -> None:
-    thread = threading.Thread(target=target, args=args, name="lazyscope-warm", daemon=True)
-    _threads[key] = thread
-    thread.start()
-
-
 def local_imports() -> None:
     if _once("local"):
-        _background("local", _import, "datashader.transfer_functions", "bokeh.plotting")
+        modules = ("datashader.transfer_functions", "bokeh.plotting")
+        threading.Thread(target=_import, args=modules, name="lazyscope-warm", daemon=True).start()
 
 
 def _import(*modules: str) -> None:
@@ -52,20 +46,17 @@ def _import(*modules: str) -> None:
         importlib.import_module(name)
 
 
-def import_on_workers(client: Any) -> None:
-    if not _once(("import", client.scheduler.address)):
-        return
+def _on_each_worker(client: Any, fn: Any, *args: Any) -> None:
+    """Run fn(*args) once on every worker, in the background."""
     for worker in client.scheduler_info(n_workers=-1).get("workers", {}):
-        future = client.submit(
-            importlib.import_module,
-            "datashader",
-            pure=False,
-            workers=[worker],
-            allow_other_workers=False,
-            key=f"lazyscope-warm-import-{worker}",
-        )
+        future = client.submit(fn, *args, pure=False, workers=[worker], allow_other_workers=False)
         _futures.add(future)
         future.add_done_callback(_futures.discard)
+
+
+def import_on_workers(client: Any) -> None:
+    if _once(("import", client.scheduler.address)):
+        _on_each_worker(client, importlib.import_module, "datashader")
 
 
 def _jit_key(client: Any, frame: Any, spec: Spec) -> object:
@@ -82,13 +73,7 @@ def dask_jit(client: Any, frame: Any, spec: Spec) -> None:
     from ._spec import View
 
     states = partition_states(spec, View((-1.0, 1.0), (-1.0, 1.0), 2, 2))
-    tiny = _tiny_frame(frame._meta)
-    for worker in client.scheduler_info(n_workers=-1).get("workers", {}):
-        future = client.submit(
-            _quietly, states, tiny, pure=False, workers=[worker], allow_other_workers=False
-        )
-        _futures.add(future)
-        future.add_done_callback(_futures.discard)
+    _on_each_worker(client, _quietly, states, _tiny_frame(frame._meta))
 
 
 def _quietly(states: Any, tiny: Any) -> None:
