@@ -4,7 +4,8 @@ Dask (points persisted on a 2-worker LocalCluster): `lazyscope.plot` / raw
 `datashader.Canvas(...).points` on the same Dask DataFrame (goal <= 1.2), and the zoom
 re-render time (goal <= 300 ms), also on rows in x order (a zoom then skips partitions).
 Spark (rows cached, local[2]): `lazyscope.plot` / Arrow `toPandas()` + Datashader
-(goal <= 0.5), and driver peak memory, Python plus JVM (goal <= 1/4).
+(goal <= 0.5), and driver peak memory (goal <= 1/4): Python plus JVM, and Python alone
+(the local JVM is also the executor, so the first figure includes executor heap growth).
 Then how each cost grows from the small size to the big one.
 
 Prints `name  lazyscope_figure  baseline_figure  ratio` lines: wall seconds, then (`_cpu`)
@@ -67,27 +68,34 @@ def median_pair(name: str, ours: Callable[[], Any], base: Callable[[], Any]) -> 
 
 
 class PeakMemory:
-    """Peak resident memory of this process plus its JVM, above the level at entry."""
+    """Peak resident memory above the level at entry: `peak` of this process plus its JVM,
+    `python_peak` of this process alone. In local mode the JVM is also the executor, so
+    `peak` includes the executors' heap growth - which the run that goes second reuses."""
 
     def __init__(self) -> None:
-        self.peak = 0
+        self.peak = self.python_peak = 0
         self._stop = threading.Event()
 
     @staticmethod
-    def _rss() -> int:
+    def _rss() -> tuple[int, int]:
         me = psutil.Process()
-        total = me.memory_info().rss
+        python = total = me.memory_info().rss
         for child in me.children(recursive=True):
             try:
                 if child.name() == "java":  # the driver JVM, not Spark's Python workers
                     total += child.memory_info().rss
             except psutil.Error:
                 continue
-        return total
+        return total, python
+
+    def _sample(self) -> None:
+        total, python = self._rss()
+        self.peak = max(self.peak, total - self.base[0])
+        self.python_peak = max(self.python_peak, python - self.base[1])
 
     def _watch(self) -> None:
         while not self._stop.wait(0.005):
-            self.peak = max(self.peak, self._rss() - self.base)
+            self._sample()
 
     def __enter__(self) -> PeakMemory:
         self.base = self._rss()
@@ -98,7 +106,7 @@ class PeakMemory:
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._thread.join()
-        self.peak = max(self.peak, self._rss() - self.base)
+        self._sample()
 
 
 def label_of(n: int) -> str:
@@ -231,6 +239,8 @@ def spark_size(sdf: Any, label: str, first: bool) -> float:
     with PeakMemory() as base_mem:
         base()
     row(f"spark_driver_peak_MiB_{label}", ours_mem.peak / 2**20, base_mem.peak / 2**20)
+    python_peaks = ours_mem.python_peak / 2**20, base_mem.python_peak / 2**20
+    row(f"spark_driver_python_peak_MiB_{label}", *python_peaks)
     p = ours()
     p._repr_mimebundle_()  # displayed: each zoom then re-shades and updates the Bokeh figure
     # half the extent each way: served by the home pyramid, no Spark job
