@@ -16,6 +16,7 @@ from lazyscope._errors import LazyscopeError
 from lazyscope.plot._dask import _cancellable
 from lazyscope.plot._requests import SupersededError, Token
 from tests._plot_data import BAD_INPUTS, in_window, points
+from tests._waiting import wait_for
 
 pytestmark = pytest.mark.dask
 
@@ -140,9 +141,7 @@ def test_a_plot_keeps_nothing_on_the_cluster(dask_client: Any, ddf: Any) -> None
         p = lazyscope.plot(ddf, "x", "y", **SMALL)
         p.zoom((-0.5, 0.75), (0.0, 2.5))
         # A released Future's refcount drops on the client's event loop, not at once.
-        deadline = time.monotonic() + 10
-        while held() and time.monotonic() < deadline:
-            time.sleep(0.05)
+        wait_for(lambda: not held(), timeout=10)
         left = held()
     finally:
         gc.enable()

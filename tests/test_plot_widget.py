@@ -6,7 +6,6 @@ from __future__ import annotations
 import base64
 import io
 import threading
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -17,6 +16,7 @@ import lazyscope
 from lazyscope._errors import LazyscopeError
 from lazyscope.plot._requests import Latest, Token
 from tests._plot_data import in_window, points
+from tests._waiting import wait_for
 
 SMALL = {"width": 40, "height": 30}
 
@@ -27,10 +27,7 @@ def df() -> pd.DataFrame:
 
 
 def _until(condition: Callable[[], bool], timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.02)
+    assert wait_for(condition, timeout), "timed out"
 
 
 def _browser_zoom(p: Any, x_range: tuple[float, float], y_range: tuple[float, float]) -> None:
