@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
+from lazyscope._links import Link, dashboard_link
 from lazyscope.engines import SessionInfo
 
 __all__ = ["StatusView", "format_bytes"]
@@ -26,13 +27,26 @@ class StatusView:
     def __init__(self, info: SessionInfo) -> None:
         self.info = info
 
+    @property
+    def link(self) -> Link | None:
+        """The dashboard link (through the Jupyter server when the kernel runs under one)."""
+        if not self.info.dashboard:
+            return None
+        return dashboard_link(self.info.id, self.info.dashboard)
+
+    def _dashboard_text(self) -> str:
+        link = self.link
+        if link is None:
+            return "not available"
+        return link.href if link.direct is None else f"{link.href} (direct: {link.direct})"
+
     def rows(self) -> list[tuple[str, str]]:
         info = self.info
         kind = "workers" if info.engine == "dask" else "executors"
         return [
             ("address", info.address),
             ("application" if info.engine != "dask" else "scheduler id", info.app_id or "unknown"),
-            ("dashboard", info.dashboard or "not available"),
+            ("dashboard", self._dashboard_text()),
             (kind, "unknown" if info.workers is None else str(info.workers)),
             ("cores", "unknown" if info.cores is None else str(info.cores)),
             ("memory", format_bytes(info.memory)),
@@ -50,8 +64,17 @@ class StatusView:
         cells = []
         for key, value in self.rows():
             shown = escape(value)
-            if key == "dashboard" and value.startswith("http"):
-                shown = f'<a href="{escape(value, quote=True)}" target="_blank">{shown}</a>'
+            link = self.link
+            if key == "dashboard" and link is not None and link.href.startswith(("/", "http")):
+                shown = _link_html(link)
             cells.append(f"<tr><th style='text-align:left'>{escape(key)}</th><td>{shown}</td></tr>")
         table = "".join(cells)
         return f"<div class='lazyscope-status'><b>{title} session</b><table>{table}</table></div>"
+
+
+def _link_html(link: Link) -> str:
+    anchor = f'<a href="{escape(link.href, quote=True)}" target="_blank">{escape(link.href)}</a>'
+    if link.direct is None:
+        return anchor
+    # The direct URL only works on the kernel's machine: secondary, not a link.
+    return f"{anchor}<br><small style='opacity:0.7'>direct: {escape(link.direct)}</small>"
