@@ -1,5 +1,10 @@
-"""HTTP routes of the lazyscope server extension: thin, authenticated wrappers around
-the cluster manager (``_manager``) and the dashboard proxy (``_proxy_handler``)."""
+"""HTTP routes of the lazyscope server extension: thin wrappers around the cluster manager
+(``_manager``) and the dashboard proxy (``_proxy_handler``).
+
+Every method is ``@authenticated`` (who is asking) and ``@authorized`` on the resource
+``lazyscope`` (may they): ``read`` for GET, ``write`` for POST/PATCH/DELETE, the action
+jupyter_server derives from the HTTP verb. So a deployment's Authorizer (JupyterHub
+scopes, a read-only share) decides who may start, scale or stop clusters."""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ import json
 from typing import Any
 from urllib.parse import urlsplit
 
+from jupyter_server.auth.decorator import authorized
 from jupyter_server.base.handlers import APIHandler
 from jupyter_server.utils import url_path_join
 from tornado.web import HTTPError, authenticated
@@ -14,12 +20,15 @@ from tornado.web import HTTPError, authenticated
 from ._manager import ClusterManager, OptionsError, UnknownClusterError
 from ._proxy_handler import DashboardProxyHandler
 
-__all__ = ["ClusterHandler", "ClustersHandler", "routes"]
+__all__ = ["AUTH_RESOURCE", "ClusterHandler", "ClustersHandler", "routes"]
 
 _ID = r"([A-Za-z0-9][A-Za-z0-9_-]*)"
+AUTH_RESOURCE = "lazyscope"  # what an Authorizer is asked about, for every route of ours
 
 
 class _Base(APIHandler):  # type: ignore[misc]  # jupyter_server is untyped
+    auth_resource = AUTH_RESOURCE
+
     @property
     def manager(self) -> ClusterManager:
         manager: ClusterManager = self.settings["lazyscope_manager"]
@@ -49,11 +58,13 @@ class ClustersHandler(_Base):
     """``GET``: every managed cluster and announced session; ``POST``: start a cluster."""
 
     @authenticated  # type: ignore[untyped-decorator]  # mypy skips tornado (pyproject)
+    @authorized  # type: ignore[untyped-decorator]
     async def get(self) -> None:
         clusters = await self.manager.list()
         self._json({"clusters": [self._with_proxy(c) for c in clusters]})
 
     @authenticated  # type: ignore[untyped-decorator]
+    @authorized  # type: ignore[untyped-decorator]
     async def post(self) -> None:
         try:
             cluster = await self.manager.create(self._body())
@@ -66,6 +77,7 @@ class ClusterHandler(_Base):
     """``GET`` one cluster or session; ``PATCH {"workers": N}`` scales; ``DELETE`` stops."""
 
     @authenticated  # type: ignore[untyped-decorator]
+    @authorized  # type: ignore[untyped-decorator]
     async def get(self, cid: str) -> None:
         try:
             self._json(self._with_proxy(await self.manager.get(cid)))
@@ -73,6 +85,7 @@ class ClusterHandler(_Base):
             raise HTTPError(404, f"no cluster {cid!r}") from None
 
     @authenticated  # type: ignore[untyped-decorator]
+    @authorized  # type: ignore[untyped-decorator]
     async def patch(self, cid: str) -> None:
         try:
             self._json(self._with_proxy(await self.manager.scale(cid, self._body())))
@@ -82,6 +95,7 @@ class ClusterHandler(_Base):
             raise HTTPError(400, str(exc)) from None
 
     @authenticated  # type: ignore[untyped-decorator]
+    @authorized  # type: ignore[untyped-decorator]
     async def delete(self, cid: str) -> None:
         try:
             await self.manager.delete(cid)
