@@ -43,8 +43,11 @@ def test_galata_specs_pass() -> None:
         pytest.fail("jlpm not found: it comes with the jupyterlab Python package")
     tmp = ROOT / ".tmp"
     tmp.mkdir(exist_ok=True)
+    # The kernels the galata server starts must make their own sessions, not reuse a
+    # Spark Connect or a submit configuration of this test process.
+    ignored = ("SPARK_REMOTE", "PYSPARK_SUBMIT_ARGS", "SPARK_CONNECT_MODE_ENABLED")
     env = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if k not in ignored},
         # galata and Jupyter put their temp folders (server root, workspaces) here.
         "TMPDIR": str(tmp),
         # A free port, so a JupyterLab already on 8888 is neither reused nor in the way.

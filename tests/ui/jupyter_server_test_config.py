@@ -15,3 +15,5 @@ configure_jupyter_server(c)
 c.ServerApp.allow_root = True
 # tests/test_ui.py picks a free port; 8888 when run by hand.
 c.ServerApp.port = int(os.environ.get("LAZYSCOPE_UI_PORT", "8888"))
+# The tutorials run small here, as in tests/test_notebooks.py; kernels inherit this.
+os.environ.setdefault("LAZYSCOPE_TUTORIAL_SCALE", "0.02")
