@@ -13,7 +13,7 @@ from typing import Any
 __all__ = ["OP", "scheduler_plugin"]
 
 # Handler and plugin name on the scheduler; bump the number when the reply changes.
-OP = "lazyscope_progress_1"
+OP = "lazyscope_progress_2"
 
 
 def scheduler_plugin() -> Any:
@@ -31,8 +31,10 @@ def scheduler_plugin() -> Any:
         def __init__(self) -> None:
             self.cells: dict[str, dict[str, list[Any]]] = {}
             self.owner: dict[Any, list[Any]] = {}  # task key -> the row that counts it
+            self.scheduler: Any = None
 
         async def start(self, scheduler: Any) -> None:
+            self.scheduler = scheduler
             scheduler.handlers[OP] = self.read
             scheduler.handlers[f"{OP}_forget"] = self.forget
 
@@ -69,7 +71,12 @@ def scheduler_plugin() -> Any:
             elif finish == "forgotten":
                 del self.owner[key]
 
-        def read(self, cell: str, limit: int) -> list[list[Any]]:
+        def read(self, cell: str, limit: int) -> dict[str, Any]:
+            # The worker count too: tasks waiting on a cluster without workers wait for ever.
+            workers = len(self.scheduler.workers) if self.scheduler is not None else -1
+            return {"rows": self.rows(cell, limit), "workers": workers}
+
+        def rows(self, cell: str, limit: int) -> list[list[Any]]:
             rows = [
                 [r[0], r[1], min(r[2], r[1]), max(r[3], 0), r[4], max(r[5], 0), r[6], r[7]]
                 for r in self.cells.get(cell, {}).values()

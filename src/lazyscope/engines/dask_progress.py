@@ -26,6 +26,11 @@ __all__ = ["DaskProgress"]
 
 _MIN_INTERVAL, _MAX_INTERVAL, _DUTY = 0.25, 2.0, 40  # as in spark_progress
 _MAX_PREFIXES = 50
+_ANSWER = 3.0  # seconds one poll waits for the scheduler's reply
+# Seconds without a reply before the cell is told and its wait ended: a healthy scheduler
+# answers in milliseconds, and distributed itself warns at 3 s of a blocked event loop.
+_SILENT = 10.0
+_NO_WORKERS = 10.0  # seconds of waiting tasks on a cluster without workers before we say so
 
 
 class DaskProgress:
@@ -33,10 +38,14 @@ class DaskProgress:
         self._client = client
         self.board = ProgressBoard("Dask")
         self.cell = uuid.uuid4().hex
+        self.lost: str | None = None  # set when the scheduler is gone: the cell's error
+        self._address = str(client.scheduler.address)
         self._annotation: Any = None
         self._before: set[Any] = set()
         self._lock = threading.Lock()
         self._next_poll = 0.0
+        self._answered = time.monotonic()  # the scheduler's last reply
+        self._workers_seen = time.monotonic()  # when the cluster last had a worker
 
     def start(self) -> None:
         import dask
@@ -44,15 +53,22 @@ class DaskProgress:
         _ensure_plugin(self._client)
         _quiet_expr_warning()
         self._before = set(self._client.futures)  # the client's futures before the cell
+        self._answered = self._workers_seen = time.monotonic()
         self._annotation = dask.annotate(lazyscope=self.cell)
         self._annotation.__enter__()
 
     def poll(self) -> None:
         began = time.monotonic()
-        if began < self._next_poll:
+        if began < self._next_poll or self.lost is not None:
             return
         with self._lock:
-            self._read()
+            try:
+                self._read()
+            except (OSError, TimeoutError):  # CommClosedError is an OSError
+                if time.monotonic() - self._answered >= _SILENT:
+                    self._give_up(f"no reply for {_SILENT:g} s")
+            if self._client.status not in ("running", "newly-created"):
+                self._give_up("the connection was lost")
         interval = min(_MAX_INTERVAL, max(_MIN_INTERVAL, _DUTY * (time.monotonic() - began)))
         self._next_poll = time.monotonic() + interval
 
@@ -77,16 +93,26 @@ class DaskProgress:
         annotation, self._annotation = self._annotation, None
         if annotation is not None:
             annotation.__exit__(None, None, None)
-        with self._lock:
-            try:
-                self._read()
-            finally:  # the scheduler keeps no counters for a finished cell
-                self._client.sync(getattr(self._client.scheduler, f"{OP}_forget"), cell=self.cell)
+        if self._client.status not in ("running", "newly-created") and self.lost is None:
+            self._give_up("the connection was lost")  # e.g. the scheduler process died
+        # The poll thread waits at most _ANSWER for its reply, and then lets go.
+        if self.lost is not None or not self._lock.acquire(timeout=2 * _ANSWER):
+            return  # no final read: the counts are those of the last reply
+        try:
+            self._read()
+            # The scheduler keeps no counters for a finished cell.
+            forget = getattr(self._client.scheduler, f"{OP}_forget")
+            self._client.sync(forget, cell=self.cell, callback_timeout=_ANSWER)
+        finally:
+            self._lock.release()
 
     def _read(self) -> None:
         call = getattr(self._client.scheduler, OP)
-        rows = self._client.sync(call, cell=self.cell, limit=_MAX_PREFIXES)
-        for name, total, done, running, erred, memory, start, stop in rows:
+        reply = self._client.sync(
+            call, cell=self.cell, limit=_MAX_PREFIXES, callback_timeout=_ANSWER
+        )
+        self._answered = now = time.monotonic()
+        for name, total, done, running, erred, memory, start, stop in reply["rows"]:
             finished = done + erred >= total
             self.board.put(
                 StageProgress(
@@ -101,6 +127,44 @@ class DaskProgress:
                     ended=stop if finished and stop else None,
                 )
             )
+        self._check_workers(reply["workers"], now)
+
+    def _check_workers(self, workers: int, now: float) -> None:
+        """Tasks on a cluster without workers wait for ever: say so, on the live view."""
+        waiting = any(not s.finished for s in self.board.stages())
+        if workers != 0 or not waiting:
+            self._workers_seen = now
+            if self.board.note.startswith("no workers"):
+                self.board.note = ""
+        elif now - self._workers_seen >= _NO_WORKERS and not self.board.note:
+            self.board.note = (
+                f"no workers: the scheduler at {self._address} has had no worker for "
+                f"{_NO_WORKERS:g} s, and this cell's tasks wait for one (Cancel ends the cell)"
+            )
+
+    def _give_up(self, why: str) -> None:
+        """The scheduler is gone or silent: end the cell's wait, with one paragraph."""
+        if self.lost is not None:
+            return
+        stages = self.board.stages()
+        done, total = sum(s.done for s in stages), sum(s.total for s in stages)
+        self.board.note = f"the scheduler at {self._address} stopped answering"
+        self.lost = (
+            f"The Dask scheduler at {self._address} stopped answering while this cell ran "
+            f"({why}): {done} of {total} tasks had finished, and the cell's results are lost. "
+            "Check that the scheduler is running, reconnect (%dask connect ADDRESS --restart, "
+            "or %dask start --restart for a local cluster) and run the cell again."
+        )
+        _drop_connection(self._client)
+
+
+def _drop_connection(client: Any) -> None:
+    """Close the client's stream to the scheduler: distributed then cancels the futures
+    the cell waits on (and tries to reconnect), so the cell ends instead of waiting for
+    a reply that never comes. A dead connection closes at once; a silent one only here."""
+    comm = getattr(getattr(client, "scheduler_comm", None), "comm", None)
+    if comm is not None and not comm.closed():
+        client.loop.add_callback(comm.abort)
 
 
 def _quiet_expr_warning() -> None:
