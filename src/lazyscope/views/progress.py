@@ -53,6 +53,7 @@ class ProgressRun:
         self.widget: Any = None
         self._handle: Any = None
         self._halt = threading.Event()
+        self._drawing = threading.Lock()  # no live push once the summary is drawn
         self._thread: threading.Thread | None = None
         self._began = 0.0
         self._outer: ProgressRun | None = None
@@ -91,12 +92,20 @@ class ProgressRun:
                     self._safely(source, source.cancel)
             for source in self.sources:
                 self._safely(source, lambda s=source: s.stop(outcome))
+            # A source whose engine stopped answering ended the cell's wait: its paragraph
+            # is the cell's error, not the engine's "cancelled" / "connection lost" one.
+            lost = next(filter(None, (getattr(s, "lost", None) for s in self.sources)), None)
+            if lost is not None and exc is not None and interrupt is None:
+                outcome = LazyscopeError(lost)
             self.summary = self._summarise(outcome)
-            self._show(self.summary)
+            with self._drawing:
+                self._show(self.summary)
         finally:
             _active.run = None
         if interrupt is not None and interrupt is not exc:
             raise KeyboardInterrupt from None  # not py4j's lost-connection error it caused
+        if isinstance(outcome, LazyscopeError) and outcome is not exc:
+            raise outcome from None
         if self.cancelled and exc is not None:  # the engine's "cancelled" error, in a line
             raise LazyscopeError(
                 "Cancelled from the progress view: the cell's Spark or Dask work was stopped, "
@@ -124,15 +133,18 @@ class ProgressRun:
             return False
 
     def _loop(self) -> None:
-        seen = -1
+        seen: object = None
         polling = list(self.sources)
         while not self._halt.wait(_TICK):
             polling = [s for s in polling if self._safely(s, s.poll)]
-            version = sum(s.board.version for s in self.sources)
+            # A note ("no workers", "stopped answering") is news on the live view too.
+            version = [(s.board.version, s.board.note) for s in self.sources]
             if self.live and version != seen:
                 seen = version
                 try:
-                    self._push()
+                    with self._drawing:
+                        if not self._halt.is_set():  # a poll that outlasted the cell
+                            self._push()
                 except Exception:  # no widget (e.g. a frontend without widgets): summary only
                     _log.debug("live progress view failed", exc_info=True)
                     self.live = False
@@ -151,6 +163,8 @@ class ProgressRun:
             self._handle = display(self.widget, display_id=True)
         with self.widget.hold_sync():
             self.widget.rows, self.widget.hidden = rows, hidden
+            notes = "; ".join(s.board.note for s in self.sources if s.board.note)
+            self.widget.title = _title(self.sources) + (f" ({notes})" if notes else "")
             self.widget.elapsed = time.monotonic() - self._began
         self.messages += 1
 
