@@ -1,5 +1,20 @@
-"""Where a dashboard request may go: pure functions, no tornado, so that the security
-rules are easy to read and to test.
+"""Where a dashboard request may go, and who may read the answer: pure functions, no
+tornado, so that the security rules are easy to read and to test.
+
+URL scheme (under the server's base URL; ``<id>`` is a cluster or session id):
+
+- ``lazyscope/dashboard/<id>/<path>``: the *plain* path, what every link shows (kernels
+  build it from ``LAZYSCOPE_DASHBOARD_PREFIX``). Jupyter authentication and
+  authorization as every lazyscope route. A browser navigation (``Sec-Fetch-Mode:
+  navigate``) is redirected into the capability path; anything else is proxied.
+- ``lazyscope/dashboard/<id>/cap-<token>/<path>``: the *capability* path, where the
+  dashboard runs. ``token`` = HMAC-SHA256(per-server secret, id): it grants that one
+  dashboard and nothing else of Jupyter, needs no cookie, and changes when the server
+  restarts. Its responses carry ``Content-Security-Policy: sandbox`` without
+  ``allow-same-origin``, so a script in a dashboard (which shows strings users control:
+  task keys, job descriptions) runs in an opaque origin: it cannot read the Jupyter API
+  and gets none of Jupyter's cookies. Its own sub-resources and websockets then arrive
+  cross-site without cookies; the token in their path is what lets them through.
 
 The target host and port come only from the cluster registry (the dashboard URL the
 cluster or kernel reported). The request contributes a *path*, and only a path that is
@@ -10,10 +25,19 @@ backslash, no double encoding, no control characters. Whatever the path says (``
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 from urllib.parse import unquote, urlsplit
 
-__all__ = ["ProxyPathError", "rewrite_location", "target_url"]
+__all__ = ["CAPABILITY", "SANDBOX", "ProxyPathError", "capability", "rewrite_location",
+           "target_url", "valid_capability"]  # fmt: skip
+
+# The route pattern of a capability segment ("cap-" keeps it apart from any real path).
+CAPABILITY = r"cap-[0-9a-f]{32}"
+# Everything a dashboard needs (scripts, Spark's forms and kill confirmations, links that
+# open a tab, downloads), except its own origin: no allow-same-origin, ever.
+SANDBOX = "sandbox allow-scripts allow-forms allow-popups allow-modals allow-downloads"
 
 # RFC 3986 path characters (pchar and "/"), percent escapes checked separately.
 _PATH = re.compile(r"^(?:/[A-Za-z0-9\-._~!$&'()*+,;=:@%]+)*/?$")
@@ -68,3 +92,12 @@ def rewrite_location(location: str, dashboard: str, prefix: str) -> str | None:
     if not path.startswith(prefix.rstrip("/") + "/"):  # Spark may already add its proxy base
         path = prefix.rstrip("/") + path
     return path + (f"?{loc.query}" if loc.query else "")
+
+
+def capability(secret: bytes, cid: str) -> str:
+    """The capability segment of the dashboard of cluster ``cid``."""
+    return "cap-" + hmac.new(secret, cid.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def valid_capability(secret: bytes, cid: str, segment: str) -> bool:
+    return hmac.compare_digest(capability(secret, cid), segment)

@@ -1,130 +1,143 @@
 """``/lazyscope/dashboard/{id}/...``: reverse proxy, HTTP and websockets, to the dashboard
-of one registered cluster or session. Authenticated like every lazyscope route; the
-Jupyter cookie and token are never forwarded to the dashboard."""
+of one registered cluster or session, on jupyter-server-proxy's ``ProxyHandler``.
+
+The target comes from the cluster registry and nothing else (``_proxy.target_url``);
+the URL scheme (plain path, capability path, sandbox) is described in ``_proxy``. From
+the library: authentication of every request (``prepare``), the HTTP/websocket
+dispatch, message and ping relays, activity tracking. Ours: the target, the upstream
+websocket handshake (``_proxy_ws``), and HTTP *streamed* with our own header rules
+(``_proxy_stream``), because the library's HTTP path buffers whole responses, answers a
+refused connection with a 500 and forwards every request header (Jupyter's cookie and
+token included) to the dashboard.
+"""
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
+from jupyter_server.auth.decorator import allow_unauthenticated, authorized
 from jupyter_server.base.handlers import JupyterHandler
-from jupyter_server.base.websocket import WebSocketMixin
 from jupyter_server.utils import url_path_join
-from tornado import websocket
-from tornado.httpclient import AsyncHTTPClient
-from tornado.web import HTTPError, authenticated
+from jupyter_server_proxy.handlers import ProxyHandler  # type: ignore[import-untyped]
+from tornado.web import HTTPError
 
 from ._manager import ClusterManager, UnknownClusterError
-from ._proxy import ProxyPathError, rewrite_location, target_url
+from ._proxy import ProxyPathError, capability, target_url, valid_capability
+from ._proxy_stream import HTTPStream
+from ._proxy_ws import WebSocketRelay
 
-__all__ = ["DashboardProxyHandler"]
-
-_REQUEST_HEADERS = ("Accept", "Accept-Language", "Content-Type", "If-None-Match",
-                    "If-Modified-Since", "User-Agent")  # fmt: skip
-_RESPONSE_HEADERS = ("Content-Type", "Cache-Control", "ETag", "Last-Modified", "Expires")
+__all__ = ["CapabilityProxyHandler", "DashboardProxyHandler"]
 
 
-class DashboardProxyHandler(WebSocketMixin, websocket.WebSocketHandler, JupyterHandler):  # type: ignore[misc]
-    upstream: websocket.WebSocketClientConnection | None = None
-
-    def get_login_url(self) -> str:
-        # As APIHandler: an unauthenticated request is refused, not sent to a login page.
-        raise HTTPError(403)
+class _DashboardProxy(WebSocketRelay, HTTPStream, ProxyHandler):  # type: ignore[misc]
+    auth_resource = "lazyscope"
+    capability_path = False
 
     @property
     def manager(self) -> ClusterManager:
         manager: ClusterManager = self.settings["lazyscope_manager"]
         return manager
 
-    def _prefix(self, cid: str) -> str:
+    @property
+    def timeout(self) -> float:
+        return float(self.settings.get("lazyscope_dashboard_timeout", 5.0))
+
+    def plain_prefix(self, cid: str) -> str:
         return str(url_path_join(self.base_url, "lazyscope", "dashboard", cid))
 
-    async def _target(self, cid: str, scheme: str | None = None) -> tuple[str, str, str]:
+    def prefix(self, cid: str) -> str:
+        """Where the browser sees this dashboard (redirects and Spark's links stay there)."""
+        return self.plain_prefix(cid)
+
+    async def target(self, cid: str, scheme: str | None = None) -> tuple[str, str, str]:
         """(engine, dashboard, upstream URL); 404 for an unknown id, 400 for a bad path."""
         try:
             engine, dashboard = await self.manager.dashboard(cid)
         except UnknownClusterError:
             raise HTTPError(404, f"no cluster {cid!r} with a dashboard") from None
         # The raw path (still percent-encoded): tornado's path arguments are decoded.
-        path = self.request.path[len(self._prefix(cid)) :]
+        path = self.request.path[len(self.prefix(cid)) :]
+        if scheme == "ws" and dashboard.startswith("https:"):
+            scheme = "wss"
         try:
             return engine, dashboard, target_url(dashboard, path, self.request.query, scheme)
         except ProxyPathError as exc:
             raise HTTPError(400, f"refused dashboard path: {exc}") from None
 
-    @authenticated  # type: ignore[untyped-decorator]
-    async def get(self, cid: str, *args: Any) -> None:
+    async def proxy_request(self, cid: str, *args: Any) -> None:
+        self._record_activity()
         if self.request.headers.get("Upgrade", "").lower() == "websocket":
-            _, dashboard, url = await self._target(cid, "ws")
-            if dashboard.startswith("https:"):
-                url = "wss" + url[2:]
-            self.upstream = await websocket.websocket_connect(url)
-            await websocket.WebSocketHandler.get(self, cid, *args)
+            _, _, url = await self.target(cid, "ws")
+            await self.relay_websocket(url, self.timeout, cid, *args)
         else:
-            await self._http(cid)
+            _, dashboard, url = await self.target(cid)
+            await self.stream(url, dashboard, self.prefix(cid), self.timeout)
 
-    @authenticated  # type: ignore[untyped-decorator]
+
+class DashboardProxyHandler(_DashboardProxy):
+    """The plain path: Jupyter authentication and authorization (resource
+    ``lazyscope``); browser navigations go on to the capability path."""
+
+    def get_login_url(self) -> str:
+        # As APIHandler: an unauthenticated request is refused, not sent to a login page.
+        raise HTTPError(403)
+
+    def check_xsrf_cookie(self) -> None:
+        # The library defers XSRF to the proxied app; this path runs on Jupyter's
+        # cookie, so Jupyter's own rule applies (the capability path needs no cookie).
+        JupyterHandler.check_xsrf_cookie(self)
+
+    async def _plain(self, cid: str, *args: Any) -> None:
+        navigation = self.request.headers.get("Sec-Fetch-Mode") == "navigate"
+        if navigation and self.request.method == "GET":
+            await self.target(cid)  # 404 / 400 here, not after the redirect
+            secret = self.settings["lazyscope_dashboard_secret"]
+            rest = self.request.path[len(self.plain_prefix(cid)) :] or "/"
+            query = f"?{self.request.query}" if self.request.query else ""
+            self.redirect(f"{self.plain_prefix(cid)}/{capability(secret, cid)}{rest}{query}")
+            return
+        await self.proxy_request(cid, *args)
+
+    @authorized  # type: ignore[untyped-decorator]
+    async def get(self, cid: str, *args: Any) -> None:
+        await self._plain(cid, *args)
+
+    @authorized  # type: ignore[untyped-decorator]
     async def head(self, cid: str, *args: Any) -> None:
-        await self._http(cid)
+        await self._plain(cid, *args)
 
-    @authenticated  # type: ignore[untyped-decorator]
+    @authorized  # type: ignore[untyped-decorator]
     async def post(self, cid: str, *args: Any) -> None:
-        await self._http(cid)
+        await self._plain(cid, *args)
 
-    async def _http(self, cid: str) -> None:
-        engine, dashboard, url = await self._target(cid)
-        headers = {
-            k: self.request.headers[k] for k in _REQUEST_HEADERS if k in self.request.headers
-        }
-        if engine.startswith("spark"):
-            # Spark's UI prefixes its links with X-Forwarded-Context (UIUtils.uiRoot).
-            headers["X-Forwarded-Context"] = self._prefix(cid)
-        method = self.request.method or "GET"
-        response = await AsyncHTTPClient().fetch(
-            url,
-            method=method,
-            headers=headers,
-            body=self.request.body if method == "POST" else None,
-            follow_redirects=False,
-            raise_error=False,
-            request_timeout=60,
-        )
-        if response.code == 599:  # tornado's "no HTTP answer" (refused, timeout)
-            raise HTTPError(502, f"dashboard unreachable: {response.error}")
-        self.set_status(response.code, response.reason)
-        for name in _RESPONSE_HEADERS:
-            if name in response.headers:
-                self.set_header(name, response.headers[name])
-        location = response.headers.get("Location")
-        if location:
-            rewritten = rewrite_location(location, dashboard, self._prefix(cid))
-            if rewritten is not None:
-                self.set_header("Location", rewritten)
-        if method != "HEAD" and response.body:
-            self.write(response.body)
-        self.finish()
 
-    def open(self, *args: Any, **kwargs: Any) -> None:
-        super().open(*args, **kwargs)
-        self._relay = asyncio.ensure_future(self._upstream_relay())
+class CapabilityProxyHandler(_DashboardProxy):
+    """The capability path: the token in the path is the credential (no cookie)."""
 
-    async def _upstream_relay(self) -> None:
-        """Copy upstream messages to the browser until either side closes."""
-        while self.upstream is not None:
-            message = await self.upstream.read_message()
-            if message is None:
-                break
-            try:
-                await self.write_message(message, binary=isinstance(message, bytes))
-            except websocket.WebSocketClosedError:
-                break
-        self.close()
+    capability_path = True
 
-    async def on_message(self, message: str | bytes) -> None:
-        if self.upstream is not None:
-            await self.upstream.write_message(message, binary=isinstance(message, bytes))
+    async def prepare(self, *args: Any, **kwargs: Any) -> None:
+        # Skip ProxyHandler.prepare (it requires a Jupyter login): run Jupyter's own.
+        await JupyterHandler.prepare(self, _redirect_to_login=False)
+        cid, segment = self.path_args[0], self.path_args[1]
+        if not valid_capability(self.settings["lazyscope_dashboard_secret"], cid, segment):
+            raise HTTPError(403, "this dashboard link has expired: open it again from Jupyter")
 
-    def on_close(self) -> None:
-        if self.upstream is not None:
-            self.upstream.close()
-            self.upstream = None
+    def prefix(self, cid: str) -> str:
+        return f"{self.plain_prefix(cid)}/{self.path_args[1]}"
+
+    def check_origin(self, origin: str | None = None) -> bool:
+        # A sandboxed dashboard has the opaque origin "null"; any other site is refused.
+        return origin == "null" or bool(JupyterHandler.check_origin(self, origin))
+
+    @allow_unauthenticated  # type: ignore[untyped-decorator]
+    async def get(self, cid: str, segment: str, *args: Any) -> None:
+        await self.proxy_request(cid, segment, *args)
+
+    @allow_unauthenticated  # type: ignore[untyped-decorator]
+    async def head(self, cid: str, segment: str, *args: Any) -> None:
+        await self.proxy_request(cid)
+
+    @allow_unauthenticated  # type: ignore[untyped-decorator]
+    async def post(self, cid: str, segment: str, *args: Any) -> None:
+        await self.proxy_request(cid)

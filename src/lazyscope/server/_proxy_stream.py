@@ -1,0 +1,112 @@
+"""The HTTP half of the dashboard proxy: the response is streamed to the browser as it
+arrives (jupyter-server-proxy buffers it whole unless it is ``text/event-stream``), with
+our header rules both ways.
+
+Request: only the headers a dashboard needs; never Jupyter's cookie, token or Host.
+Response: hop-by-hop headers, cookies and CORS grants of the dashboard dropped (it must
+not set cookies on Jupyter's origin); ``Location`` kept under the proxy
+(``_proxy.rewrite_location``); every response sandboxed (``_proxy.SANDBOX``) and sent
+without a Referer onwards, so a capability path never leaks through a link.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
+from tornado.httputil import HTTPHeaders, ResponseStartLine, parse_response_start_line
+from tornado.iostream import StreamClosedError
+from tornado.web import HTTPError
+
+from ._proxy import SANDBOX, rewrite_location
+from ._proxy_ws import UNREACHABLE
+
+__all__ = ["HTTPStream"]
+
+_REQUEST_HEADERS = ("Accept", "Accept-Encoding", "Accept-Language", "Content-Type",
+                    "If-None-Match", "If-Modified-Since", "Range", "User-Agent")  # fmt: skip
+_DROPPED = {"connection", "keep-alive", "proxy-authenticate", "proxy-connection", "te",
+            "trailer", "transfer-encoding", "upgrade", "set-cookie", "server", "date",
+            "content-security-policy", "referrer-policy"}  # fmt: skip
+# A response may take long (a big Spark UI page); only *connecting* has the short timeout.
+_REQUEST_TIMEOUT = 300.0
+
+
+class HTTPStream:
+    """Mixed into the proxy handler (a ``JupyterHandler``)."""
+
+    _status: ResponseStartLine | None = None
+    _started = False
+
+    async def stream(self: Any, url: str, dashboard: str, prefix: str, timeout: float) -> None:
+        headers = {k: self.request.headers[k] for k in _REQUEST_HEADERS
+                   if k in self.request.headers}  # fmt: skip
+        # Where the browser sees the dashboard: the Spark UI prefixes its links with it.
+        headers["X-Forwarded-Context"] = headers["X-Forwarded-Prefix"] = prefix
+        self._upstream = HTTPHeaders()
+        method = self.request.method or "GET"
+        request = HTTPRequest(
+            url, method=method, headers=headers,
+            body=self.request.body if method in ("POST", "PUT", "PATCH") else None,
+            follow_redirects=False, decompress_response=False, allow_nonstandard_methods=True,
+            connect_timeout=timeout, request_timeout=_REQUEST_TIMEOUT,
+            header_callback=lambda line: self._header_line(line, dashboard, prefix),
+            streaming_callback=self._chunk,
+        )  # fmt: skip
+        try:
+            await AsyncHTTPClient().fetch(request, raise_error=False)
+        except HTTPClientError:  # raise_error=False still raises these (599)
+            if self._started:  # the answer broke off half-way: end it where it stopped
+                self.request.connection.close()
+                return
+            raise HTTPError(504, f"the dashboard did not answer within {timeout:g} s") from None
+        except (OSError, StreamClosedError):  # refused, reset, no route
+            if self._started:
+                self.request.connection.close()
+                return
+            raise HTTPError(502, UNREACHABLE) from None
+        finally:
+            self._record_activity()
+        self._start(dashboard, prefix)  # an answer without a body
+        self.finish()
+
+    def _header_line(self: Any, line: str, dashboard: str, prefix: str) -> None:
+        if line.startswith("HTTP/"):
+            self._status = parse_response_start_line(line.strip())
+            self._upstream = HTTPHeaders()
+        elif line.strip():
+            self._upstream.parse_line(line)
+        elif self._status is not None and self._status.code >= 200:  # end of the headers
+            self._start(dashboard, prefix)
+
+    def _start(self: Any, dashboard: str, prefix: str) -> None:
+        if self._started:
+            return
+        self._started = True
+        status = self._status
+        if status is not None:
+            self.set_status(status.code, status.reason)
+        self._headers = HTTPHeaders()  # not Jupyter's defaults: the dashboard's
+        for name, value in self._upstream.get_all():
+            lower = name.lower()
+            if lower in _DROPPED or lower.startswith("access-control-"):
+                continue
+            if lower == "location":
+                moved = rewrite_location(value, dashboard, prefix)
+                if moved is None:  # a redirect to anywhere else is not followed
+                    continue
+                value = moved
+            self.add_header(name, value)
+        self.set_header("Content-Security-Policy", SANDBOX)
+        self.set_header("Referrer-Policy", "no-referrer")
+        if self.capability_path and self.request.headers.get("Origin") == "null":
+            # The sandboxed dashboard's own fetches (Spark's REST calls): the token in
+            # the path is the credential, no cookie is involved.
+            self.set_header("Access-Control-Allow-Origin", "null")
+
+    def _chunk(self: Any, chunk: bytes) -> None:
+        if not self._started:
+            return  # body of an interim (1xx) answer
+        if self.request.method != "HEAD":
+            self.write(chunk)
+            self.flush()

@@ -1,0 +1,299 @@
+"""The dashboard proxy on a real Jupyter server under a JupyterHub-style base URL: the
+capability path a browser is sent to, the sandbox on every proxied response, streamed
+HTTP, websockets to a real Dask dashboard (a Bokeh server) with their subprotocol, and
+clean errors for refused origins and unreachable dashboards."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import socket
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from pathlib import Path
+from typing import Any
+
+import psutil
+import pytest
+from tornado import web, websocket
+from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest, HTTPResponse
+
+pytestmark = pytest.mark.server
+
+Fetch = Callable[..., Awaitable[Any]]
+BASE = "/user/alice/"
+TIMEOUT = 2.0  # the proxy's own connect timeout, configured below
+
+
+@pytest.fixture
+def jp_base_url() -> str:
+    return BASE
+
+
+@pytest.fixture
+def jp_server_config() -> dict[str, object]:
+    return {
+        "ServerApp": {"jpserver_extensions": {"lazyscope": True}},
+        "LazyscopeServer": {"dashboard_timeout": TIMEOUT},
+    }
+
+
+class _Recorder(web.RequestHandler):
+    """A stand-in dashboard on loopback that remembers every request it got."""
+
+    def initialize(self, hits: list[dict[str, Any]], release: asyncio.Event) -> None:
+        self.hits, self.release = hits, release
+
+    async def get(self, path: str) -> None:
+        self.hits.append({"path": self.request.path, "headers": dict(self.request.headers)})
+        if path == "redirect":
+            self.redirect("/elsewhere")
+        elif path == "away":
+            self.redirect("http://example.invalid/x")
+        elif path == "slow":  # one chunk, then the rest only once the client has the first
+            self.set_header("Set-Cookie", "dash=1; Path=/")
+            self.write("first;")
+            await self.flush()
+            await asyncio.wait_for(self.release.wait(), 30)
+            self.hits.append({"path": "slow-done"})
+            self.write("rest")
+        else:
+            self.write(f"dashboard:{self.request.path}")
+
+
+class _Echo(websocket.WebSocketHandler):
+    def initialize(self, hits: list[dict[str, Any]], release: asyncio.Event) -> None:
+        self.hits = hits
+
+    def open(self) -> None:
+        self.hits.append({"path": "ws-open"})
+
+    def on_message(self, message: str | bytes) -> None:
+        self.write_message(f"echo:{message!s}")
+
+
+@asynccontextmanager
+async def _kernel(serverapp: Any) -> AsyncIterator[str]:
+    """A real kernel of this server: announcements only count for its own kernels."""
+    km = serverapp.kernel_manager
+    kid = await km.start_kernel()
+    try:
+        yield kid
+    finally:
+        await km.shutdown_kernel(kid, now=True)
+
+
+def _announce(runtime_dir: Path, kid: str, sessions: list[dict[str, Any]]) -> None:
+    announcement = {"kernel_id": kid, "pid": os.getpid(), "sessions": sessions}
+    (runtime_dir / f"lazyscope-kernel-{kid}.json").write_text(json.dumps(announcement))
+
+
+def _session(sid: str, dashboard: str) -> dict[str, Any]:
+    return {"id": sid, "engine": "dask", "address": "tcp://127.0.0.1:1",
+            "dashboard": dashboard, "started": 1.0}  # fmt: skip
+
+
+@asynccontextmanager
+async def _fake(serverapp: Any, runtime_dir: Path) -> AsyncIterator[dict[str, Any]]:
+    """Session "fake-1" whose dashboard records requests; "fake-2" on a closed port."""
+    hits: list[dict[str, Any]] = []
+    release = asyncio.Event()
+    args = {"hits": hits, "release": release}
+    app = web.Application([(r"/ws", _Echo, args), (r"/(.*)", _Recorder, args)])
+    server = app.listen(0, address="127.0.0.1")
+    port = next(iter(server._sockets.values())).getsockname()[1]
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        closed_port = closed.getsockname()[1]
+    async with _kernel(serverapp) as kid:
+        _announce(runtime_dir, kid, [
+            _session("fake-1", f"http://127.0.0.1:{port}/status"),
+            _session("fake-2", f"http://127.0.0.1:{closed_port}/status"),
+        ])  # fmt: skip
+        yield {"hits": hits, "port": port, "release": release}
+    server.stop()
+
+
+async def _raw(port: int, path: str, headers: dict[str, str] | None = None,
+               method: str = "GET", **kwargs: Any) -> HTTPResponse:  # fmt: skip
+    return await AsyncHTTPClient().fetch(
+        f"http://127.0.0.1:{port}{path}", method=method, headers=headers or {},
+        raise_error=False, follow_redirects=False, **kwargs,
+    )  # fmt: skip
+
+
+NAVIGATE = {"Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "iframe"}
+
+
+async def _capability(port: int, auth: dict[str, str], sid: str, page: str = "/status") -> str:
+    """What a browser is sent to when it opens the plain link."""
+    plain = f"{BASE}lazyscope/dashboard/{sid}{page}"
+    moved = await _raw(port, plain, {**auth, **NAVIGATE})
+    assert moved.code == 302, (moved.code, moved.body)
+    location: str = moved.headers["Location"]
+    return location
+
+
+async def test_a_browser_is_sent_to_a_capability_path_that_needs_no_cookie(
+    jp_fetch: Fetch, jp_serverapp: Any, jp_http_port: int, jp_auth_header: dict[str, str],
+    jp_runtime_dir: Path,
+) -> None:  # fmt: skip
+    async with _fake(jp_serverapp, jp_runtime_dir) as fake:
+        location = await _capability(jp_http_port, jp_auth_header, "fake-1", "/status?x=1")
+        assert re.fullmatch(rf"{BASE}lazyscope/dashboard/fake-1/cap-[0-9a-f]{{32}}/status\?x=1",
+                            location), location  # fmt: skip
+        page = await _raw(jp_http_port, location)  # no token, no cookie: the path is the grant
+        assert (page.code, page.body) == (200, b"dashboard:/status")
+        assert fake["hits"][-1]["path"] == "/status"
+        # The dashboard runs sandboxed, in an origin of its own.
+        policy = page.headers["Content-Security-Policy"]
+        assert policy.startswith("sandbox allow-scripts")
+        assert "allow-same-origin" not in policy
+        assert page.headers["Referrer-Policy"] == "no-referrer"
+
+        cap = location.split("/")[5]
+        for wrong in (f"fake-2/{cap}", f"fake-1/cap-{'0' * 32}"):  # another id, a forged token
+            refused = await _raw(jp_http_port, f"{BASE}lazyscope/dashboard/{wrong}/status")
+            assert refused.code == 403, wrong
+            assert b"Traceback" not in refused.body
+        assert len(fake["hits"]) == 1
+
+        # Redirects stay under the capability path; one to another host is not passed on.
+        prefix = location.split("/status")[0]
+        moved = await _raw(jp_http_port, f"{prefix}/redirect")
+        assert (moved.code, moved.headers["Location"]) == (302, f"{prefix}/elsewhere")
+        away = await _raw(jp_http_port, f"{prefix}/away")
+        assert away.code == 302
+        assert "Location" not in away.headers
+
+
+async def test_plain_path_still_needs_jupyter_auth_and_is_sandboxed_too(
+    jp_fetch: Fetch, jp_serverapp: Any, jp_http_port: int, jp_auth_header: dict[str, str],
+    jp_runtime_dir: Path,
+) -> None:  # fmt: skip
+    async with _fake(jp_serverapp, jp_runtime_dir) as fake:
+        plain = f"{BASE}lazyscope/dashboard/fake-1/status"
+        assert (await _raw(jp_http_port, plain, NAVIGATE)).code == 403
+        page = await _raw(jp_http_port, plain, jp_auth_header)
+        assert (page.code, page.body) == (200, b"dashboard:/status")
+        assert "allow-same-origin" not in page.headers["Content-Security-Policy"]
+        sent = fake["hits"][-1]["headers"]
+        assert "Authorization" not in sent
+        assert "Cookie" not in sent
+        assert sent["Host"] == f"127.0.0.1:{fake['port']}"
+
+
+async def test_http_is_streamed_and_dashboard_cookies_are_dropped(
+    jp_fetch: Fetch, jp_serverapp: Any, jp_http_port: int, jp_auth_header: dict[str, str],
+    jp_runtime_dir: Path,
+) -> None:  # fmt: skip
+    async with _fake(jp_serverapp, jp_runtime_dir) as fake:
+        location = await _capability(jp_http_port, jp_auth_header, "fake-1", "/slow")
+        events: list[str] = []
+
+        def chunk(data: bytes) -> None:
+            events.append(data.decode())
+            fake["release"].set()  # the dashboard finishes only once this arrived
+
+        response = await _raw(jp_http_port, location, streaming_callback=chunk,
+                              request_timeout=60)  # fmt: skip
+        assert response.code == 200
+        assert "".join(events) == "first;rest"
+        # The first chunk reached the browser while the dashboard was still answering.
+        assert fake["hits"][-1]["path"] == "slow-done"
+        assert events[0] == "first;"
+        assert "Set-Cookie" not in response.headers
+
+
+async def test_unreachable_dashboards_give_a_prompt_clean_error(
+    jp_fetch: Fetch, jp_serverapp: Any, jp_http_port: int, jp_auth_header: dict[str, str],
+    jp_runtime_dir: Path,
+) -> None:  # fmt: skip
+    async with _fake(jp_serverapp, jp_runtime_dir):
+        # Refused: a closed port.
+        location = await _capability(jp_http_port, jp_auth_header, "fake-2")
+        page = await _raw(jp_http_port, location)
+        assert page.code == 502
+        assert b"unreachable" in page.body
+        assert b"Traceback" not in page.body
+        ws_url = f"ws://127.0.0.1:{jp_http_port}{location.replace('/status', '/status/ws')}"
+        with pytest.raises(HTTPClientError) as error:
+            await websocket.websocket_connect(ws_url)
+        assert error.value.code == 502
+
+
+@contextmanager
+def _silent_port() -> Iterator[int]:
+    """A port whose listen queue is full: connecting to it hangs, as to a dead host."""
+    with socket.socket() as listener, socket.socket() as filler:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(0)
+        filler.connect(listener.getsockname())
+        yield listener.getsockname()[1]
+
+
+async def test_a_dashboard_that_never_answers_times_out_on_our_own_timeout(
+    jp_fetch: Fetch, jp_serverapp: Any, jp_http_port: int, jp_auth_header: dict[str, str],
+    jp_runtime_dir: Path,
+) -> None:  # fmt: skip
+    with _silent_port() as port:
+        async with _kernel(jp_serverapp) as kid:
+            _announce(jp_runtime_dir, kid, [_session("dead-1", f"http://127.0.0.1:{port}/")])
+            location = await _capability(jp_http_port, jp_auth_header, "dead-1")
+            # The client waits far longer than the proxy's timeout: the proxy answers first.
+            page = await _raw(jp_http_port, location, request_timeout=20 * TIMEOUT)
+            assert page.code == 504
+            assert f"did not answer within {TIMEOUT:g} s".encode() in page.body
+            ws_url = f"ws://127.0.0.1:{jp_http_port}{location}ws"
+            with pytest.raises(HTTPClientError) as error:
+                await websocket.websocket_connect(HTTPRequest(ws_url, request_timeout=20 * TIMEOUT))
+            assert error.value.code == 504
+
+
+def _upstream_sockets(port: int) -> list[Any]:
+    """Open connections of this process (the Jupyter server runs in it) to ``port``."""
+    connections = psutil.Process().net_connections("tcp")
+    return [c for c in connections if c.raddr and c.raddr.port == port
+            and c.status == psutil.CONN_ESTABLISHED]  # fmt: skip
+
+
+async def test_a_refused_origin_opens_no_upstream_socket(
+    jp_fetch: Fetch, jp_serverapp: Any, jp_http_port: int, jp_auth_header: dict[str, str],
+    jp_runtime_dir: Path,
+) -> None:  # fmt: skip
+    async with _fake(jp_serverapp, jp_runtime_dir) as fake:
+        # A browser session: Jupyter's login cookie (token requests skip origin checks).
+        login = await _raw(jp_http_port, f"{BASE}api/status", jp_auth_header)
+        cookie = login.headers["Set-Cookie"].split(";")[0]
+        location = await _capability(jp_http_port, jp_auth_header, "fake-1")
+        prefix = location.split("/status")[0]
+        evil = {"Origin": "http://evil.example"}
+        for path, headers in [
+            (f"{BASE}lazyscope/dashboard/fake-1/ws", {"Cookie": cookie, **evil}),
+            (f"{prefix}/ws", evil),
+        ]:
+            url = f"ws://127.0.0.1:{jp_http_port}{path}"
+            with pytest.raises(HTTPClientError) as error:
+                await websocket.websocket_connect(HTTPRequest(url, headers=headers))
+            assert error.value.code == 403, path
+        await asyncio.sleep(0.2)  # let any stray connect land before looking
+        assert _upstream_sockets(fake["port"]) == []
+        assert [h for h in fake["hits"] if h["path"] == "ws-open"] == []
+
+        # The same socket from the sandboxed dashboard (origin "null") is relayed.
+        url = f"ws://127.0.0.1:{jp_http_port}{prefix}/ws"
+        conn = await websocket.websocket_connect(HTTPRequest(url, headers={"Origin": "null"}))
+        await conn.write_message("hi")
+        assert await conn.read_message() == "echo:hi"
+        conn.close()
+
+
+async def test_kernels_the_server_starts_get_the_dashboard_prefix(
+    jp_fetch: Fetch, jp_serverapp: Any
+) -> None:
+    async with _kernel(jp_serverapp) as kid:
+        kernel = jp_serverapp.kernel_manager.get_kernel(kid)
+        env = psutil.Process(kernel.provisioner.pid).environ()
+        assert env["LAZYSCOPE_DASHBOARD_PREFIX"] == f"{BASE}lazyscope/dashboard/"
