@@ -18,7 +18,8 @@ from jupyter_server.utils import url_path_join
 from tornado.web import HTTPError, authenticated
 
 from ._manager import ClusterManager, OptionsError, UnknownClusterError
-from ._proxy_handler import DashboardProxyHandler
+from ._proxy import CAPABILITY
+from ._proxy_handler import CapabilityProxyHandler, DashboardProxyHandler
 
 __all__ = ["AUTH_RESOURCE", "ClusterHandler", "ClustersHandler", "routes"]
 
@@ -110,5 +111,6 @@ def routes() -> list[tuple[str, type[Any]]]:
     return [
         ("/lazyscope/api/clusters", ClustersHandler),
         (f"/lazyscope/api/clusters/{_ID}", ClusterHandler),
+        (f"/lazyscope/dashboard/{_ID}/({CAPABILITY})(/.*)?", CapabilityProxyHandler),
         (f"/lazyscope/dashboard/{_ID}(/.*)?", DashboardProxyHandler),
     ]
