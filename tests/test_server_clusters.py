@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
@@ -17,6 +16,8 @@ import psutil
 import pytest
 from tornado import web, websocket
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest, HTTPResponse
+
+from tests.test_server_discovery import live_kernel
 
 pytestmark = pytest.mark.server
 
@@ -60,10 +61,11 @@ async def _fake_dashboards(jp_runtime_dir: Path) -> AsyncIterator[dict[str, Any]
     canary_port, canary = await _serve(canary_hits)
     session = {"id": "fake-1", "engine": "dask", "address": "tcp://127.0.0.1:1",
                "dashboard": f"http://127.0.0.1:{dash_port}/status", "started": 1.0}  # fmt: skip
-    announcement = {"kernel_id": "k-fake", "pid": os.getpid(), "sessions": [session]}
-    (jp_runtime_dir / "lazyscope-kernel-k-fake.json").write_text(json.dumps(announcement))
-    yield {"dash": dash_hits, "canary": canary_hits, "dash_port": dash_port,
-           "canary_port": canary_port}  # fmt: skip
+    async with live_kernel() as (kid, pid):  # only this server's kernels may announce
+        announcement = {"kernel_id": kid, "pid": pid, "sessions": [session]}
+        (jp_runtime_dir / f"lazyscope-kernel-{kid}.json").write_text(json.dumps(announcement))
+        yield {"dash": dash_hits, "canary": canary_hits, "dash_port": dash_port,
+               "canary_port": canary_port}  # fmt: skip
     dash.stop()
     canary.stop()
 

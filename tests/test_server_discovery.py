@@ -1,5 +1,6 @@
 """GET /lazyscope/api/clusters on a real Jupyter server: the sessions that live
-kernels announced in the runtime directory, and nothing from dead or broken files."""
+kernels of this server announced in the runtime directory, and nothing from dead,
+broken or foreign files (a kernel id the server does not run, plain IPython)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,13 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
+from jupyter_server.serverapp import ServerApp
 from tornado.httpclient import HTTPClientError
 
 from lazyscope.server import _discovery
@@ -41,6 +44,18 @@ def _announce(folder: Path, name: str, pid: Any, sessions: list[Any], kernel: st
     path = folder / f"lazyscope-kernel-{name}.json"
     path.write_text(json.dumps({"kernel_id": kernel, "pid": pid, "sessions": sessions}))
     return path
+
+
+@asynccontextmanager
+async def live_kernel() -> AsyncIterator[tuple[str, int]]:
+    """(id, pid) of a real kernel of the running test server (jp_serverapp): only this
+    server's kernels may announce sessions."""
+    kernels = ServerApp.instance().kernel_manager
+    kid = await kernels.start_kernel()
+    try:
+        yield kid, kernels.get_kernel(kid).provisioner.pid
+    finally:
+        await kernels.shutdown_kernel(kid, now=True)
 
 
 def _dead_pid() -> int:
@@ -72,41 +87,69 @@ async def test_live_kernel_sessions_are_listed(jp_fetch: Fetch, jp_runtime_dir: 
     spark = _session("spark-1", "spark", started=100.0)
     dask = _session("dask-1", "dask", started=50.0, status="running")  # extra keys pass through
     connect = _session("connect-1", "spark-connect", started=75.0)
-    _announce(jp_runtime_dir, "k1", os.getpid(), [spark, dask], kernel="k1")
-    _announce(jp_runtime_dir, "4242", os.getpid(), [connect], kernel=None)  # plain IPython
+    async with live_kernel() as (k1, pid1), live_kernel() as (k2, pid2):
+        _announce(jp_runtime_dir, k1, pid1, [spark, dask], kernel=k1)
+        _announce(jp_runtime_dir, k2, pid2, [connect], kernel=k2)
 
-    clusters = await _clusters(jp_fetch)
+        clusters = await _clusters(jp_fetch)
 
     assert clusters == [  # oldest first
-        {**dask, "kernel_id": "k1", "pid": os.getpid(), "source": "kernel"},
-        {**connect, "kernel_id": None, "pid": os.getpid(), "source": "kernel"},
-        {**spark, "kernel_id": "k1", "pid": os.getpid(), "source": "kernel"},
+        {**dask, "kernel_id": k1, "pid": pid1, "source": "kernel"},
+        {**connect, "kernel_id": k2, "pid": pid2, "source": "kernel"},
+        {**spark, "kernel_id": k1, "pid": pid1, "source": "kernel"},
     ]
+
+
+async def test_only_kernels_of_this_server_are_listed(
+    jp_fetch: Fetch, jp_runtime_dir: Path
+) -> None:
+    # Other Jupyter servers and plain IPython share the runtime dir; a file may name
+    # any kernel id. The writer of each is alive (this process): the kernel id decides.
+    async with live_kernel() as (kid, pid):
+        _announce(jp_runtime_dir, kid, pid, [_session("ours", "dask", 1.0)], kernel=kid)
+        other = [_session("other-server", "dask", 2.0)]
+        _announce(jp_runtime_dir, "other", os.getpid(), other, kernel="0b5e7f3a-not-ours")
+        plain = [_session("plain-ipython", "spark", 3.0)]
+        _announce(jp_runtime_dir, str(os.getpid()), os.getpid(), plain, kernel=None)
+
+        assert [c["id"] for c in await _clusters(jp_fetch)] == ["ours"]
+        with pytest.raises(HTTPClientError) as error:
+            await jp_fetch("lazyscope", "api", "clusters", "other-server")
+        assert error.value.code == 404
+    # A kernel that was shut down is no kernel of this server any more.
+    assert await _clusters(jp_fetch) == []
 
 
 async def test_dead_corrupt_and_malformed_files_are_ignored(
     jp_fetch: Fetch, jp_runtime_dir: Path
 ) -> None:
+    async with live_kernel() as (kid, pid):
+        await _dead_corrupt_and_malformed(jp_fetch, jp_runtime_dir, kid, pid)
+
+
+async def _dead_corrupt_and_malformed(
+    jp_fetch: Fetch, jp_runtime_dir: Path, kid: str, pid: int
+) -> None:
     alive = _session("alive", "dask", started=1.0)
-    _announce(jp_runtime_dir, "alive", os.getpid(), [alive], kernel="alive")
-    _announce(jp_runtime_dir, "dead", _dead_pid(), [_session("dead", "spark", 2.0)], "dead")
+    _announce(jp_runtime_dir, "alive", pid, [alive], kernel=kid)
+    _announce(jp_runtime_dir, "dead", _dead_pid(), [_session("dead", "spark", 2.0)], kid)
     (jp_runtime_dir / "lazyscope-kernel-corrupt.json").write_text('{"kernel_id": "x", "pid":')
     (jp_runtime_dir / "lazyscope-kernel-binary.json").write_bytes(b"\xff\xfe\x00garbage")
     (jp_runtime_dir / "lazyscope-kernel-list.json").write_text("[1, 2, 3]")
-    _announce(jp_runtime_dir, "strpid", str(os.getpid()), [_session("s", "dask", 3.0)], "k")
+    _announce(jp_runtime_dir, "strpid", str(pid), [_session("s", "dask", 3.0)], kid)
     bad_sessions = [
         "not-a-dict",
         {"id": "no-engine"},
         _session("unknown-engine", "ray", 4.0),
         _session("ok", "spark", 5.0),
     ]
-    _announce(jp_runtime_dir, "mixed", os.getpid(), bad_sessions, kernel="mixed")
+    _announce(jp_runtime_dir, "mixed", pid, bad_sessions, kernel=kid)
     # A half-written file of the kernel side's atomic write is not an announcement.
     (jp_runtime_dir / "lazyscope-kernel-partial.tmp").write_text(json.dumps({"pid": os.getpid()}))
 
     clusters = await _clusters(jp_fetch)
 
-    assert [(c["id"], c["kernel_id"]) for c in clusters] == [("alive", "alive"), ("ok", "mixed")]
+    assert [c["id"] for c in clusters] == ["alive", "ok"]
 
 
 def test_reused_pid_does_not_revive_a_stale_file(tmp_path: Path) -> None:
@@ -115,10 +158,10 @@ def test_reused_pid_does_not_revive_a_stale_file(tmp_path: Path) -> None:
     path = _announce(tmp_path, "old", os.getpid(), [_session("old", "spark", 1.0)], "old")
     long_ago = time.time() - 10 * 24 * 3600
     os.utime(path, (long_ago, long_ago))
-    assert _discovery.read_announcement(path) == []
+    assert _discovery.read_announcement(path, {"old"}) == []
 
     os.utime(path, None)  # written now, by this live process
-    assert [s["id"] for s in _discovery.read_announcement(path)] == ["old"]
+    assert [s["id"] for s in _discovery.read_announcement(path, {"old"})] == ["old"]
 
 
 def test_discovery_reads_the_jupyter_runtime_dir(
@@ -126,7 +169,7 @@ def test_discovery_reads_the_jupyter_runtime_dir(
 ) -> None:
     monkeypatch.setenv("JUPYTER_RUNTIME_DIR", str(tmp_path))
     _announce(tmp_path, "k", os.getpid(), [_session("s", "dask", 1.0)], "k")
-    assert [s["id"] for s in _discovery.announced_sessions()] == ["s"]
+    assert [s["id"] for s in _discovery.announced_sessions({"k"})] == ["s"]
 
 
 async def test_clusters_requires_authentication(jp_fetch: Fetch) -> None:

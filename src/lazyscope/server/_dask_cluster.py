@@ -7,7 +7,7 @@ import asyncio
 import importlib
 from typing import Any
 
-from ._model import ManagedCluster
+from ._model import ManagedCluster, checked_dashboard
 
 __all__ = ["DaskCluster", "import_factory"]
 
@@ -26,8 +26,8 @@ def import_factory(path: str) -> Any:
 class DaskCluster(ManagedCluster):
     engine = "dask"
 
-    def __init__(self, cid: str, name: str, options: dict[str, Any]) -> None:
-        super().__init__(cid, name, options)
+    def __init__(self, cid: str, name: str, options: dict[str, Any], log: Any = None) -> None:
+        super().__init__(cid, name, options, log)
         self.cluster: Any = None
 
     async def start(self, factory: str, kwargs: dict[str, Any]) -> None:
@@ -48,7 +48,15 @@ class DaskCluster(ManagedCluster):
         if factory != LOCAL:  # other classes take their sizes from their own config
             await self.scale(opts["workers"])
         self.address = str(self.cluster.scheduler_address)
-        self.dashboard = self.cluster.dashboard_link
+        # A cluster class reports its own dashboard link (a gateway, a job's node...): the
+        # proxy only goes to the scheduler's host, so any other link means no dashboard.
+        link = self.cluster.dashboard_link
+        self.dashboard = checked_dashboard(self.engine, self.address, link)
+        if link and self.dashboard is None:
+            self.log.warning(
+                "lazyscope: cluster %s reports its dashboard at %s, not on its scheduler's "
+                "host (%s): it is listed without a dashboard", self.id, link, self.address,
+            )  # fmt: skip
 
     def _workers(self) -> dict[str, Any]:
         info = self.cluster.scheduler_info if self.cluster is not None else {}

@@ -14,7 +14,7 @@ from traitlets.config import LoggingConfigurable
 
 from . import _discovery
 from ._dask_cluster import LOCAL, DaskCluster
-from ._model import ManagedCluster
+from ._model import ManagedCluster, checked_dashboard
 from ._options import OptionsError, validate_create, validate_scale
 from ._spark_cluster import SparkCluster
 
@@ -38,8 +38,14 @@ class ClusterManager(LoggingConfigurable):  # type: ignore[misc]  # traitlets is
     ).tag(config=True)
     max_clusters = Int(8, help="How many clusters the server may run at once.").tag(config=True)
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, kernel_manager: Any = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        # The server's kernels: only their announcements are listed. The extension app
+        # (our parent) holds the server; without one (tests, scripts) no kernel is ours.
+        serverapp = getattr(self.parent, "serverapp", None)
+        if kernel_manager is None:  # not `or`: a kernel manager without kernels is falsy
+            kernel_manager = getattr(serverapp, "kernel_manager", None)
+        self.kernel_manager = kernel_manager
         self.clusters: dict[str, ManagedCluster] = {}
         self._tasks: dict[str, asyncio.Task[None]] = {}
         # If the server dies without stopping extensions, still leave no JVMs behind.
@@ -48,13 +54,14 @@ class ClusterManager(LoggingConfigurable):  # type: ignore[misc]  # traitlets is
     async def create(self, body: Any) -> dict[str, Any]:
         """Register a cluster and start it in the background; the answer says "starting"."""
         options = validate_create(body, self.defaults)
-        if len(self.clusters) >= self.max_clusters:
+        # A cluster that failed to start holds nothing (its card stays, to show why).
+        if sum(c.status != "failed" for c in self.clusters.values()) >= self.max_clusters:
             raise OptionsError(f"this server already runs {self.max_clusters} clusters")
         cid = f"{options['engine']}-{uuid.uuid4().hex[:8]}"
         name = options.pop("name") or f"{options['engine'].capitalize()} {len(self.clusters) + 1}"
         engine = options.pop("engine")
         kind = DaskCluster if engine == "dask" else SparkCluster
-        cluster: ManagedCluster = kind(cid, name, options)
+        cluster: ManagedCluster = kind(cid, name, options, log=self.log)
         self.clusters[cid] = cluster
         self._tasks[cid] = asyncio.ensure_future(self._start(cluster))
         return cluster.to_json()
@@ -85,15 +92,19 @@ class ClusterManager(LoggingConfigurable):  # type: ignore[misc]  # traitlets is
             await cluster.refresh()
         return cluster.to_json()
 
+    def _sessions(self) -> list[dict[str, Any]]:
+        kernels = self.kernel_manager if self.kernel_manager is not None else ()
+        return _discovery.announced_sessions(kernels, logger=self.log)
+
     async def list(self) -> list[dict[str, Any]]:
         """Server-managed clusters first (oldest first), then announced sessions."""
         managed = [await self._refresh(c) for c in self.clusters.values()]
-        return managed + _discovery.announced_sessions()
+        return managed + self._sessions()
 
     async def get(self, cid: str) -> dict[str, Any]:
         if cid in self.clusters:
             return await self._refresh(self.clusters[cid])
-        for session in _discovery.announced_sessions():
+        for session in self._sessions():
             if session["id"] == cid:
                 return session
         raise UnknownClusterError(cid)
@@ -101,9 +112,11 @@ class ClusterManager(LoggingConfigurable):  # type: ignore[misc]  # traitlets is
     async def dashboard(self, cid: str) -> tuple[str, str]:
         """(engine, dashboard URL) of a cluster or session: the proxy's only target."""
         info = await self.get(cid)
-        if not isinstance(info.get("dashboard"), str):
+        # Checked again here, whatever filled the registry: the proxy goes nowhere else.
+        dashboard = checked_dashboard(info["engine"], info.get("address"), info.get("dashboard"))
+        if dashboard is None:
             raise UnknownClusterError(cid)
-        return str(info["engine"]), str(info["dashboard"])
+        return str(info["engine"]), dashboard
 
     async def scale(self, cid: str, body: Any) -> dict[str, Any]:
         workers = validate_scale(body)

@@ -1,12 +1,78 @@
-"""What every server-managed cluster has, whatever its engine."""
+"""What every cluster or session the server lists has, whatever its engine: the
+server-managed cluster's base class, and the rule for where its dashboard may be."""
 
 from __future__ import annotations
 
+import ipaddress
+import logging
+import socket
 import time
 from abc import ABC, abstractmethod
 from typing import Any
+from urllib.parse import urlsplit
 
-__all__ = ["ManagedCluster"]
+import psutil
+
+__all__ = ["ManagedCluster", "checked_dashboard"]
+
+
+def _canonical(host: str) -> str:
+    try:
+        return ipaddress.ip_address(host).compressed
+    except ValueError:
+        return host.lower().rstrip(".")
+
+
+def _loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
+def _address_hosts(address: str) -> set[str]:
+    """Hosts named by a cluster address: ``tcp://H:P``, ``sc://H:P``, ``spark://H1:P,H2:P``
+    (standalone HA); ``local[N]`` and Dask's ``inproc://`` run inside this machine."""
+    if address.startswith(("local", "inproc://")):
+        return _this_machine()
+    rest = address.split("://", 1)[1] if "://" in address else address
+    parts = (p if "://" in p else f"tcp://{p}" for p in rest.split(","))
+    return {_canonical(h) for h in (urlsplit(p).hostname for p in parts) if h}
+
+
+def _this_machine() -> set[str]:
+    """Addresses of this machine: a classic Spark driver runs inside a kernel of this
+    server, and its UI names whichever of them Spark picked (not only 127.0.0.1)."""
+    found = {_canonical(a.address.split("%")[0]) for addrs in psutil.net_if_addrs().values()
+             for a in addrs if a.family in (socket.AF_INET, socket.AF_INET6)}  # fmt: skip
+    return found | {"127.0.0.1", _canonical(socket.gethostname())}
+
+
+def checked_dashboard(engine: str, address: Any, dashboard: Any) -> str | None:
+    """``dashboard`` if the proxy may go there, else ``None`` (then there is no dashboard).
+
+    The proxy connects with the server's network position, so a cluster's or a kernel's own
+    word about its dashboard is not enough: the dashboard must be on the host of the
+    cluster's own address (its Dask scheduler, Spark master or Connect server), or, for a
+    classic Spark session, on this machine (the driver's UI, inside one of our kernels).
+    Loopback names count as one host.
+    """
+    if not isinstance(dashboard, str) or not isinstance(address, str):
+        return None
+    url = urlsplit(dashboard)
+    try:
+        url.port  # noqa: B018  # raises for a port that is not a number in range
+    except ValueError:
+        return None
+    if url.scheme not in ("http", "https") or not url.hostname or url.username is not None:
+        return None
+    host = _canonical(url.hostname)
+    allowed = _address_hosts(address)
+    if engine == "spark":
+        allowed |= _this_machine()
+    if host in allowed or (_loopback(host) and any(_loopback(h) for h in allowed)):
+        return dashboard
+    return None
 
 
 class ManagedCluster(ABC):
@@ -15,7 +81,8 @@ class ManagedCluster(ABC):
 
     engine = ""
 
-    def __init__(self, cid: str, name: str, options: dict[str, Any]) -> None:
+    def __init__(self, cid: str, name: str, options: dict[str, Any], log: Any = None) -> None:
+        self.log = log or logging.getLogger(__name__)  # the Jupyter server's, from the manager
         self.id = cid
         self.name = name
         self.options = options

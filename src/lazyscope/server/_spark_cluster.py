@@ -53,8 +53,8 @@ def _spark_home() -> Path:
 class SparkCluster(ManagedCluster):
     engine = "spark"
 
-    def __init__(self, cid: str, name: str, options: dict[str, Any]) -> None:
-        super().__init__(cid, name, options)
+    def __init__(self, cid: str, name: str, options: dict[str, Any], log: Any = None) -> None:
+        super().__init__(cid, name, options, log)
         self.home = _spark_home()
         self.logs = Path(tempfile.mkdtemp(prefix=f"lazyscope-spark-{cid}-"))
         self.master: subprocess.Popen[bytes] | None = None
