@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -274,27 +273,26 @@ async def test_spark_cluster_lifecycle_and_ui_behind_the_proxy(
 @pytest.mark.kernel
 @pytest.mark.dask
 async def test_a_kernel_session_started_by_the_magics_is_discovered(
-    jp_fetch: Fetch, jp_http_port: int, jp_auth_header: dict[str, str]
+    jp_fetch: Fetch, jp_serverapp: Any, jp_http_port: int, jp_auth_header: dict[str, str]
 ) -> None:
-    from tests._kernel import Kernel
-
-    # jupyter_client's blocking API runs its own event loop: give it a thread of its own.
-    pool = ThreadPoolExecutor(
-        1, initializer=lambda: asyncio.set_event_loop(asyncio.new_event_loop())
-    )
-    loop = asyncio.get_running_loop()
-    kernel = await loop.run_in_executor(pool, Kernel)
+    # A kernel of this server, as the lab starts one: only those may announce sessions.
+    kernels = jp_serverapp.kernel_manager
+    kid = await kernels.start_kernel(kernel_name="python3")
+    client = kernels.get_kernel(kid).client()
+    client.start_channels()
     try:
+        await client.wait_for_ready(timeout=120)
         code = "%load_ext lazyscope\n%dask start --workers 1 --threads 1"
-        out = await loop.run_in_executor(pool, kernel.run, code)
+        reply = await client.execute_interactive(code, timeout=240, output_hook=lambda _: None)
+        assert reply["content"]["status"] == "ok", reply["content"]
         listed = json.loads((await jp_fetch("lazyscope", "api", "clusters")).body)["clusters"]
-        mine = [c for c in listed if c.get("kernel_id") == kernel.km.kernel_id]
-        assert [c["engine"] for c in mine] == ["dask"], (out, listed)
+        mine = [c for c in listed if c.get("kernel_id") == kid]
+        assert [c["engine"] for c in mine] == ["dask"], listed
         assert mine[0]["source"] == "kernel"
         assert mine[0]["workers"] == 1
         page = await _raw(jp_http_port, mine[0]["proxy"], jp_auth_header)
         assert page.code == 200
         assert b"Dask" in page.body
     finally:
-        await loop.run_in_executor(pool, kernel.shutdown)
-        pool.shutdown()
+        client.stop_channels()
+        await kernels.shutdown_kernel(kid)
