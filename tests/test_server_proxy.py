@@ -297,3 +297,39 @@ async def test_kernels_the_server_starts_get_the_dashboard_prefix(
         kernel = jp_serverapp.kernel_manager.get_kernel(kid)
         env = psutil.Process(kernel.provisioner.pid).environ()
         assert env["LAZYSCOPE_DASHBOARD_PREFIX"] == f"{BASE}lazyscope/dashboard/"
+
+
+async def _bokeh_socket(url: str, headers: dict[str, str], token: str) -> Any:
+    """Open the Bokeh websocket as BokehJS does: subprotocols ``bokeh`` and the token."""
+    request = HTTPRequest(url, headers=headers)
+    return await websocket.websocket_connect(request, subprotocols=["bokeh", token])
+
+
+@pytest.mark.dask
+async def test_bokeh_websockets_of_a_real_dask_dashboard_work_through_the_proxy(
+    jp_fetch: Fetch, jp_serverapp: Any, jp_http_port: int, jp_auth_header: dict[str, str],
+    jp_runtime_dir: Path, dask_engine: Any,
+) -> None:  # fmt: skip
+    info = dask_engine.info
+    session = {"id": "dask-real", "engine": "dask", "address": info.address,
+               "dashboard": info.dashboard, "started": 1.0}  # fmt: skip
+    async with _kernel(jp_serverapp) as kid:
+        _announce(jp_runtime_dir, kid, [session])
+        location = await _capability(jp_http_port, jp_auth_header, "dask-real", "/status")
+        ws_path = location.split("?")[0] + "/ws"
+        for path, headers in [
+            (ws_path, {"Origin": "null"}),  # the sandboxed dashboard in the lab
+            (f"{BASE}lazyscope/dashboard/dask-real/status/ws", jp_auth_header),  # a script
+        ]:
+            page = await _raw(jp_http_port, location)
+            assert page.code == 200
+            # Each page load carries a fresh Bokeh session token for its websocket.
+            token = re.search(rb'"token":"([^"]+)"', page.body)
+            assert token is not None, page.body[:500]
+            url = f"ws://127.0.0.1:{jp_http_port}{path}"
+            conn = await _bokeh_socket(url, headers, token.group(1).decode())
+            # Negotiated end to end: Bokeh chose "bokeh", and the browser side agrees.
+            assert conn.selected_subprotocol == "bokeh"
+            header = json.loads(await asyncio.wait_for(conn.read_message(), 60))
+            assert header["msgtype"] == "ACK", header  # the Bokeh server's first word
+            conn.close()
