@@ -17,8 +17,11 @@ export class DashboardWidget extends Widget {
     // The proxy path already holds the server's base URL; only the origin is added.
     frame.src = URLExt.join(new URL(PageConfig.getBaseUrl()).origin, cluster.proxy ?? '');
     frame.title = this.title.label;
-    // A dashboard is another application: keep it away from the lab's own page.
-    frame.setAttribute('sandbox', 'allow-scripts allow-same-origin allow-forms allow-popups');
+    // A dashboard is another application showing strings users control: it runs in an
+    // origin of its own (never allow-same-origin), so its scripts cannot use the lab's
+    // credentials. The server sandboxes it the same way (CSP) and lets it reach its own
+    // files and websockets through a capability path (see server/_proxy.py).
+    frame.setAttribute('sandbox', 'allow-scripts allow-forms allow-popups allow-modals allow-downloads');
     this.node.appendChild(frame);
   }
 }
