@@ -43,8 +43,36 @@ def test_rdd(spark: Any) -> None:
     [finding] = rules(spark.sparkContext.parallelize(range(10)).map(str))["rdd"]
     assert finding.severity == "warning"
     assert "DataFrame API" in finding.fix
-    [from_rdd] = rules(spark.createDataFrame([(1,)], "x long"))["rdd"]
-    assert from_rdd.severity == "info"
+    [from_list] = rules(spark.createDataFrame([(1,)], "x long"))["rdd"]
+    assert from_list.severity == "info"  # a local list: a one-off cost, bounded by the driver
+    computed = spark.range(10).rdd.map(lambda r: (r.id, r.id * 2)).toDF("a long, b long")
+    [from_rdd] = rules(computed)["rdd"]  # tutorial 03's RDD way: ~20x the DataFrame way
+    assert from_rdd.severity == "warning"
+    assert "pandas_udf" in from_rdd.fix
+
+
+@pytest.mark.spark
+def test_findings_are_graded_by_cost_and_ordered_by_severity(spark: Any) -> None:
+    """Tutorial 03's ways: row-at-a-time Python warns, the shuffle a groupBy needs informs."""
+    from pyspark.sql import functions as sf
+
+    readings = spark.range(1000).withColumn("sensor", sf.col("id") % 10)
+    arrow_udf = sf.udf(lambda t: (t - 32) * 5 / 9, "double", useArrow=True)
+    by_sensor = readings.groupBy("sensor")
+    udf_way = by_sensor.agg(sf.avg(arrow_udf("id")).alias("c"))
+    rdd_way = readings.rdd.map(lambda r: (r.sensor, r.id * 5 / 9)).toDF("sensor long, c double")
+    df_way = by_sensor.agg(sf.avg((sf.col("id") - 32) * 5 / 9).alias("c"))
+    graded = {
+        name: [(f.rule, f.severity) for f in advise(frame)]
+        for name, frame in {"udf": udf_way, "rdd": rdd_way, "df": df_way}.items()
+    }
+    assert graded["udf"][0] == ("python-udf", "warning")  # Arrow batches; one call per row
+    assert ("shuffle", "info") in graded["udf"]
+    assert ("rdd", "warning") in graded["rdd"]
+    assert {severity for _, severity in graded["df"]} == {"info"}  # the shuffle it needs
+    for found in graded.values():
+        order = [severity for _, severity in found]
+        assert order == sorted(order, key=["warning", "info"].index)
 
 
 @pytest.mark.spark

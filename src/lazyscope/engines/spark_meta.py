@@ -79,6 +79,27 @@ def _cores(df: Any) -> int | None:
     return int(match.group(1)) if match else None
 
 
+def _rdd_rows_in_python(df: Any) -> bool:
+    """Does a scanned RDD compute its rows in Python from cluster data (not a local list)?
+
+    Its lineage tells: `javaToPython` (a DataFrame's rows handed to Python lambdas) or a
+    Python RDD over any source but the driver's own list (`readRDDFromFile`).
+    """
+    if is_connect(df):
+        return False  # Connect has no RDDs
+    leaves = df._jdf.queryExecution().analyzed().collectLeaves().iterator()
+    while leaves.hasNext():
+        leaf = leaves.next()
+        if leaf.getClass().getSimpleName() != "LogicalRDD":
+            continue
+        lineage = str(leaf.rdd().toDebugString())
+        if "javaToPython" in lineage or (
+            "PythonRDD" in lineage and "readRDDFromFile" not in lineage
+        ):
+            return True
+    return False
+
+
 def spark_meta(df: Any) -> Meta:
     _check_alive(df)
     try:
@@ -97,6 +118,8 @@ def spark_meta(df: Any) -> Meta:
             cores=_cores(df),
             facts=parsed.facts,
         )
+        if meta.facts.rdd_sources:
+            meta.facts.rdd_rows_in_python = _rdd_rows_in_python(df)
         meta.facts.max_result_bytes = _bytes(
             df.sparkSession.conf.get("spark.driver.maxResultSize", "1g")
         )

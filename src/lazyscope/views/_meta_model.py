@@ -65,6 +65,7 @@ class Facts:
     shuffles: list[Shuffle] = field(default_factory=list)
     udfs: list[Udf] = field(default_factory=list)
     rdd_sources: list[str] = field(default_factory=list)  # where a Python RDD feeds the plan
+    rdd_rows_in_python: bool = False  # that RDD computed its rows in Python from cluster data
     is_rdd: bool = False  # the object itself is an RDD
     cross_joins: list[str] = field(default_factory=list)
     embedded: list[EmbeddedData] = field(default_factory=list)
