@@ -1,4 +1,7 @@
-import { requestAPI } from '../request';
+import { PageConfig, URLExt } from '@jupyterlab/coreutils';
+import { ServerConnection } from '@jupyterlab/services';
+
+import { LazyscopeAPIError, requestAPI } from '../request';
 
 /** One cluster or session as `GET /lazyscope/api/clusters` lists it. */
 export interface ICluster {
@@ -45,6 +48,38 @@ export function scaleCluster(id: string, workers: number): Promise<ICluster> {
 
 export async function stopCluster(id: string): Promise<void> {
   await requestAPI<void>(`clusters/${encodeURIComponent(id)}`, { method: 'DELETE' });
+}
+
+/** One plot of a Dask dashboard that can be shown on its own (Task Stream, Progress, ...). */
+export interface IDashboardPlot {
+  /** As the dashboard names it, without its "Individual " prefix. */
+  label: string;
+  /** Its path on the dashboard, e.g. `/individual-task-stream`. */
+  path: string;
+}
+
+/** The URL path of a cluster's dashboard root through the server's proxy. */
+export function proxyRoot(cluster: ICluster): string {
+  const base = new URL(PageConfig.getBaseUrl()).pathname;
+  return URLExt.join(base, 'lazyscope', 'dashboard', encodeURIComponent(cluster.id));
+}
+
+/**
+ * The individual plots a Dask dashboard publishes (its `individual-plots.json`),
+ * read through the server's proxy, so it works wherever the lab does.
+ */
+export async function listPlots(cluster: ICluster): Promise<IDashboardPlot[]> {
+  const settings = ServerConnection.makeSettings();
+  const url = URLExt.join(new URL(settings.baseUrl).origin, proxyRoot(cluster), 'individual-plots.json');
+  const response = await ServerConnection.makeRequest(url, {}, settings);
+  if (!response.ok) {
+    throw new LazyscopeAPIError(response, `The dashboard did not list its plots (HTTP ${response.status}).`);
+  }
+  const plots = (await response.json()) as Record<string, string>;
+  return Object.entries(plots)
+    .filter(([, path]) => typeof path === 'string' && path.startsWith('/'))
+    .map(([name, path]) => ({ label: name.replace(/^Individual /, ''), path }))
+    .sort((a, b) => a.label.localeCompare(b.label));
 }
 
 /**

@@ -2,7 +2,7 @@ import { ICluster, connectCode, formatBytes } from './api';
 import { daskIcon, sparkIcon } from './icons';
 
 /** The actions a card offers; the panel wires them to commands. */
-export type CardAction = 'scale' | 'stop' | 'dashboard' | 'connect';
+export type CardAction = 'scale' | 'stop' | 'dashboard' | 'plots' | 'connect';
 
 function element<K extends keyof HTMLElementTagNameMap>(
   tag: K,
@@ -66,6 +66,9 @@ export function renderCard(cluster: ICluster, notebooks: string[]): HTMLElement 
   const actions = element('div', 'lazyscope-ClusterCard-actions');
   if (cluster.proxy) {
     actions.append(button('Dashboard', 'dashboard', 'Open the dashboard in a tab'));
+    if (cluster.engine === 'dask') {
+      actions.append(button('Plots', 'plots', 'Open one dashboard plot (Task Stream, Progress, ...) as a pane'));
+    }
   }
   if (connectCode(cluster) !== null) {
     actions.append(button('Connect code', 'connect', 'Insert a cell that attaches to it'));

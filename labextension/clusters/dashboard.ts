@@ -1,21 +1,32 @@
 import { PageConfig, URLExt } from '@jupyterlab/coreutils';
 import { Widget } from '@lumino/widgets';
 
-import { ICluster } from './api';
+import { ICluster, IDashboardPlot, proxyRoot } from './api';
 import { daskIcon, sparkIcon } from './icons';
 
-/** A main-area tab showing a cluster's dashboard through the server's proxy. */
+/** The id of the tab showing a cluster's dashboard, or one plot of it. */
+export function dashboardId(cluster: ICluster, plot?: IDashboardPlot): string {
+  const page = plot ? `-${plot.path.replace(/[^A-Za-z0-9-]/g, '')}` : '';
+  return `lazyscope-dashboard-${cluster.id}${page}`;
+}
+
+/**
+ * A main-area tab showing a cluster's dashboard through the server's proxy, or one
+ * plot of a Dask dashboard (a pane the user can dock beside notebooks).
+ */
 export class DashboardWidget extends Widget {
-  constructor(cluster: ICluster) {
+  constructor(cluster: ICluster, plot?: IDashboardPlot) {
     super();
-    this.id = `lazyscope-dashboard-${cluster.id}`;
+    this.id = dashboardId(cluster, plot);
     this.addClass('lazyscope-Dashboard');
-    this.title.label = `${cluster.name ?? cluster.engine} dashboard`;
+    const name = cluster.name ?? (cluster.engine === 'dask' ? 'Dask session' : `${cluster.engine} session`);
+    this.title.label = plot ? `${plot.label} (${name})` : `${name} dashboard`;
     this.title.icon = cluster.engine === 'dask' ? daskIcon : sparkIcon;
     this.title.closable = true;
     const frame = document.createElement('iframe');
     // The proxy path already holds the server's base URL; only the origin is added.
-    frame.src = URLExt.join(new URL(PageConfig.getBaseUrl()).origin, cluster.proxy ?? '');
+    const path = plot ? URLExt.join(proxyRoot(cluster), plot.path) : cluster.proxy ?? '';
+    frame.src = URLExt.join(new URL(PageConfig.getBaseUrl()).origin, path);
     frame.title = this.title.label;
     // A dashboard is another application showing strings users control: it runs in an
     // origin of its own (never allow-same-origin), so its scripts cannot use the lab's

@@ -2,8 +2,17 @@ import { ILabShell, ILayoutRestorer, JupyterFrontEnd, JupyterFrontEndPlugin } fr
 import { Dialog, ICommandPalette, InputDialog, showDialog, showErrorMessage } from '@jupyterlab/apputils';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 
-import { ICluster, IClusterOptions, connectCode, createCluster, scaleCluster, stopCluster } from './api';
-import { DashboardWidget } from './dashboard';
+import {
+  ICluster,
+  IClusterOptions,
+  IDashboardPlot,
+  connectCode,
+  createCluster,
+  listPlots,
+  scaleCluster,
+  stopCluster
+} from './api';
+import { DashboardWidget, dashboardId } from './dashboard';
 import { ClusterForm } from './form';
 import { ClustersPanel } from './panel';
 
@@ -16,6 +25,7 @@ namespace CommandIDs {
   export const scale = 'lazyscope:scale-cluster';
   export const stop = 'lazyscope:stop-cluster';
   export const dashboard = 'lazyscope:open-dashboard';
+  export const plot = 'lazyscope:open-dask-plot';
   export const connect = 'lazyscope:insert-connect-code';
 }
 
@@ -104,20 +114,61 @@ export const clustersPlugin: JupyterFrontEndPlugin<void> = {
         }
       }
     });
+    // One tab per dashboard (or plot): opening it again shows the open one.
+    const showDashboard = (cluster: ICluster, plot?: IDashboardPlot): void => {
+      const id = dashboardId(cluster, plot);
+      const open = Array.from(shell.widgets('main')).find(w => w.id === id);
+      const widget = open ?? new DashboardWidget(cluster, plot);
+      if (!open) {
+        // Plots dock beside what the user works on, as dask-labextension's panes did.
+        shell.add(widget, 'main', plot ? { mode: 'split-right' } : undefined);
+      }
+      shell.activateById(widget.id);
+    };
     app.commands.addCommand(CommandIDs.dashboard, {
       label: 'Open Cluster Dashboard',
       isEnabled: args => Boolean(target(args)?.proxy),
       execute: args => {
         const cluster = target(args);
-        if (!cluster?.proxy) {
+        if (cluster?.proxy) {
+          showDashboard(cluster);
+        }
+      }
+    });
+    app.commands.addCommand(CommandIDs.plot, {
+      label: 'Open a Dask Dashboard Plot',
+      isEnabled: args => {
+        const cluster = target(args);
+        return cluster?.engine === 'dask' && Boolean(cluster.proxy);
+      },
+      execute: async args => {
+        const cluster = target(args);
+        if (cluster?.engine !== 'dask' || !cluster.proxy) {
           return;
         }
-        const open = Array.from(shell.widgets('main')).find(w => w.id === `lazyscope-dashboard-${cluster.id}`);
-        const widget = open ?? new DashboardWidget(cluster);
-        if (!open) {
-          shell.add(widget, 'main');
+        let plots: IDashboardPlot[] = [];
+        try {
+          plots = await listPlots(cluster);
+        } catch (error) {
+          await showErrorMessage('Listing the dashboard plots failed', error as Error);
+          return;
         }
-        shell.activateById(widget.id);
+        // `plot` names one directly (palette, tests); else the user picks from the list.
+        let label = typeof args.plot === 'string' ? args.plot : null;
+        if (label === null) {
+          const answer = await InputDialog.getItem({
+            title: `Dask plot of ${cluster.name ?? 'the Dask session'}`,
+            items: plots.map(p => p.label),
+            current: plots.findIndex(p => p.label === 'Task Stream')
+          });
+          label = answer.button.accept ? answer.value : null;
+        }
+        const plot = plots.find(p => p.label === label);
+        if (plot) {
+          showDashboard(cluster, plot);
+        } else if (label !== null) {
+          await showErrorMessage('No such plot', `The dashboard has no plot named "${label}".`);
+        }
       }
     });
     app.commands.addCommand(CommandIDs.connect, {
@@ -148,6 +199,7 @@ export const clustersPlugin: JupyterFrontEndPlugin<void> = {
       scale: CommandIDs.scale,
       stop: CommandIDs.stop,
       dashboard: CommandIDs.dashboard,
+      plots: CommandIDs.plot,
       connect: CommandIDs.connect
     };
     panel.actionRequested.connect((_, request) => {

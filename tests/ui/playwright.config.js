@@ -9,6 +9,11 @@ const baseConfig = require('@jupyterlab/galata/lib/playwright-config');
 
 const port = process.env.LAZYSCOPE_UI_PORT || '8888';
 const baseURL = `http://localhost:${port}`;
+// A second JupyterLab under a JupyterHub-style base URL, for the specs whose links
+// and proxied dashboards must work below it.
+const hubPort = process.env.LAZYSCOPE_UI_HUB_PORT || String(Number(port) + 1);
+const hubURL = `http://localhost:${hubPort}/user/alice`;
+const HUB_SPECS = ['clusters.spec.ts', 'dashboard.spec.ts'];
 
 module.exports = {
   ...baseConfig,
@@ -25,10 +30,23 @@ module.exports = {
     // Video recording needs a Playwright ffmpeg download, which cannot happen here.
     video: 'off'
   },
-  webServer: {
-    command: 'jlpm start',
-    url: `${baseURL}/lab`,
-    timeout: 120 * 1000,
-    reuseExistingServer: false
-  }
+  projects: [
+    { name: 'root', use: { baseURL } },
+    { name: 'hub', testMatch: HUB_SPECS, use: { baseURL: hubURL } }
+  ],
+  webServer: [
+    {
+      command: 'jlpm start',
+      url: `${baseURL}/lab`,
+      timeout: 120 * 1000,
+      reuseExistingServer: false
+    },
+    {
+      command: 'jupyter lab --config jupyter_server_hub_config.py',
+      url: `${hubURL}/lab`,
+      env: { LAZYSCOPE_UI_HUB_PORT: hubPort },
+      timeout: 120 * 1000,
+      reuseExistingServer: false
+    }
+  ]
 };

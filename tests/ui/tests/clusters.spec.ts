@@ -1,17 +1,30 @@
 import { expect, test } from '@jupyterlab/galata';
+import type { Frame, FrameLocator, Page } from '@playwright/test';
 
 /**
- * The Clusters panel in a real JupyterLab: a server-managed Dask cluster from
- * start to stop, and a session a notebook started with %%dask. Small clusters
- * (1 worker, 1 thread): the machine is shared.
+ * The Clusters panel in a real JupyterLab: the one cluster manager of the sidebar, its
+ * toolbar at the default sidebar width, a server-managed Dask cluster from start to stop
+ * (with one dashboard plot as a pane), a Spark standalone cluster's master page, and the
+ * sessions notebooks start (%%dask, a local Spark whose UI opens through the proxy).
+ * The "hub" project runs all of it again under `/user/alice/`. Small clusters (1 worker,
+ * 1 core): the machine is shared.
  */
 test.use({ autoGoto: true });
-test.setTimeout(240_000);
+test.setTimeout(300_000);
 
 const PANEL = '#lazyscope-clusters';
 const managedCard = `${PANEL} .lazyscope-ClusterCard[data-source="server"]`;
 
-async function openPanel(page: import('@playwright/test').Page): Promise<void> {
+/** The server's base URL path ("/" or "/user/alice/"), as the page knows it. */
+async function basePath(page: Page): Promise<string> {
+  return page.evaluate(() => {
+    const config = document.getElementById('jupyter-config-data');
+    const baseUrl = JSON.parse(config?.textContent ?? '{}').baseUrl as string;
+    return new URL(baseUrl, window.location.href).pathname;
+  });
+}
+
+async function openPanel(page: Page): Promise<void> {
   await page.waitForFunction(() => window.jupyterapp.commands.hasCommand('lazyscope:open-clusters'));
   await page.evaluate(async () => {
     await window.jupyterapp.commands.execute('lazyscope:open-clusters');
@@ -19,20 +32,91 @@ async function openPanel(page: import('@playwright/test').Page): Promise<void> {
   await expect(page.locator(PANEL)).toBeVisible();
 }
 
-test('Clusters panel: new Dask cluster, scale, dashboard, stop', async ({ page }, testInfo) => {
-  await openPanel(page);
-  await page.screenshot({ path: testInfo.outputPath('01-panel.png') });
-
-  await page.locator(`${PANEL} button[data-action="new-dask"]`).click();
+/** Start a server-managed cluster from the panel's toolbar and wait until it runs. */
+async function newCluster(page: Page, engine: 'dask' | 'spark'): Promise<ReturnType<Page['locator']>> {
+  await page.locator(`${PANEL} button[data-action="new-${engine}"]`).click();
   const dialog = page.locator('.jp-Dialog');
   await dialog.locator('input[name="workers"]').fill('1');
   await dialog.locator('input[name="cores"]').fill('1');
   await dialog.locator('input[name="memory"]').fill('1GiB');
   await dialog.getByRole('button', { name: 'Start' }).click();
-
   const card = page.locator(managedCard);
   await expect(card).toHaveCount(1);
-  await expect(card.locator('.lazyscope-ClusterCard-status')).toHaveText('running', { timeout: 120_000 });
+  await expect(card.locator('.lazyscope-ClusterCard-status')).toHaveText('running', { timeout: 180_000 });
+  return card;
+}
+
+/** Every page error and console error of the lab page and its frames. */
+function watchErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('console', message => {
+    if (message.type() === 'error') {
+      errors.push(message.text());
+    }
+  });
+  page.on('pageerror', error => errors.push(error.message));
+  return errors;
+}
+
+/** The frame of an open dashboard tab, found by its URL (the proxy path of the cluster). */
+function dashboardFrame(page: Page, id: string): Frame | undefined {
+  return page.frames().find(f => f.url().includes(`/lazyscope/dashboard/${id}/`));
+}
+
+/** Links of a proxied page that would leave the proxy (the dashboard's own origin or root). */
+async function linksOutside(frame: FrameLocator, prefix: string): Promise<string[]> {
+  const hrefs = await frame.locator('a[href]').evaluateAll(nodes =>
+    nodes.map(node => (node as HTMLAnchorElement).href)
+  );
+  return hrefs.filter(href => {
+    const url = new URL(href);
+    return !url.protocol.startsWith('javascript') && !url.pathname.startsWith(prefix) && url.hash === '';
+  });
+}
+
+test('the sidebar holds one cluster manager and the toolbar fits its default width', async ({
+  page
+}, testInfo) => {
+  await openPanel(page);
+  const toolbar = page.locator(`${PANEL} .lazyscope-ClustersPanel-toolbar`);
+  await toolbar.screenshot({ path: testInfo.outputPath('00-toolbar.png') });
+  await page.screenshot({ path: testInfo.outputPath('01-panel.png') });
+
+  // Each button shows its whole label on one line, inside the button and the panel.
+  const panelBox = (await page.locator(PANEL).boundingBox())!;
+  for (const button of await page.locator(`${PANEL} .lazyscope-ClustersPanel-new`).all()) {
+    const fit = await button.evaluate(node => {
+      const range = document.createRange();
+      range.selectNodeContents(node);
+      const text = range.getBoundingClientRect();
+      const box = node.getBoundingClientRect();
+      return {
+        lines: new Set(Array.from(range.getClientRects()).map(r => Math.round(r.top))).size,
+        inside: text.left >= box.left - 0.5 && text.right <= box.right + 0.5 &&
+          text.top >= box.top - 0.5 && text.bottom <= box.bottom + 0.5
+      };
+    });
+    expect(fit).toEqual({ lines: 1, inside: true });
+    const box = (await button.boundingBox())!;
+    expect(box.x + box.width).toBeLessThanOrEqual(panelBox.x + panelBox.width + 0.5);
+  }
+
+  // dask-labextension's own cluster manager is hidden (our setting override): its
+  // sidebar still offers its dashboard launcher, but no second list of clusters.
+  await page.evaluate(() => window.jupyterapp.shell.activateById('dask-dashboard-launcher'));
+  await expect(page.locator('#dask-dashboard-launcher')).toBeVisible();
+  await page.screenshot({ path: testInfo.outputPath('01b-dask-sidebar.png') });
+  await expect(page.locator('.dask-DaskClusterManager')).toBeHidden();
+  const managers = await page.locator('.jp-SideBar .lm-TabBar-tab').evaluateAll(tabs =>
+    tabs.map(tab => tab.getAttribute('data-id'))
+  );
+  expect(managers).toContain('lazyscope-clusters');
+});
+
+test('Clusters panel: new Dask cluster, scale, dashboard, a plot pane, stop', async ({ page }, testInfo) => {
+  const errors = watchErrors(page);
+  await openPanel(page);
+  const card = await newCluster(page, 'dask');
   await expect(card.locator('.lazyscope-ClusterCard-workers')).toHaveText('1 worker');
   await page.screenshot({ path: testInfo.outputPath('02-dask-cluster.png') });
 
@@ -43,15 +127,54 @@ test('Clusters panel: new Dask cluster, scale, dashboard, stop', async ({ page }
   await page.screenshot({ path: testInfo.outputPath('03-scaled.png') });
 
   await card.locator('button[data-action="dashboard"]').click();
-  const frame = page.frameLocator('.lazyscope-Dashboard iframe');
   await expect(page.locator('.lm-TabBar-tab', { hasText: 'dashboard' })).toBeVisible();
-  // The Dask dashboard itself, served through the proxy.
-  await expect(frame.locator('body')).toContainText(/Dask|Workers|Task Stream/i, { timeout: 60_000 });
+  const dashboard = page.frameLocator('.lazyscope-Dashboard iframe');
+  await expect(dashboard.locator('body')).toContainText(/Task Stream/i, { timeout: 60_000 });
   await page.screenshot({ path: testInfo.outputPath('04-dashboard.png') });
+
+  // One plot of the dashboard as its own pane, picked from the list the dashboard publishes.
+  await card.locator('button[data-action="plots"]').click();
+  const picker = page.locator('.jp-Dialog');
+  await expect(picker.locator('select option', { hasText: 'Task Stream' })).toHaveCount(1);
+  await picker.locator('select').selectOption({ label: 'Task Stream' });
+  await picker.getByRole('button', { name: 'Ok' }).click();
+  const pane = page.locator('.lazyscope-Dashboard', { has: page.locator('iframe[title^="Task Stream"]') });
+  await expect(pane).toBeVisible();
+  const plot = page.frameLocator('iframe[title^="Task Stream"]');
+  await expect(plot.locator('canvas').first()).toBeVisible({ timeout: 60_000 });
+  // A drawn canvas has a size; an empty Bokeh document has none.
+  const size = await plot.locator('canvas').first().evaluate(c => (c as HTMLCanvasElement).width);
+  expect(size).toBeGreaterThan(100);
+  await page.screenshot({ path: testInfo.outputPath('04b-task-stream-pane.png') });
 
   await card.locator('button[data-action="stop"]').click();
   await expect(page.locator(managedCard)).toHaveCount(0, { timeout: 60_000 });
   await page.screenshot({ path: testInfo.outputPath('05-stopped.png') });
+  expect(errors.filter(e => !e.includes('Failed to load resource'))).toEqual([]);
+});
+
+test('a Spark cluster started here: its master page renders through the proxy', async ({
+  page
+}, testInfo) => {
+  await openPanel(page);
+  const card = await newCluster(page, 'spark');
+  const id = (await card.getAttribute('data-cluster-id'))!;
+  await expect(card.locator('.lazyscope-ClusterCard-workers')).toHaveText('1 worker');
+  await card.locator('button[data-action="dashboard"]').click();
+  const master = page.frameLocator('.lazyscope-Dashboard iframe');
+  await expect(master.locator('body')).toContainText('Spark Master at spark://', { timeout: 60_000 });
+  await expect(master.locator('table', { hasText: 'Worker Id' }).locator('td', { hasText: 'ALIVE' })).toHaveCount(1);
+  // The frame is the proxy's page (served by the Jupyter server, under its base URL).
+  const frame = dashboardFrame(page, id);
+  expect(frame, 'the dashboard frame is served through the proxy').toBeTruthy();
+  expect(new URL(frame!.url()).pathname.startsWith(await basePath(page))).toBe(true);
+  // Its stylesheet came through the proxy too (a page without CSS has no navbar height).
+  const navbar = await master.locator('.navbar').first().boundingBox();
+  expect(navbar?.height ?? 0).toBeGreaterThan(20);
+  await page.screenshot({ path: testInfo.outputPath('07-spark-master.png') });
+
+  await card.locator('button[data-action="stop"]').click();
+  await expect(page.locator(managedCard)).toHaveCount(0, { timeout: 60_000 });
 });
 
 test('a notebook running %%dask shows up as a discovered session', async ({ page }, testInfo) => {
@@ -59,7 +182,15 @@ test('a notebook running %%dask shows up as a discovered session', async ({ page
   await page.notebook.createNew(name);
   await page.notebook.setCell(0, 'code', '%load_ext lazyscope');
   await page.notebook.addCell('code', '%%dask --workers 1 --threads 1\n1 + 1');
+  await page.notebook.addCell('code', '%dask status');
   await page.notebook.run();
+
+  // The status table links the dashboard through the server, the direct URL beside it.
+  const base = await basePath(page);
+  const link = page.locator('.lazyscope-status a').first();
+  await expect(link).toHaveAttribute('href', new RegExp(`^${base}lazyscope/dashboard/[0-9a-f]+/status$`));
+  await expect(page.locator('.lazyscope-status')).toContainText(/direct: http:\/\/127\.0\.0\.1:\d+\/status/);
+  await page.locator('.lazyscope-status').screenshot({ path: testInfo.outputPath('06a-dask-status.png') });
 
   // The notebook's kernel: the session it announced carries this id.
   const kernelId = await page.evaluate(() => {
@@ -73,11 +204,55 @@ test('a notebook running %%dask shows up as a discovered session', async ({ page
   await expect(card).toHaveCount(1, { timeout: 120_000 });
   await expect(card.locator('.lazyscope-ClusterCard-workers')).toHaveText('1 worker');
   await expect(card.locator('.lazyscope-ClusterCard-notebooks')).toContainText('.ipynb');
+  // The link in the notebook names the session the panel lists.
+  const sid = await card.getAttribute('data-cluster-id');
+  await expect(link).toHaveAttribute('href', `${base}lazyscope/dashboard/${sid}/status`);
   await page.screenshot({ path: testInfo.outputPath('06-discovered-session.png') });
 
   // Its connect code goes into the active notebook as a new cell.
   await page.notebook.activate(name);
   await card.locator('button[data-action="connect"]').click();
   await expect(page.locator('.jp-Cell').last()).toContainText('%dask connect tcp://');
+  await page.notebook.addCell('code', '%dask stop');
+  await page.notebook.runCell(4);
   await page.notebook.save();
+});
+
+test("a notebook's local Spark: its Spark UI jobs page renders through the proxy", async ({
+  page
+}, testInfo) => {
+  await page.notebook.createNew('uses-spark.ipynb');
+  await page.notebook.setCell(0, 'code', '%load_ext lazyscope');
+  await page.notebook.addCell('code', '%spark start --master local[1] --name ui-jobs\nspark.range(1000).count()');
+  await page.notebook.run();
+  const kernelId = await page.evaluate(() => {
+    const widget = window.jupyterapp.shell.currentWidget as unknown as {
+      sessionContext: { session: { kernel: { id: string } } };
+    };
+    return widget.sessionContext.session.kernel.id;
+  });
+  await openPanel(page);
+  const card = page.locator(`${PANEL} .lazyscope-ClusterCard[data-kernel-id="${kernelId}"]`);
+  await expect(card).toHaveCount(1, { timeout: 120_000 });
+  const id = (await card.getAttribute('data-cluster-id'))!;
+  await card.locator('button[data-action="dashboard"]').click();
+
+  // The Spark UI sends "/" on to its jobs page; the job the cell ran is listed.
+  const ui = page.frameLocator('.lazyscope-Dashboard iframe');
+  await expect(ui.locator('h1, h3').first()).toContainText('Spark Jobs', { timeout: 60_000 });
+  await expect(ui.locator('#completedJob-table, table').first()).toContainText('count at');
+  const frame = dashboardFrame(page, id);
+  expect(frame, 'the Spark UI frame is served through the proxy').toBeTruthy();
+  const prefix = new URL(frame!.url()).pathname.split(`/lazyscope/dashboard/${id}/`)[0] +
+    `/lazyscope/dashboard/${id}/`;
+  expect(await linksOutside(ui, prefix)).toEqual([]);
+  await page.screenshot({ path: testInfo.outputPath('08-spark-ui-jobs.png') });
+  // Its Stages tab is a link inside the proxy, and it renders too.
+  await ui.locator('a', { hasText: 'Stages' }).first().click();
+  await expect(ui.locator('h3, h4').first()).toContainText(/Stages/, { timeout: 60_000 });
+  await page.screenshot({ path: testInfo.outputPath('09-spark-ui-stages.png') });
+
+  await page.notebook.activate('uses-spark.ipynb');
+  await page.notebook.addCell('code', '%spark stop');
+  await page.notebook.runCell(2);
 });
