@@ -49,7 +49,7 @@ def test_query_progress_gives_a_complete_summary(connect: Any) -> None:
     assert summary is not None
     assert summary.outcome == "done"
     assert summary.done == summary.total == 6
-    assert "(collect at test_progress_connect.py:" in repr(summary)
+    assert "(collect at test_progress_connect.py:" in "\n".join(summary.details())
 
 
 def test_failing_query_shows_in_the_summary(connect: Any) -> None:

@@ -16,7 +16,8 @@ import pytest
 
 import lazyscope
 from lazyscope._errors import LazyscopeError
-from tests._progress import run_cell, when_started
+from tests._progress import when_started
+from tests._summary import run_cell_summary
 
 pytestmark = pytest.mark.dask
 
@@ -42,17 +43,18 @@ def test_500_task_computation_gives_a_complete_summary(dask_client: Any) -> None
     summary = run.summary
     assert summary is not None
     assert (summary.done, summary.total, summary.failed) == (500, 500, 0)
-    assert "inc: 500/500 tasks" in repr(summary)
+    assert summary.details()[0].startswith("  inc: 500/500 tasks")
 
 
 def test_dask_cell_shows_the_summary(ipshell: Any, dask_engine: Any) -> None:
     ipshell.push(dask_engine.namespace())
     source = "%%dask\nimport dask.array as da\nda.ones(100, chunks=10).sum().compute()"
-    result, shown = run_cell(ipshell, source)
-    assert result.error_in_exec is None
-    assert result.result == 100
-    assert "Dask: 15/15 tasks" in shown
-    assert "  sum: 10/10 tasks" in shown
+    shown = run_cell_summary(ipshell, source)
+    assert shown.result.error_in_exec is None
+    assert shown.result.result == 100
+    assert shown.text.startswith("Dask: 15/15 tasks, ")
+    assert shown.line == shown.text  # one line, in HTML and text/plain alike
+    assert any(row.startswith("sum: 10/10 tasks") for row in shown.folded.splitlines())
 
 
 def test_dataframe_cell_counts_its_tasks_without_a_warning(dask_client: Any) -> None:

@@ -13,6 +13,7 @@ import pytest
 import lazyscope
 from lazyscope._errors import LazyscopeError
 from tests._progress import run_cell, when_started
+from tests._summary import run_cell_summary
 
 pytestmark = pytest.mark.spark
 
@@ -38,10 +39,12 @@ def test_400_task_job_gives_a_complete_summary(spark: Any) -> None:
 
 def test_spark_cell_shows_the_summary_with_cell_lines(ipshell: Any, spark_engine: Any) -> None:
     ipshell.push(spark_engine.namespace())
-    result, shown = run_cell(ipshell, "%%spark\nrows = 40\nspark.range(0, rows, 1, 4).collect()\n")
-    assert result.error_in_exec is None
-    assert "Spark: " in shown
-    assert "(collect at cell line 2): 4/4 tasks" in shown
+    source = "%%spark\nrows = 40\nspark.range(0, rows, 1, 4).collect()\n"
+    shown = run_cell_summary(ipshell, source)
+    assert shown.result.error_in_exec is None
+    assert shown.text.startswith("Spark: 4/4 tasks, 1 job, ")
+    assert shown.line == shown.text
+    assert "(collect at cell line 2): 4/4 tasks" in shown.folded
 
 
 def test_progress_setting_switches_the_view_off(ipshell: Any, spark_engine: Any) -> None:

@@ -15,6 +15,7 @@ import time
 from typing import Any
 
 import pytest
+from bs4 import BeautifulSoup, Tag
 
 from lazyscope.views._progress_model import ProgressBoard, StageProgress, tidy_call_site
 from lazyscope.views._progress_text import ProgressSummary, Section, brief_error, stage_line
@@ -122,24 +123,48 @@ def test_summary_text_and_escaped_html() -> None:
         StageProgress("5", "stage 5 (count at cell line 3)", 8, skipped=True, job="job 2"),
     ]
     summary = ProgressSummary([Section("Spark", stages)], 1.25, "failed", "ValueError: <b>boom</b>")
-    text = repr(summary)
-    assert "stage 3 (groupBy at cell line 2): 400/400 tasks, 1.2 s" in text.splitlines()[2]
-    assert text.splitlines()[0] == "Spark: 405/408 tasks, 3 failed, 2 jobs, 1.2 s"
-    assert "skipped" in text
-    assert text.endswith("error: ValueError: <b>boom</b>")
+    assert repr(summary) == (
+        "Spark: 405/408 tasks, 3 failed, 2 jobs, 1.2 s · error: ValueError: <b>boom</b>"
+    )
+    assert summary.details() == [
+        "  job 1",
+        "    stage 3 (groupBy at cell line 2): 400/400 tasks, 1.2 s",
+        "    stage 4 (<script>alert(1)</script>): 5/8 tasks, 3 failed",
+        "  job 2",
+        "    stage 5 (count at cell line 3): skipped (output reused)",
+    ]
     assert (summary.done, summary.total, summary.failed) == (405, 408, 3)
     html = summary._repr_html_()
     assert "<script>" not in html
     assert "&lt;script&gt;" in html
     assert "&lt;b&gt;boom&lt;/b&gt;" in html
+    folded = BeautifulSoup(html, "html.parser").find("details")
+    assert isinstance(folded, Tag)
+    assert not folded.has_attr("open")  # folded: the line shows, the detail on a click
+    assert folded.summary is not None
+    assert folded.summary.get_text() == repr(summary)
+    assert "stage 3 (groupBy at cell line 2): 400/400 tasks" in folded.get_text()
+
+
+def test_summary_of_two_engines_is_one_line() -> None:
+    spark = Section("Spark", [StageProgress("1", "stage 1 (count at cell line 1)", 4, 4, job="j")])
+    dask = Section("Dask", [StageProgress("sum", "sum", 10, 10)], note="some note")
+    summary = ProgressSummary([spark, dask], 2.0, "cancelled")
+    assert repr(summary) == (
+        "Spark: 4/4 tasks, 1 job; Dask: 10/10 tasks (some note), 2.0 s · cancelled"
+    )
+    assert summary.details()[0] == "Spark"
+    assert "Dask" in summary.details()
 
 
 def test_summary_is_bounded_however_many_stages() -> None:
     stages = [StageProgress(str(i), f"stage {i}", 1, 1, job=f"job {i // 10}") for i in range(500)]
-    text = repr(ProgressSummary([Section("Spark", stages)], 3.0))
-    assert len(text.splitlines()) == 1 + 3 + 30 + 1  # header, 3 job lines, 30 stages, the rest
-    assert "Spark: 500/500 tasks, 50 jobs" in text
-    assert text.endswith("… 470 more stages")
+    summary = ProgressSummary([Section("Spark", stages)], 3.0)
+    assert repr(summary) == "Spark: 500/500 tasks, 50 jobs, 3.0 s"
+    lines = summary.details()
+    assert len(lines) == 3 + 30 + 1  # 3 job lines, 30 stages, the rest
+    assert lines[-1] == "  … 470 more stages"
+    assert summary._repr_html_().count("<div") == 1 + len(lines)
 
 
 def test_stage_line_without_time() -> None:
@@ -226,7 +251,7 @@ const texts = (n) => [n.textContent, ...n.children.flatMap(texts)].filter(Boolea
 const root = el.children[0];
 root.children[0].children[2].onclick();  // the Cancel button
 cleanup();
-console.log(JSON.stringify({ texts: texts(root), sent }));
+console.log(JSON.stringify({ texts: texts(root), sent, rootClass: root.className }));
 """
 
 
@@ -234,12 +259,12 @@ def test_widget_module_draws_rows_and_sends_cancel(tmp_path: Any) -> None:
     import json
     import shutil
 
-    from lazyscope.views._progress_widget import _ESM
+    from lazyscope.views._progress_widget import ProgressWidget
 
     node = shutil.which("node")
     if node is None:
         pytest.skip("node is not installed")
-    (tmp_path / "widget.mjs").write_text(_ESM)
+    (tmp_path / "widget.mjs").write_text(ProgressWidget._esm)
     (tmp_path / "harness.mjs").write_text(_ESM_HARNESS)
     row = {
         "job": "Spark · job 1",
@@ -270,3 +295,4 @@ def test_widget_module_draws_rows_and_sends_cancel(tmp_path: Any) -> None:
         "… 3 more",
     ]
     assert result["sent"] == [{"type": "cancel"}]
+    assert result["rootClass"].split() == ["lazyscope-progress", "tex2jax_ignore", "mathjax_ignore"]

@@ -1,7 +1,10 @@
 """The static summary a progress view leaves in the cell: text/plain and text/html.
 
-It is what a saved notebook, nbconvert or GitHub shows of the run, e.g.
-``stage 3 (groupBy at cell line 2): 400/400 tasks, 1.2 s``.
+It is what a saved notebook, nbconvert or GitHub shows of the run: one line, e.g.
+``Spark: 400/400 tasks, 2 jobs, 1.2 s``. A cell fitting a pipeline runs dozens of jobs,
+so the per-job and per-stage lines (``stage 3 (groupBy at cell line 2): 400/400 tasks,
+1.2 s``) are folded under that line in the HTML (`<details>`), and text/plain is the line
+alone.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from html import escape
 
 from lazyscope._errors import short_engine_message
 
+from ._html import root
 from ._progress_model import StageProgress
 
 __all__ = ["ProgressSummary", "Section", "brief_error", "stage_line"]
@@ -72,14 +76,26 @@ class ProgressSummary:
     def failed(self) -> int:
         return sum(s.failed for sec in self.sections for s in sec.ran)
 
-    def _header(self, sec: Section) -> str:
+    def line(self) -> str:
+        """The whole summary in one line: what ran, how long, how it ended."""
+        return " · ".join([self._counts(), *self._ending()])
+
+    def _counts(self) -> str:
+        text = "; ".join(self._section_text(sec) for sec in self.sections) or "no engine work"
+        return f"{text}, {self.seconds:.1f} s"
+
+    def _section_text(self, sec: Section) -> str:
         ran = sec.ran
         text = f"{sec.title}: {sum(s.done for s in ran)}/{sum(s.total for s in ran)} tasks"
         failed = sum(s.failed for s in ran)
         jobs = len({s.job for s in sec.stages if s.job})
         text += f", {failed} failed" if failed else ""
         text += f", {jobs} job{'s' * (jobs != 1)}" if jobs else ""
-        return f"{text}, {self.seconds:.1f} s" + (f" ({sec.note})" if sec.note else "")
+        return text + (f" ({sec.note})" if sec.note else "")
+
+    def _ending(self) -> list[str]:
+        out = [] if self.outcome in ("done", "failed") else [self.outcome]
+        return out + ([f"error: {self.error}"] if self.error else [])
 
     def _rows(self) -> list[tuple[Section, str, list[StageProgress], int]]:
         """(section, job, stages shown, stages left out): at most _MAX_LINES stages in all;
@@ -100,45 +116,47 @@ class ProgressSummary:
                 out.append((sec, "", [], left))
         return out
 
-    def __repr__(self) -> str:
-        lines: list[str] = []
+    def _detail(self) -> list[tuple[int, str, StageProgress | None]]:
+        """(indent level, text, the stage of a stage line) of every folded line."""
+        out: list[tuple[int, str, StageProgress | None]] = []
         last: Section | None = None
         for sec, job, stages, left in self._rows():
-            if sec is not last:
-                lines.append(self._header(sec))
+            if len(self.sections) > 1 and sec is not last:  # one section: the line names it
+                out.append((0, sec.title, None))
                 last = sec
-            indent = "    " if job else "  "
             if job:
-                lines.append(f"  {job}")
-            lines += [f"{indent}{stage_line(s)}" for s in stages]
+                out.append((1, job, None))
+            out += [(2 if job else 1, stage_line(stage), stage) for stage in stages]
             if left:
-                lines.append(f"  … {left} more stages")
-        lines += self._footer()
-        return "\n".join(lines)
+                out.append((1, f"… {left} more stages", None))
+        return out
 
-    def _footer(self) -> list[str]:
-        out = [] if self.outcome in ("done", "failed") else [self.outcome]
-        return out + ([f"error: {self.error}"] if self.error else [])
+    def details(self) -> list[str]:
+        """The per-job and per-stage lines the HTML folds under the summary line."""
+        return [f"{'  ' * level}{text}" for level, text, _ in self._detail()]
+
+    def __repr__(self) -> str:
+        # text/plain (nbconvert, GitHub, a terminal): as short as the HTML's folded view.
+        return self.line()
 
     def _repr_html_(self) -> str:
-        parts = [f"<div class='lazyscope-progress-summary' style='{_FONT}'>"]
-        last: Section | None = None
-        for sec, job, stages, left in self._rows():
-            if sec is not last:
-                parts.append(f"<div><b>{escape(self._header(sec))}</b></div>")
-                last = sec
-            if job:
-                parts.append(f"<div style='margin-left:1em'>{escape(job)}</div>")
-            for stage in stages:
-                parts.append(
-                    f"<div style='margin-left:2em;display:flex;gap:.6em;align-items:center'>"
-                    f"{_bar(stage)}<span>{escape(stage_line(stage))}</span></div>"
+        ending = "".join(
+            f" · <span style='color:#d32f2f'>{escape(part)}</span>" for part in self._ending()
+        )
+        head = f"<b>{escape(self._counts())}</b>{ending}"
+        rows = []
+        for level, text, stage in self._detail():
+            margin = f"margin-left:{level}em"
+            if stage is None:
+                shown = f"<b>{escape(text)}</b>" if level == 0 else escape(text)
+                rows.append(f"<div style='{margin}'>{shown}</div>")
+            else:
+                rows.append(
+                    f"<div style='{margin};display:flex;gap:.6em;align-items:center'>"
+                    f"{_bar(stage)}<span>{escape(text)}</span></div>"
                 )
-            if left:
-                parts.append(f"<div style='margin-left:1em'>… {left} more stages</div>")
-        for line in self._footer():
-            parts.append(f"<div style='color:#d32f2f'>{escape(line)}</div>")
-        return "".join(parts) + "</div>"
+        body = f"<details><summary>{head}</summary>{''.join(rows)}</details>"
+        return root("lazyscope-progress-summary", body if rows else f"<div>{head}</div>", _FONT)
 
 
 def stage_line(stage: StageProgress) -> str:

@@ -13,6 +13,7 @@ from typing import Any
 import anywidget
 import traitlets
 
+from ._html import MATH_SAFE
 from ._progress_model import ProgressBoard
 
 __all__ = ["ProgressWidget", "route_cancel_early", "visible_rows"]
@@ -43,7 +44,7 @@ function counts(row) {
 export default {
   render({ model, el }) {
     const root = document.createElement("div");
-    root.className = "lazyscope-progress";
+    root.className = "lazyscope-progress __MATH_SAFE__";
     const head = document.createElement("div");
     head.className = "lzp-head";
     const title = document.createElement("span");
@@ -133,7 +134,7 @@ _CSS = """
 
 
 class ProgressWidget(anywidget.AnyWidget):  # type: ignore[misc]  # anywidget is untyped
-    _esm = _ESM
+    _esm = _ESM.replace("__MATH_SAFE__", MATH_SAFE)
     _css = _CSS
     title = traitlets.Unicode("").tag(sync=True)
     rows = traitlets.List(traitlets.Dict()).tag(sync=True)

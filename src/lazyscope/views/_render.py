@@ -10,6 +10,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
+from ._html import root
 from ._meta_model import Column, Finding, Meta
 from .status import format_bytes
 
@@ -147,7 +148,7 @@ def to_html(meta: Meta, findings: list[Finding]) -> str:
     )
     notes = "".join(f"<p>{escape(n)}</p>" for n in meta.notes)
     parts = [
-        f"<div class='lazyscope-describe'><details open><summary>{head}</summary>",
+        f"<details open><summary>{head}</summary>",
         _html_columns(meta),
         f"<table>{facts}</table>" if facts else "",
         notes,
@@ -156,9 +157,9 @@ def to_html(meta: Meta, findings: list[Finding]) -> str:
         f"<details><summary>engine text</summary><pre>{escape(meta.plan_text)}</pre></details>"
         if meta.plan_text
         else "",
-        "</details></div>",
+        "</details>",
     ]
-    return "".join(parts)
+    return root("lazyscope-describe", "".join(parts))
 
 
 def to_json(meta: Meta, findings: list[Finding]) -> dict[str, Any]:

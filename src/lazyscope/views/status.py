@@ -7,6 +7,8 @@ from html import escape
 from lazyscope._links import Link, dashboard_link
 from lazyscope.engines import SessionInfo
 
+from ._html import root
+
 __all__ = ["StatusView", "format_bytes"]
 
 _TITLES = {"spark": "Spark", "spark-connect": "Spark Connect", "dask": "Dask"}
@@ -52,6 +54,7 @@ class StatusView:
             ("memory", format_bytes(info.memory)),
             ("version", info.version or "unknown"),
             ("started here", "yes" if info.owned else "no (attached)"),
+            *([("log", f"{info.log} (%spark log shows its end)")] if info.log else []),
         ]
 
     def __repr__(self) -> str:
@@ -69,7 +72,7 @@ class StatusView:
                 shown = _link_html(link)
             cells.append(f"<tr><th style='text-align:left'>{escape(key)}</th><td>{shown}</td></tr>")
         table = "".join(cells)
-        return f"<div class='lazyscope-status'><b>{title} session</b><table>{table}</table></div>"
+        return root("lazyscope-status", f"<b>{title} session</b><table>{table}</table>")
 
 
 def _link_html(link: Link) -> str:
