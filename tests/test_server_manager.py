@@ -1,10 +1,17 @@
 """The cluster manager on its own (no tornado, no Jupyter server): option checks, the
-configurable Dask factory, and no process left behind once it shuts down."""
+configurable Dask factory, failed clusters, failures to stop in the log, and no
+process, port or folder left behind once it shuts down."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import psutil
 import pytest
@@ -12,6 +19,7 @@ from distributed import LocalCluster
 
 from lazyscope.server._manager import ClusterManager
 from lazyscope.server._options import OptionsError, parse_memory, validate_create, validate_scale
+from lazyscope.server._spark_cluster import SparkCluster
 
 DEFAULTS = {"workers": 1, "cores": 1, "memory": "1GiB"}
 
@@ -21,6 +29,19 @@ class ThreadsCluster(LocalCluster):  # type: ignore[misc]
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(processes=False, n_workers=0, dashboard_address="127.0.0.1:0", **kwargs)
+
+
+class UnstoppableCluster(ThreadsCluster):
+    """Stops, then reports a failure, as a batch system's cluster class may."""
+
+    def close(self, timeout: float | None = None) -> Any:
+        closing = super().close(timeout)
+
+        async def fail() -> None:
+            await closing
+            raise RuntimeError("the batch system did not confirm the stop")
+
+        return fail()
 
 
 def _alive(proc: psutil.Process) -> bool:
@@ -110,24 +131,89 @@ def test_a_factory_that_fails_marks_the_cluster_failed() -> None:
 
 
 @pytest.mark.dask
+def test_a_cluster_that_failed_to_start_does_not_count_against_max_clusters() -> None:
+    async def run() -> list[str]:
+        manager = ClusterManager(dask_factory="distributed.NoSuchCluster", max_clusters=1)
+        failed = await manager.create({"engine": "dask"})
+        await manager.wait_started(failed["id"])
+        manager.dask_factory = f"{__name__}.ThreadsCluster"  # fixed by the admin
+        started = await manager.create({"engine": "dask", "workers": 1})
+        info = await manager.wait_started(started["id"])
+        with pytest.raises(OptionsError, match="already runs 1 clusters"):
+            await manager.create({"engine": "dask"})  # the running one does count
+        statuses = [c["status"] for c in await manager.list()]
+        await manager.shutdown()
+        assert info["status"] == "running"
+        return statuses
+
+    assert asyncio.run(run()) == ["failed", "running"]  # the failed card stays, to say why
+
+
+@pytest.mark.dask
+def test_a_cluster_that_does_not_stop_is_logged_and_the_others_still_stop(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def run() -> list[Any]:
+        manager = ClusterManager(log=logging.getLogger("jupyter-server-log"))
+        clusters = []
+        for factory in (UnstoppableCluster, ThreadsCluster):
+            manager.dask_factory = f"{__name__}.{factory.__name__}"
+            created = await manager.create({"engine": "dask", "workers": 1})
+            await manager.wait_started(created["id"])
+            clusters.append(manager.clusters[created["id"]].cluster)  # type: ignore[attr-defined]
+        await manager.shutdown()  # no exception: server exit goes on
+        assert manager.clusters == {}
+        return clusters
+
+    with caplog.at_level(logging.ERROR, logger="jupyter-server-log"):
+        clusters = asyncio.run(run())
+    assert [str(c.status) for c in clusters] == ["Status.closed", "Status.closed"]
+    [record] = [r for r in caplog.records if r.name == "jupyter-server-log"]
+    assert "did not stop cleanly" in record.getMessage()
+    assert "did not confirm the stop" in str(record.exc_info[1] if record.exc_info else "")
+
+
+_SQUAT = "import socket, sys; socket.socket().bind(('127.0.0.1', int(sys.argv[1])))"
+
+
+def _can_take(port: int) -> bool:
+    """Can another process bind ``port`` (as a server started beside ours would)?"""
+    squatter = [sys.executable, "-c", _SQUAT, str(port)]
+    return subprocess.run(squatter, capture_output=True, timeout=60, check=False).returncode == 0
+
+
+@pytest.mark.dask
 @pytest.mark.spark
 @pytest.mark.standalone
 @pytest.mark.slow
-def test_shutdown_leaves_no_process_behind() -> None:
+def test_shutdown_leaves_no_process_behind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     before = _children()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # where the Spark folder goes
 
-    async def run() -> tuple[set[int], list[dict[str, Any]]]:
+    async def run() -> tuple[set[int], list[dict[str, Any]], list[bool], list[str]]:
         manager = ClusterManager()
         dask = await manager.create({"engine": "dask", "workers": 1, "cores": 1})
         spark = await manager.create({"engine": "spark", "workers": 1, "memory": "512m"})
+        cluster = manager.clusters[spark["id"]]
+        assert isinstance(cluster, SparkCluster)
+        while cluster.master is None:  # spawned; its JVM needs seconds to bind its ports
+            await asyncio.sleep(0.01)
+        ports = [urlsplit(url).port or 0 for url in (cluster.master_url, cluster.dashboard)]
+        taken = [await asyncio.to_thread(_can_take, port) for port in ports]
         infos = [await manager.wait_started(c["id"]) for c in (dask, spark)]
         running = _children() - before
+        files = sorted(p.name for p in cluster.folder.iterdir())
         await manager.shutdown()
-        return running, infos
+        return running, infos, taken, files
 
-    running, infos = asyncio.run(run())
+    running, infos, taken, files = asyncio.run(run())
     assert [i["status"] for i in infos] == ["running", "running"], infos
+    # Between picking its ports and its JVM listening, nobody else could take them.
+    assert taken == [False, False]
     # Dask: one worker process (its nanny lives in this process); Spark: master + worker JVMs.
     assert len(running) >= 3
     leftovers = [p for p in running if psutil.pid_exists(p) and _alive(psutil.Process(p))]
     assert leftovers == [], [psutil.Process(p).cmdline() for p in leftovers]
+    # Logs, work dirs and temporary files were in the cluster's folder, now deleted.
+    assert {"master.log", "worker-0.log", "tmp"} <= set(files), files
+    assert [p.name for p in tmp_path.glob("lazyscope-spark-*")] == []

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import atexit
 import uuid
+from collections.abc import Awaitable
 from typing import Any
 
 from traitlets import Dict, Int, Unicode
@@ -74,9 +75,9 @@ class ClusterManager(LoggingConfigurable):  # type: ignore[misc]  # traitlets is
                 await cluster.start()
             cluster.status = "running"
         except Exception as exc:  # shown on the card; the processes must not stay
-            self.log.warning("lazyscope: cluster %s failed to start: %s", cluster.id, exc)
+            self.log.warning("lazyscope: cluster %s failed to start", cluster.id, exc_info=True)
             cluster.status, cluster.error = "failed", str(exc)
-            await cluster.close()
+            await self._stopping(cluster, cluster.abort())
 
     async def wait_started(self, cid: str) -> dict[str, Any]:
         await asyncio.shield(self._tasks[cid])
@@ -137,13 +138,26 @@ class ClusterManager(LoggingConfigurable):  # type: ignore[misc]  # traitlets is
         task.cancel()  # a cluster still starting stops starting
         await asyncio.gather(task, return_exceptions=True)
         cluster.status = "stopped"
-        await cluster.close()
+        await self._stopping(cluster, cluster.close())
+
+    async def _stopping(self, cluster: ManagedCluster, stop: Awaitable[None]) -> None:
+        """Await a stop; a failure is logged (it may have left something behind), and the
+        other clusters are still stopped."""
+        try:
+            await stop
+        except Exception:
+            self.log.error("lazyscope: cluster %s did not stop cleanly", cluster.id, exc_info=True)
 
     async def shutdown(self) -> None:
         """Stop every cluster this server started (server exit)."""
         await asyncio.gather(*(self.delete(cid) for cid in list(self.clusters)))
 
     def kill_processes(self) -> None:
+        """At interpreter exit (the server died without stopping its extensions)."""
         for cluster in self.clusters.values():
             if isinstance(cluster, SparkCluster):
                 cluster.kill()
+                try:
+                    cluster.remove_files()
+                except OSError as exc:
+                    self.log.warning("lazyscope: %s left files behind: %s", cluster.id, exc)

@@ -96,7 +96,12 @@ class ManagedCluster(ABC):
     async def scale(self, workers: int, timeout: float = 120) -> None: ...
 
     @abstractmethod
-    async def close(self) -> None: ...
+    async def close(self) -> None:
+        """Stop every process and delete every file of the cluster."""
+
+    async def abort(self) -> None:
+        """After a failed start: stop what runs (a cluster may keep what explains why)."""
+        await self.close()
 
     @abstractmethod
     def measure(self) -> tuple[int, int, int]:

@@ -1,13 +1,16 @@
 """A server-managed Spark standalone cluster: a master and N workers, each a child process
 started from pyspark's own ``bin/spark-class`` on 127.0.0.1, optionally a Spark Connect
 server in front. Every process gets its own session (process group) so stopping kills
-the JVM and anything it spawned: nothing outlives the Jupyter server."""
+the JVM and anything it spawned, and everything it writes (logs, work and temporary
+files) goes to one folder of its own, deleted when it stops: nothing outlives the cluster.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -19,13 +22,19 @@ from typing import Any
 
 from ._model import ManagedCluster
 
-__all__ = ["SparkCluster", "free_port", "kill_group"]
+__all__ = ["SparkCluster", "kill_group", "reserve_port"]
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+def reserve_port() -> socket.socket:
+    """A loopback port held until the process it is meant for listens on it (close the
+    socket then). Bound, not listening: the OS never hands a bound port to anyone asking
+    for a free one, and a plain bind of it fails; the JVM still binds it, since Java's
+    server sockets set SO_REUSEADDR, which a socket that does not listen lets through.
+    (Picking a port and closing it before the JVM starts let another process take it.)"""
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    return sock
 
 
 def kill_group(proc: subprocess.Popen[bytes], timeout: float = 20) -> None:
@@ -56,23 +65,41 @@ class SparkCluster(ManagedCluster):
     def __init__(self, cid: str, name: str, options: dict[str, Any], log: Any = None) -> None:
         super().__init__(cid, name, options, log)
         self.home = _spark_home()
-        self.logs = Path(tempfile.mkdtemp(prefix=f"lazyscope-spark-{cid}-"))
+        # Logs, work dirs and the JVMs' and Python workers' temporary files, all here.
+        self.folder = Path(tempfile.mkdtemp(prefix=f"lazyscope-spark-{cid}-"))
+        (self.folder / "tmp").mkdir()
         self.master: subprocess.Popen[bytes] | None = None
         self.workers: list[subprocess.Popen[bytes]] = []
         self.connect: subprocess.Popen[bytes] | None = None
         self.master_url = ""
         self._state: dict[str, Any] = {}
+        self._held: list[socket.socket] = []  # reserved ports, until their process listens
 
-    def _spawn(self, args: list[str], log: str, opts: str = "") -> subprocess.Popen[bytes]:
+    def _reserve(self) -> int:
+        sock = reserve_port()
+        self._held.append(sock)
+        return int(sock.getsockname()[1])
+
+    def _release_ports(self) -> None:
+        for sock in self._held:
+            sock.close()
+        self._held = []
+
+    def _spawn(self, args: list[str], log: str) -> subprocess.Popen[bytes]:
+        tmp = str(self.folder / "tmp")
         env = {
             **os.environ,
             "SPARK_HOME": str(self.home),
             "SPARK_LOCAL_IP": "127.0.0.1",
             "PYSPARK_PYTHON": sys.executable,
-            "SPARK_LOG_DIR": str(self.logs),
-            "SPARK_DAEMON_JAVA_OPTS": opts,
+            "SPARK_LOG_DIR": str(self.folder),
+            "SPARK_LOCAL_DIRS": tmp,  # executors' block and shuffle files
+            "TMPDIR": tmp,  # Python workers
+            # A port taken after all fails the start, instead of Spark moving to the next
+            # one silently (then workers and the proxy would talk to whoever took it).
+            "SPARK_DAEMON_JAVA_OPTS": f"-Djava.io.tmpdir={tmp} -Dspark.port.maxRetries=0",
         }
-        with (self.logs / log).open("wb") as out:
+        with (self.folder / log).open("wb") as out:
             return subprocess.Popen(
                 args,
                 stdout=out,
@@ -83,7 +110,13 @@ class SparkCluster(ManagedCluster):
             )
 
     async def start(self) -> None:
-        port, ui = free_port(), free_port()
+        try:
+            await self._start()
+        finally:  # running, or failed: either way the reservations have done their job
+            self._release_ports()
+
+    async def _start(self) -> None:
+        port, ui = self._reserve(), self._reserve()
         self.master_url = f"spark://127.0.0.1:{port}"
         cls = str(self.home / "bin" / "spark-class")
         self.master = self._spawn(
@@ -99,22 +132,26 @@ class SparkCluster(ManagedCluster):
 
     def _start_worker(self) -> subprocess.Popen[bytes]:
         n = len(self.workers)
-        work = self.logs / f"work-{n}"
+        work = self.folder / f"work-{n}"
+        # Web UI port 0: the worker binds a free one itself (the master lists it).
         return self._spawn(
             [str(self.home / "bin" / "spark-class"), "org.apache.spark.deploy.worker.Worker",
              "--host", "127.0.0.1", "--cores", str(self.options["cores"]),
              "--memory", f"{max(self.options['memory'] // 2**20, 512)}m",
-             "--webui-port", str(free_port()), "--work-dir", str(work), self.master_url],
+             "--webui-port", "0", "--work-dir", str(work), self.master_url],
             f"worker-{n}.log",
         )  # fmt: skip
 
     async def _start_connect(self) -> None:
-        port = free_port()
+        port = self._reserve()
+        tmp = self.folder / "tmp"
         executor_mb = max(self.options["memory"] // 2**20 - 128, 384)
         self.connect = self._spawn(
             [str(self.home / "bin" / "spark-submit"), "--class",
              "org.apache.spark.sql.connect.service.SparkConnectServer",
              "--master", self.master_url, "--executor-memory", f"{executor_mb}m",
+             "--driver-java-options", f"-Djava.io.tmpdir={tmp}",
+             "--conf", f"spark.local.dir={tmp}", "--conf", "spark.port.maxRetries=0",
              "--conf", f"spark.connect.grpc.binding.port={port}",
              "--conf", "spark.connect.grpc.binding.address=127.0.0.1",
              "--conf", "spark.driver.host=127.0.0.1", "--conf", "spark.ui.port=0",
@@ -130,9 +167,9 @@ class SparkCluster(ManagedCluster):
         while not await asyncio.to_thread(ready):
             for proc in (self.master, self.connect):
                 if proc is not None and proc.poll() is not None:
-                    raise RuntimeError(f"{what} exited; logs in {self.logs}")
+                    raise RuntimeError(f"{what} exited; logs in {self.folder}")
             if loop.time() > deadline:
-                raise TimeoutError(f"{what} not ready after {timeout} s; logs in {self.logs}")
+                raise TimeoutError(f"{what} not ready after {timeout} s; logs in {self.folder}")
             await asyncio.sleep(0.5)
 
     def _fetch_state(self) -> bool:
@@ -171,9 +208,19 @@ class SparkCluster(ManagedCluster):
         for proc in self.processes():
             kill_group(proc)
         self.workers, self.master, self.connect = [], None, None
+        self._release_ports()
+
+    async def abort(self) -> None:
+        # After a failed start: stop the processes, keep the logs the error points to
+        # (deleted with the cluster's card, or at server exit).
+        await asyncio.to_thread(self.kill)
+
+    def remove_files(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=False)
 
     async def close(self) -> None:
         await asyncio.to_thread(self.kill)
+        await asyncio.to_thread(self.remove_files)
 
 
 def _port_open(port: int) -> bool:
