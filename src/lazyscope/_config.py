@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from traitlets import Bool, CFloat, CInt, Dict, Unicode
+from traitlets import Bool, CaselessStrEnum, CFloat, CInt, Dict, Unicode
 from traitlets.config import Configurable
 
 __all__ = ["Lazyscope", "settings"]
@@ -17,6 +17,12 @@ class Lazyscope(Configurable):  # type: ignore[misc]  # traitlets is untyped
     spark_app_name = Unicode("lazyscope", help="Spark application name.").tag(config=True)
     spark_conf = Dict(
         {}, help="Extra Spark configuration applied to every session this kernel starts."
+    ).tag(config=True)
+    spark_log_level = CaselessStrEnum(
+        ["ALL", "TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL", "OFF"],
+        "ERROR",
+        help="Log level of a local Spark driver (spark.log.level). Its log goes to a file "
+        "(`%spark log` shows the end); errors still reach the cell as one message.",
     ).tag(config=True)
     dask_workers = CInt(2, help="Worker processes of `%dask start`.").tag(config=True)
     dask_threads = CInt(0, help="Threads per Dask worker (0: cores / workers).").tag(config=True)

@@ -7,8 +7,9 @@ traceback: a data scientist sees the message, not our call stack.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
-__all__ = ["LazyscopeError", "interrupt_behind", "short_engine_message"]
+__all__ = ["LazyscopeError", "add_rewriter", "interrupt_behind", "short_engine_message"]
 
 
 class LazyscopeError(Exception):
@@ -19,10 +20,21 @@ _JAVA_FRAME = re.compile(r"^\s*(at |\.\.\. \d+ more|Caused by:|JVM stacktrace:)"
 _PY4J_PREFIX = re.compile(r"^An error occurred while calling [\w.$]+\.\s*:\s*", re.M)
 
 
+_rewriters: list[Callable[[str], str]] = []
+
+
+def add_rewriter(rewrite: Callable[[str], str]) -> None:
+    """An engine's way to put its error texts in the user's words (before lines are cut)."""
+    if rewrite not in _rewriters:
+        _rewriters.append(rewrite)
+
+
 def short_engine_message(exc: BaseException, max_lines: int = 6) -> str:
     """The first lines of an engine error, without Java frames or py4j plumbing."""
     text = str(exc).strip() or type(exc).__name__
     text = _PY4J_PREFIX.sub("", text)
+    for rewrite in _rewriters:
+        text = rewrite(text)
     kept: list[str] = []
     for line in text.splitlines():
         if _JAVA_FRAME.match(line):

@@ -68,8 +68,13 @@ class LazyscopeMagics(Magics):  # type: ignore[misc]  # IPython is untyped
     def _spark_status(self, args: Any) -> Any:
         return _commands.session_status("spark")
 
+    def _spark_log(self, args: Any) -> None:
+        from .engines.spark import jvm_log
+
+        print(jvm_log())
+
     @magic_arguments()
-    @argument("action", nargs="?", help="start | stop | status (line magic; default: status)")
+    @argument("action", nargs="?", help="start | stop | status | log (line magic; default: status)")
     @argument(
         "--master",
         metavar="URL",
@@ -99,6 +104,7 @@ class LazyscopeMagics(Magics):  # type: ignore[misc]  # IPython is untyped
 
         Line:  %spark start [--master URL | --remote sc://HOST:PORT] [--conf K=V]... [--name APP]
                %spark stop | %spark status
+               %spark log   the end of the local Spark driver's log (its JVM's output)
         Cell:  %%spark [options]          run the cell with `spark` (and `sc`) ready
                %%spark --sql [-o NAME] [--limit N]   the cell is a SQL query
                %%spark --dag [LEVEL]   show the DAG (plan) of the cell's last value
@@ -110,6 +116,7 @@ class LazyscopeMagics(Magics):  # type: ignore[misc]  # IPython is untyped
                 "start": self._spark_start,
                 "stop": self._spark_stop,
                 "status": self._spark_status,
+                "log": self._spark_log,
             }
             return _dispatch("spark", table, args)
         if args.action:

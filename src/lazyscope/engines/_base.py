@@ -23,6 +23,7 @@ class SessionInfo:
     memory: int | None = None  # bytes, over all workers/executors, when known
     version: str | None = None
     owned: bool = True  # False when we attached to something already running
+    log: str | None = None  # the local JVM's log file, when this kernel started it
     id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     started: float = field(default_factory=time.time)
 

@@ -5,15 +5,20 @@ from __future__ import annotations
 import logging
 import os
 import re
+import sys
 from typing import Any
 from urllib.parse import urlsplit
 
-from lazyscope._errors import LazyscopeError, short_engine_message
+from lazyscope._config import settings
+from lazyscope._errors import LazyscopeError, add_rewriter, short_engine_message
 
-from . import _java, _net
+from . import _java, _net, _spark_errors, _spark_jvm
 from ._base import SessionInfo
 
-__all__ = ["SparkEngine", "check_master", "quiet_spark_loggers", "spark_errors"]
+__all__ = ["SparkEngine", "check_master", "jvm_log", "quiet_spark_loggers", "spark_errors"]
+
+add_rewriter(_spark_errors.rewrite)
+jvm_log = _spark_jvm.log_tail  # `%spark log`
 
 _LOCAL = re.compile(r"^local(\[(\*|\d+)(,\s*\d+)?\])?$")
 _PASS_THROUGH = ("yarn", "k8s://", "mesos://")
@@ -29,6 +34,11 @@ _NOISY_LOGGERS = ("SQLQueryContextLogger", "DataFrameQueryContextLogger")
 
 
 def check_master(master: str) -> None:
+    if re.fullmatch(r"local\[0+(,.*)?\]", master):
+        raise LazyscopeError(
+            f"{master} asks for no threads, so Spark could run no task. "
+            "Use local[N] with N of 1 or more, or local[*] for one per core."
+        )
     if _LOCAL.match(master) or master == "yarn" or master.startswith(_PASS_THROUGH):
         return
     if master.startswith("spark://"):
@@ -79,7 +89,7 @@ class SparkEngine:
         for key in _PORT_KEYS:
             if key in conf:
                 _net.check_port_free(_port(conf[key], key), key)
-        from pyspark import SparkContext
+        from pyspark import SparkConf, SparkContext
         from pyspark.sql import SparkSession
 
         # pyspark marks the whole process as "Connect mode" once a Connect session was
@@ -87,14 +97,25 @@ class SparkEngine:
         # be routed to Connect because of an earlier `%spark start --remote`.
         os.environ.pop("SPARK_CONNECT_MODE_ENABLED", None)
         owned = SparkContext._active_spark_context is None
-        builder = SparkSession.builder.master(master).appName(app_name)
-        defaults = {**_DEFAULTS, **(_LOCAL_DEFAULTS if master.startswith("local") else {})}
-        for key, value in {**defaults, **conf}.items():
+        options = {
+            "spark.master": master,
+            "spark.app.name": app_name,
+            **_defaults(master),
+            **conf,
+        }
+        builder = SparkSession.builder
+        for key, value in options.items():
             builder = builder.config(key, value)
         try:
+            _spark_jvm.launch(SparkConf(loadDefaults=False).setAll(list(options.items())))
             session = builder.getOrCreate()
         except spark_errors() as exc:
-            raise LazyscopeError(f"Spark did not start: {short_engine_message(exc, 3)}") from None
+            raise LazyscopeError(_start_failed(exc, conf)) from None
+        python = options.get("spark.pyspark.python")
+        if owned and python:
+            # pyspark reads only PYSPARK_PYTHON for the workers of a running driver;
+            # the conf (ours, or the user's) must be applied by hand to take effect.
+            session.sparkContext.pythonExec = python
         quiet_spark_loggers()
         return cls(session, owned=owned)
 
@@ -110,6 +131,8 @@ class SparkEngine:
         self.info.workers = max(len(executors) - 1, 1) if not sc.master.startswith("local") else 1
         self.info.cores = sc.defaultParallelism
         self.info.memory = _memory_bytes(conf.get("spark.executor.memory", "1g"))
+        log = _spark_jvm.log_path()
+        self.info.log = str(log) if log is not None and self.info.owned else None
         return self.info
 
     def stop(self) -> None:
@@ -131,6 +154,27 @@ class SparkEngine:
             if conf.get(key, None) != value and self.session.conf.get(key, None) != value:
                 found.append(f"{key}={value} (running: {conf.get(key, 'unset')})")
         return found
+
+
+def _defaults(master: str) -> dict[str, str]:
+    defaults = {**_DEFAULTS, "spark.log.level": settings().spark_log_level}
+    if master.startswith("local"):
+        defaults.update(_LOCAL_DEFAULTS)
+        if not os.environ.get("PYSPARK_PYTHON"):
+            # Local workers run this kernel's Python, not whichever `python3` comes first
+            # on PATH (a venv kernel started from elsewhere would lack pyarrow, even pyspark).
+            defaults["spark.pyspark.python"] = sys.executable
+    return defaults
+
+
+def _start_failed(exc: BaseException, conf: dict[str, str]) -> str:
+    said = " ".join(short_engine_message(exc, 3).splitlines())
+    # Name the --conf the JVM refused: its message quotes the value, not the key.
+    named = [f"--conf {k}={v}" for k, v in conf.items() if len(v) > 2 and v in said]
+    cause = f" (from {', '.join(named)})" if named else ""
+    log = _spark_jvm.log_path()
+    where = f" Spark's log: {log} (%spark log shows its end)." if log else ""
+    return f"Spark did not start: {said.rstrip('.')}{cause}.{where}"
 
 
 def _port(value: str, key: str) -> int:

@@ -1,0 +1,147 @@
+"""A real kernel's Spark cells say what happened in one paragraph, and nothing in red.
+
+The JVM's start-up notices, log4j lines and executors' Java stack traces go to a log file
+(`%spark log`), failed starts and failed tasks read as one paragraph, and the workers run
+the kernel's own Python even when another `python3` comes first on PATH.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+from jupyter_client.manager import KernelManager
+from jupyter_core.paths import jupyter_runtime_dir
+
+pytestmark = [pytest.mark.kernel, pytest.mark.spark, pytest.mark.slow]
+
+JAVA_STACK = ("\tat ", "org.apache.", "java.lang.", "Caused by:", "py4j")
+
+
+class Cells:
+    """A kernel whose PATH starts with a `python3` that has no site-packages (no pyarrow)."""
+
+    def __init__(self, bin_dir: Path) -> None:
+        fake = bin_dir / "python3"
+        fake.write_text(f'#!/bin/sh\nexec "{sys.executable}" -S "$@"\n')
+        fake.chmod(0o755)
+        env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
+        env.pop("PYSPARK_PYTHON", None)
+        kernel_id = str(uuid.uuid4())
+        connection = Path(jupyter_runtime_dir()) / f"kernel-{kernel_id}.json"
+        self.km = KernelManager(kernel_name="python3", connection_file=str(connection))
+        self.km.start_kernel(env=env)
+        self.client = self.km.client()
+        self.client.start_channels()
+        self.client.wait_for_ready(timeout=60)
+
+    def run(self, code: str) -> dict[str, str]:
+        """What the cell showed, by kind: stdout, stderr, result, error."""
+        shown: dict[str, str] = {}
+
+        def hook(msg: dict[str, Any]) -> None:
+            content, kind = msg["content"], msg["msg_type"]
+            if kind == "stream":
+                shown[content["name"]] = shown.get(content["name"], "") + content["text"]
+            elif kind in ("execute_result", "display_data"):
+                shown["result"] = shown.get("result", "") + content["data"].get("text/plain", "")
+            elif kind == "error":
+                shown["error"] = "\n".join(content["traceback"])
+
+        self.client.execute_interactive(code, timeout=300, output_hook=hook)
+        return shown
+
+    def close(self) -> None:
+        self.client.stop_channels()
+        self.km.shutdown_kernel(now=False)
+
+
+@pytest.fixture(scope="module")
+def cells(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    kernel = Cells(tmp_path_factory.mktemp("bin"))
+    kernel.run("%load_ext lazyscope")
+    yield kernel
+    kernel.close()
+
+
+def one_paragraph(shown: dict[str, str]) -> str:
+    """The cell's error, checked to be short and free of Java; nothing went to stderr."""
+    assert "stderr" not in shown, shown["stderr"]
+    error = shown["error"]
+    assert "Traceback" not in error
+    assert not [marker for marker in JAVA_STACK if marker in error], error
+    assert len(error.strip().splitlines()) <= 3, error
+    return error
+
+
+def test_first_start_is_quiet_and_its_log_is_one_magic_away(cells: Any) -> None:
+    started = cells.run("%spark start --master local[1]")
+    assert "stderr" not in started, started["stderr"]  # no JVM notices in red
+    assert "log" in started["result"]
+    tail = cells.run("%spark log")
+    assert "log4j" in tail["stdout"]  # the start-up notices went there instead
+    job = cells.run("spark.range(10).count()")
+    assert job == {"result": "10"}
+
+
+def test_a_failing_task_is_one_paragraph(cells: Any) -> None:
+    cells.run("from pyspark.sql import functions as F")
+    failing = "spark.range(3).select(F.assert_true(F.col('id') < 1)).collect()"
+    in_magic = one_paragraph(cells.run(f"%%spark\n{failing}"))
+    assert "'(id < 1)' is not true!" in in_magic
+    plain = cells.run(failing)  # pyspark's own exception; the executors' stacks stay in the log
+    assert "stderr" not in plain, plain["stderr"]
+    assert "\tat " not in plain["error"]
+    assert "Exception in task" in cells.run("%spark log")["stdout"]
+    udf = one_paragraph(
+        cells.run("%%spark\nspark.range(1).select(F.udf(lambda x: 1 / x)('id')).collect()")
+    )
+    assert "A Python worker failed (in <lambda>" in udf
+    assert "ZeroDivisionError: division by zero" in udf
+
+
+def test_workers_run_the_kernels_python(cells: Any) -> None:
+    """The first `python3` on PATH has no pyarrow: Arrow-based work fails if workers use it."""
+    arrow = cells.run(
+        "%%spark\nspark.range(3).mapInArrow(lambda batches: batches, 'id long').count()"
+    )
+    assert "error" not in arrow, arrow["error"]
+    assert arrow["result"].endswith("3")
+    assert cells.run("sc.pythonExec")["result"] == repr(sys.executable)
+
+
+def test_a_worker_without_a_module_names_its_interpreter(cells: Any, tmp_path: Path) -> None:
+    python = tmp_path / "python3"
+    python.write_text(f'#!/bin/sh\nexec "{sys.executable}" -S "$@"\n')
+    python.chmod(0o755)
+    restart = f"%spark start --restart --master local[1] --conf spark.pyspark.python={python}"
+    assert "error" not in cells.run(restart)
+    shown = cells.run("%%spark\nspark.range(3).mapInArrow(lambda b: b, 'id long').count()")
+    said = one_paragraph(shown)
+    assert f"Spark's Python workers ran {python}" in said
+    assert "No module named 'pyarrow'" in said
+
+
+@pytest.mark.parametrize(
+    ("options", "said"),
+    [
+        ("--master local[0]", "local[0] asks for no threads"),
+        (
+            "--master local[1] --conf spark.executor.memory=lots",
+            "--conf spark.executor.memory=lots",
+        ),
+    ],
+)
+def test_a_failed_start_is_one_paragraph_and_the_kernel_goes_on(
+    cells: Any, options: str, said: str
+) -> None:
+    cells.run("%spark stop")
+    error = one_paragraph(cells.run(f"%spark start {options}"))
+    assert said in error
+    assert "SparkException" not in error
+    assert "error" not in cells.run("%spark start --master local[1]")
+    assert cells.run("spark.range(5).count()") == {"result": "5"}
