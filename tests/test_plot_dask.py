@@ -15,7 +15,16 @@ import lazyscope
 from lazyscope._errors import LazyscopeError
 from lazyscope.plot._dask import _cancellable
 from lazyscope.plot._requests import SupersededError, Token
-from tests._plot_data import BAD_INPUTS, in_window, points
+from tests._plot_data import (
+    BAD_INPUTS,
+    CATEGORY_CASES,
+    CATEGORY_WINDOW,
+    categories_frame,
+    check_categories,
+    in_window,
+    plain,
+    points,
+)
 from tests._waiting import wait_for
 
 pytestmark = pytest.mark.dask
@@ -72,6 +81,28 @@ def test_same_grid_as_datashader_on_pandas(
     np.testing.assert_allclose(
         on_dask.values.astype(float), on_pandas.values.astype(float), rtol=1e-12
     )
+
+
+@pytest.mark.parametrize(
+    ("case", "form"),
+    [
+        *((case, "known") for case in CATEGORY_CASES),
+        ("in some partitions", "unknown"),
+        ("integers", "plain"),
+    ],
+)
+def test_categories_are_labelled_and_coloured_as_the_rows_say(
+    dask_client: Any, case: str, form: str
+) -> None:
+    # known: the frame's own (unsorted) categories; unknown: each partition's own, built
+    # from the values it holds; plain: strings or integers, categories found by a pass.
+    import dask.dataframe as dd
+
+    df = categories_frame(case)
+    ddf = dd.from_pandas(df if form == "known" else plain(df), npartitions=4)
+    if form == "unknown":
+        ddf = ddf.astype({"kind": "category"})
+    check_categories(lazyscope.plot(ddf, "x", "y", by="kind", **CATEGORY_WINDOW), df)
 
 
 def test_unknown_ranges_cost_one_cached_pass(dask_client: Any, ddf: Any) -> None:

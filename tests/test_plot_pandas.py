@@ -11,7 +11,16 @@ import pytest
 
 import lazyscope
 from lazyscope._errors import LazyscopeError
-from tests._plot_data import BAD_INPUTS, in_window, points
+from tests._plot_data import (
+    BAD_INPUTS,
+    CATEGORY_CASES,
+    CATEGORY_WINDOW,
+    categories_frame,
+    check_categories,
+    in_window,
+    plain,
+    points,
+)
 
 SMALL = {"width": 40, "height": 30}
 
@@ -63,6 +72,15 @@ def test_by_counts_each_category(df: pd.DataFrame) -> None:
     assert agg.sum(dim=("x", "y")).values.tolist() == valid.c.value_counts().sort_index().tolist()
     with pytest.raises(LazyscopeError, match="2 colours for 3 categories"):
         lazyscope.plot(df, "x", "y", by="c", cmap=["red", "blue"], **SMALL)
+
+
+@pytest.mark.parametrize(
+    ("case", "form"), [*((case, "categorical") for case in CATEGORY_CASES), ("integers", "plain")]
+)
+def test_categories_are_labelled_and_coloured_as_the_rows_say(case: str, form: str) -> None:
+    df = categories_frame(case)
+    frame = df if form == "categorical" else plain(df)
+    check_categories(lazyscope.plot(frame, "x", "y", by="kind", **CATEGORY_WINDOW), df)
 
 
 @pytest.mark.parametrize(("kwargs", "words"), BAD_INPUTS)

@@ -18,7 +18,16 @@ from lazyscope._errors import LazyscopeError
 from lazyscope.plot._requests import SupersededError, Token
 from lazyscope.plot._spark import SparkBackend
 from lazyscope.plot._spec import Spec, View
-from tests._plot_data import BAD_INPUTS, in_window, points
+from tests._plot_data import (
+    BAD_INPUTS,
+    CATEGORY_CASES,
+    CATEGORY_WINDOW,
+    categories_frame,
+    check_categories,
+    in_window,
+    plain,
+    points,
+)
 
 pytestmark = pytest.mark.spark
 
@@ -92,6 +101,15 @@ def test_same_grid_as_datashader_on_pandas(
     np.testing.assert_allclose(
         on_spark.values.astype(float), on_pandas.values.astype(float), rtol=1e-9, atol=1e-12
     )
+
+
+@pytest.mark.parametrize("case", CATEGORY_CASES)
+def test_categories_are_labelled_and_coloured_as_the_rows_say(spark: Any, case: str) -> None:
+    df = categories_frame(case)
+    frame = spark.createDataFrame(plain(df)).repartition(4)
+    if case == "in some partitions":  # rows in order: no partition holds all three
+        frame = spark.createDataFrame(plain(df)).coalesce(4)
+    check_categories(lazyscope.plot(frame, "x", "y", by="kind", **CATEGORY_WINDOW), df)
 
 
 def _result_bytes(spark: Any, since: int) -> tuple[int, int]:
@@ -213,3 +231,14 @@ def test_spark_connect_plots_and_counts_exactly(connect: Any, pdf: pd.DataFrame)
     assert int(p.aggregate.sum()) == len(in_window(pdf, (0.0, 0.05), (0.5, 0.6)))
     counts = lazyscope.hist(frame, "v", bins=7).counts
     np.testing.assert_array_equal(counts, np.histogram(pdf.v.dropna(), bins=7)[0])
+
+
+@pytest.mark.connect
+@pytest.mark.slow
+@pytest.mark.parametrize("case", CATEGORY_CASES)
+def test_spark_connect_categories_are_labelled_and_coloured_as_the_rows_say(
+    connect: Any, case: str
+) -> None:
+    df = categories_frame(case)
+    frame = connect.createDataFrame(plain(df))
+    check_categories(lazyscope.plot(frame, "x", "y", by="kind", **CATEGORY_WINDOW), df)

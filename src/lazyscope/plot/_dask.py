@@ -104,22 +104,24 @@ class DaskBackend:
         return cached
 
     def _prepared(self) -> Any:
-        """The frame Datashader sees: `by` as a categorical with known categories."""
+        """The frame as each partition reaches Datashader (`_dask_grid` recodes `by` to the
+        plot's categories there): the warm-up compiles for these dtypes. Metadata only."""
         if not self.spec.by:
             return self.frame
         import pandas as pd
 
+        # Through object: astype between categoricals holding the same values is a no-op.
         dtype = pd.CategoricalDtype(list(self.categories))
-        return self.frame.assign(**{self.spec.by: self.frame[self.spec.by].astype(dtype)})
+        by = self.frame[self.spec.by].astype(object).astype(dtype)
+        return self.frame.assign(**{self.spec.by: by})
 
     def aggregate(self, view: View, token: Token) -> xr.DataArray:
-        frame = self._prepared()
         if self.client is not None:
-            _warm.dask_jit(self.client, frame, self.spec)  # no-op after the first time
+            _warm.dask_jit(self.client, self._prepared(), self.spec)  # no-op after the first
         token.check()
         boxes = self._cached().get(("boxes", self.spec.x, self.spec.y))
         with _cancellable(self.client, token):
-            states = dask_states(frame, self.spec, view, boxes)
+            states = dask_states(self.frame, self.spec, view, self.categories, boxes)
         values = finalize(self.spec.agg, states)
         source = "datashader on dask partitions"
         return to_dataarray(values, view, self.spec, self.categories, self.engine, source)

@@ -26,15 +26,27 @@ States = dict[str, Any]
 _FAN_IN = 8  # partials merged per task: a shallow tree, each task holding few grids
 
 
-def partition_states(spec: Spec, view: View) -> Callable[[Any], States]:
-    """pandas partition -> dense states, shaped (categories, rows, columns)."""
+def partition_states(
+    spec: Spec, view: View, categories: tuple[Any, ...] = ()
+) -> Callable[[Any], States]:
+    """pandas partition -> dense states, shaped (categories, rows, columns): layer i holds
+    the rows whose `by` value is categories[i] (without categories: the partition's own)."""
     names, neutral = _partials.STATES[spec.agg], _partials.NEUTRAL  # plain values, shipped
     x, y, value, by = spec.x, spec.y, spec.value, spec.by
     width, height, x_range, y_range = view.width, view.height, view.x_range, view.y_range
+    layers = list(categories)
 
     def states(part: Any) -> States:
         import datashader as ds
         import numpy as np
+        import pandas as pd
+
+        if by and layers:
+            # Datashader's layers follow the column's category codes, and those are each
+            # partition's own: unknown categories hold only the values a partition has, and
+            # known ones keep the user's order (astype cannot reorder them: pandas calls
+            # unordered dtypes with the same values equal). Recode by value, every time.
+            part = part.assign(**{by: pd.Categorical(part[by], categories=layers)})
 
         kind = {"n": "count", "s": "sum", "lo": "min", "hi": "max", "m2": "var"}
         reductions = {}
@@ -70,9 +82,12 @@ def _merger(agg: str) -> Callable[..., States]:
     return merged
 
 
-def dask_states(frame: Any, spec: Spec, view: View, boxes: Any = None) -> States:
-    """Every point of `view` in `frame`, as the summed states of its partitions. `boxes`,
-    each partition's (x0, x1, y0, y1) if known, lets the partitions outside `view` be skipped."""
+def dask_states(
+    frame: Any, spec: Spec, view: View, categories: tuple[Any, ...], boxes: Any = None
+) -> States:
+    """Every point of `view` in `frame`, as the summed states of its partitions, one layer
+    per category in `categories` order. `boxes`, each partition's (x0, x1, y0, y1) if
+    known, lets the partitions outside `view` be skipped."""
     import cloudpickle  # type: ignore[import-untyped]  # no type information shipped
     import dask
 
@@ -80,11 +95,10 @@ def dask_states(frame: Any, spec: Spec, view: View, boxes: Any = None) -> States
     if boxes is not None and len(boxes) == len(parts):
         parts = [part for part, box in zip(parts, boxes, strict=True) if _meets(box, view)]
     if not parts:  # nothing in the window: no work for the cluster
-        layers = len(frame.dtypes[spec.by].categories) if spec.by else 1
-        shape = (layers, view.height, view.width)
+        shape = (max(len(categories), 1), view.height, view.width)
         return {k: a.reshape(shape) for k, a in _partials.empty(spec.agg, math.prod(shape)).items()}
     cloudpickle.register_pickle_by_value(_partials)  # workers need not have lazyscope
-    per_part = dask.delayed(partition_states(spec, view), pure=True)
+    per_part = dask.delayed(partition_states(spec, view, categories), pure=True)
     merge = dask.delayed(_merger(spec.agg), pure=True)
     level = [per_part(part) for part in parts]
     while len(level) > 1:

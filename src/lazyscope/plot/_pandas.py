@@ -41,7 +41,9 @@ class PandasBackend:
             by = df[spec.by]
             values = list(by.dropna().unique())
             self.categories = check_categories(spec, values, by.dtype.kind == "f")
-            cols[spec.by] = by.astype(pd.CategoricalDtype(list(self.categories)))
+            # Recoded by value: astype would keep a categorical's own order (pandas calls
+            # unordered dtypes with the same values equal), and the legend follows ours.
+            cols[spec.by] = pd.Categorical(by, categories=list(self.categories))
         self.frame = pd.DataFrame(cols, index=df.index)
         self._extent: tuple[Range, Range] | None = None
 
