@@ -193,7 +193,9 @@ def test_shutdown_leaves_no_process_behind(tmp_path: Path, monkeypatch: pytest.M
     async def run() -> tuple[set[int], list[dict[str, Any]], list[bool], list[str]]:
         manager = ClusterManager()
         dask = await manager.create({"engine": "dask", "workers": 1, "cores": 1})
-        spark = await manager.create({"engine": "spark", "workers": 1, "memory": "512m"})
+        # With a Connect server: a third JVM, its port held too, and the smallest memory.
+        body = {"engine": "spark", "workers": 1, "memory": "512m", "connect": True}
+        spark = await manager.create(body)
         cluster = manager.clusters[spark["id"]]
         assert isinstance(cluster, SparkCluster)
         while cluster.master is None:  # spawned; its JVM needs seconds to bind its ports
@@ -208,12 +210,14 @@ def test_shutdown_leaves_no_process_behind(tmp_path: Path, monkeypatch: pytest.M
 
     running, infos, taken, files = asyncio.run(run())
     assert [i["status"] for i in infos] == ["running", "running"], infos
+    assert infos[1]["address"].startswith("sc://127.0.0.1:")
     # Between picking its ports and its JVM listening, nobody else could take them.
     assert taken == [False, False]
-    # Dask: one worker process (its nanny lives in this process); Spark: master + worker JVMs.
-    assert len(running) >= 3
+    # Dask: one worker process (its nanny lives in this process); Spark: master, worker and
+    # Connect server JVMs.
+    assert len(running) >= 4
     leftovers = [p for p in running if psutil.pid_exists(p) and _alive(psutil.Process(p))]
     assert leftovers == [], [psutil.Process(p).cmdline() for p in leftovers]
     # Logs, work dirs and temporary files were in the cluster's folder, now deleted.
-    assert {"master.log", "worker-0.log", "tmp"} <= set(files), files
+    assert {"master.log", "worker-0.log", "connect.log", "tmp"} <= set(files), files
     assert [p.name for p in tmp_path.glob("lazyscope-spark-*")] == []

@@ -96,8 +96,10 @@ class SparkCluster(ManagedCluster):
             "SPARK_LOCAL_DIRS": tmp,  # executors' block and shuffle files
             "TMPDIR": tmp,  # Python workers
             # A port taken after all fails the start, instead of Spark moving to the next
-            # one silently (then workers and the proxy would talk to whoever took it).
-            "SPARK_DAEMON_JAVA_OPTS": f"-Djava.io.tmpdir={tmp} -Dspark.port.maxRetries=0",
+            # one silently (then workers and the proxy would talk to whoever took it);
+            # no REST submission server (a fixed port, 6066, that we do not use).
+            "SPARK_DAEMON_JAVA_OPTS": f"-Djava.io.tmpdir={tmp} -Dspark.port.maxRetries=0 "
+            "-Dspark.master.rest.enabled=false",
         }
         with (self.folder / log).open("wb") as out:
             return subprocess.Popen(
@@ -145,7 +147,8 @@ class SparkCluster(ManagedCluster):
     async def _start_connect(self) -> None:
         port = self._reserve()
         tmp = self.folder / "tmp"
-        executor_mb = max(self.options["memory"] // 2**20 - 128, 384)
+        # Spark refuses executors under 450 MiB; a worker has at least 512 MiB (above).
+        executor_mb = max(self.options["memory"] // 2**20 - 128, 450)
         self.connect = self._spawn(
             [str(self.home / "bin" / "spark-submit"), "--class",
              "org.apache.spark.sql.connect.service.SparkConnectServer",
