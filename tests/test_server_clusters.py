@@ -225,8 +225,10 @@ async def _lifecycle(jp_fetch: Fetch, jp_serverapp: Any, body: dict[str, Any]) -
     listed = json.loads((await jp_fetch("lazyscope", "api", "clusters")).body)["clusters"]
     assert cid in [c["id"] for c in listed if c["source"] == "server"]
     for workers in (2, 1):
+        # A PATCH answers once the workers run: a JVM start, slow on a loaded machine.
         scaled = await jp_fetch("lazyscope", "api", "clusters", cid, method="PATCH",
-                                body=json.dumps({"workers": workers}))  # fmt: skip
+                                body=json.dumps({"workers": workers}),
+                                request_timeout=180)  # fmt: skip
         assert json.loads(scaled.body)["workers"] == workers
     return info
 
