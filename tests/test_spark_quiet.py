@@ -86,6 +86,8 @@ def test_first_start_is_quiet_and_its_log_is_one_magic_away(cells: Any) -> None:
     assert "log4j" in tail["stdout"]  # the start-up notices went there instead
     job = cells.run("spark.range(10).count()")
     assert job == {"result": "10"}
+    level = cells.run("sc.getConf().get('spark.log.level')")  # Lazyscope.spark_log_level
+    assert level == {"result": "'ERROR'"}
 
 
 def test_a_failing_task_is_one_paragraph(cells: Any) -> None:
