@@ -19,11 +19,14 @@ from tornado.iostream import StreamClosedError
 from tornado.web import HTTPError
 
 from ._proxy import SANDBOX, rewrite_location
+from ._proxy_shim import HeadInjector
 from ._proxy_ws import UNREACHABLE
 
 __all__ = ["HTTPStream"]
 
-_REQUEST_HEADERS = ("Accept", "Accept-Encoding", "Accept-Language", "Content-Type",
+# No Accept-Encoding: loopback gains nothing from compression, and HTML pages get a
+# storage shim (``_proxy_shim``) that a compressed body would not take.
+_REQUEST_HEADERS = ("Accept", "Accept-Language", "Content-Type",
                     "If-None-Match", "If-Modified-Since", "Range", "User-Agent")  # fmt: skip
 _DROPPED = {"connection", "keep-alive", "proxy-authenticate", "proxy-connection", "te",
             "trailer", "transfer-encoding", "upgrade", "set-cookie", "server", "date",
@@ -37,6 +40,7 @@ class HTTPStream:
 
     _status: ResponseStartLine | None = None
     _started = False
+    _shim: HeadInjector | None = None
 
     async def stream(self: Any, url: str, dashboard: str, prefix: str, timeout: float) -> None:
         headers = {k: self.request.headers[k] for k in _REQUEST_HEADERS
@@ -68,6 +72,8 @@ class HTTPStream:
         finally:
             self._record_activity()
         self._start(dashboard, prefix)  # an answer without a body
+        if self._shim is not None:
+            self._write(self._shim.close())
         self.finish()
 
     def _header_line(self: Any, line: str, dashboard: str, prefix: str) -> None:
@@ -87,10 +93,15 @@ class HTTPStream:
         if status is not None:
             self.set_status(status.code, status.reason)
         self._headers = HTTPHeaders()  # not Jupyter's defaults: the dashboard's
+        html = self._upstream.get("Content-Type", "").startswith("text/html")
+        if html and "Content-Encoding" not in self._upstream:
+            self._shim = HeadInjector()
         for name, value in self._upstream.get_all():
             lower = name.lower()
             if lower in _DROPPED or lower.startswith("access-control-"):
                 continue
+            if lower == "content-length" and self._shim is not None:
+                continue  # the shim makes the page longer
             if lower == "location":
                 moved = rewrite_location(value, dashboard, prefix)
                 if moved is None:  # a redirect to anywhere else is not followed
@@ -107,6 +118,9 @@ class HTTPStream:
     def _chunk(self: Any, chunk: bytes) -> None:
         if not self._started:
             return  # body of an interim (1xx) answer
-        if self.request.method != "HEAD":
-            self.write(chunk)
+        self._write(self._shim.feed(chunk) if self._shim is not None else chunk)
+
+    def _write(self: Any, data: bytes) -> None:
+        if data and self.request.method != "HEAD":
+            self.write(data)
             self.flush()

@@ -109,3 +109,47 @@ test('Dask dashboard: Bokeh plots draw, and a proxied script cannot read the Jup
   await tab.screenshot({ path: testInfo.outputPath('03-script-in-own-page-blocked.png') });
   await tab.close();
 });
+
+test('Spark UI of a kernel session: jobs and executors pages work in the sandboxed tab', async ({
+  page
+}, testInfo) => {
+  const errors = collectErrors(page);
+  await page.notebook.createNew('spark-ui.ipynb');
+  await page.notebook.setCell(0, 'code', '%load_ext lazyscope');
+  await page.notebook.addCell('code', '%spark start --master local[1]');
+  await page.notebook.addCell('code', "spark.range(1000).selectExpr('sum(id)').collect()");
+  await page.notebook.run();
+  const kernelId = await page.evaluate(() => {
+    const widget = window.jupyterapp.shell.currentWidget as unknown as {
+      sessionContext: { session: { kernel: { id: string } } };
+    };
+    return widget.sessionContext.session.kernel.id;
+  });
+  await sessionOfKernel(page, kernelId);
+  await page.evaluate(async () => {
+    await window.jupyterapp.commands.execute('lazyscope:open-clusters');
+  });
+  const card = page.locator(`${PANEL} .lazyscope-ClusterCard[data-kernel-id="${kernelId}"]`);
+  await card.locator('button[data-action="dashboard"]').click();
+  const frame = page.frameLocator('.lazyscope-Dashboard iframe');
+  // The jobs page (server-rendered) with the cell's job in it.
+  await expect(frame.locator('body')).toContainText('Spark Jobs', { timeout: 60_000 });
+  await expect(frame.locator('#completedJob-table tbody tr').first()).toBeVisible();
+  await page.screenshot({ path: testInfo.outputPath('04-spark-jobs.png') });
+  // The executors page fills its table from the REST API with the page's own scripts.
+  // (Its navigation bar is collapsed at this width: follow the link's own address.)
+  const executors = await frame.locator('a', { hasText: 'Executors' }).first().getAttribute('href');
+  expect(executors).toMatch(/\/cap-[0-9a-f]{32}\/executors\/$/); // Spark's links stay in the proxy
+  const origin = new URL(page.url()).origin;
+  await page
+    .locator('.lazyscope-Dashboard iframe')
+    .evaluate((node, src) => ((node as HTMLIFrameElement).src = src), origin + executors);
+  await expect(frame.locator('#active-executors-table tbody tr').first()).toBeVisible({
+    timeout: 30_000
+  });
+  // Its scripts ran to the end: they keep UI state in localStorage, which a sandboxed
+  // page lacks (the proxy gives it an in-memory one); without it the overlay stays.
+  await expect(frame.locator('#loading-overlay')).toBeHidden({ timeout: 30_000 });
+  await page.screenshot({ path: testInfo.outputPath('05-spark-executors.png') });
+  expect(errors).toEqual([]);
+});
