@@ -26,8 +26,10 @@ def md(text: str) -> tuple[str, str]:
     return ("markdown", textwrap.dedent(text).strip())
 
 
-def code(text: str) -> tuple[str, str]:
-    return ("code", textwrap.dedent(text).strip())
+def code(text: str, *, expect_stderr: bool = False) -> tuple[str, str]:
+    """A code cell; ``expect_stderr`` for a cell whose stderr the tutorial announces
+    (tagged, so the browser test of the tutorials lets that cell's stderr through)."""
+    return ("code-stderr" if expect_stderr else "code", textwrap.dedent(text).strip())
 
 
 def scale_cell(sizes: str) -> tuple[str, str]:
@@ -696,7 +698,8 @@ notebook(
 
         ps_result = timed("3 pandas API on Spark", pandas_on_spark_way)
         ps_result.head(3)
-        """
+        """,
+        expect_stderr=True,
     ),
     md(
         """
@@ -1818,7 +1821,8 @@ def build(name: str) -> Path:
         if kind == "markdown":
             nb.cells.append(nbformat.v4.new_markdown_cell(source))
         else:
-            nb.cells.append(nbformat.v4.new_code_cell(source))
+            tags = ["expect-stderr"] if kind == "code-stderr" else []
+            nb.cells.append(nbformat.v4.new_code_cell(source, metadata={"tags": tags} if tags else {}))
     for index, cell in enumerate(nb.cells):
         cell["id"] = f"{name[:2]}-{index:02d}"  # stable ids: clean diffs on regeneration
     nbformat.validate(nb)

@@ -29,8 +29,9 @@ const BUDGET_S: Record<string, number> = {
   '07-dask-or-spark': 240
 };
 const DEFAULT_BUDGET_S = 180;
-// A path inside our package, as a Spark call site or a traceback would show it.
-const OUR_PATHS = /site-packages|lazyscope[/\\](?:_|engines|views|plot|plotting|spark|dask|model|server)/;
+// A path inside our package, as a Spark call site or a traceback would show it (other
+// packages' paths only come with stderr or tracebacks, which fail on their own).
+const OUR_PATHS = /lazyscope[/\\](?:_|engines|views|plot|plotting|spark|dask|model|server)/;
 
 test.use({
   autoGoto: true,
