@@ -6,10 +6,27 @@ traceback: a data scientist sees the message, not our call stack.
 
 from __future__ import annotations
 
+import logging
 import re
+import sys
 from collections.abc import Callable
 
-__all__ = ["LazyscopeError", "add_rewriter", "interrupt_behind", "short_engine_message"]
+__all__ = [
+    "LazyscopeError",
+    "add_rewriter",
+    "interrupt_behind",
+    "short_engine_message",
+    "survived",
+]
+
+_log = logging.getLogger("lazyscope")
+if not _log.handlers:
+    # The kernel's own log (its stderr before ipykernel redirects it: the terminal or log
+    # of the Jupyter server), not the cell: Python's fallback handler writes warnings to
+    # sys.stderr, which in a kernel is the running cell's output.
+    _handler = logging.StreamHandler(sys.__stderr__)
+    _handler.setFormatter(logging.Formatter("[lazyscope %(levelname)s] %(message)s"))
+    _log.addHandler(_handler)
 
 
 class LazyscopeError(Exception):
@@ -44,6 +61,12 @@ def short_engine_message(exc: BaseException, max_lines: int = 6) -> str:
         if len(kept) >= max_lines:
             break
     return "\n".join(kept)
+
+
+def survived(what: str) -> None:
+    """Log the exception being handled, one we chose to survive: never dropped silently,
+    never in the user's cell. Call it from an `except` block."""
+    _log.warning("%s", what, exc_info=True)
 
 
 def interrupt_behind(exc: BaseException | None) -> KeyboardInterrupt | None:

@@ -15,7 +15,7 @@ import sys
 import uuid
 from typing import Any
 
-from ._errors import interrupt_behind
+from ._errors import interrupt_behind, survived
 
 __all__ = ["after_cell", "before_cell", "register", "unregister"]
 
@@ -33,20 +33,28 @@ def before_cell(info: Any = None) -> None:
     sc = _active_context()
     if sc is None:
         return
+    if sc._jsc is None:  # stopped: its jobs cannot run, so there is nothing to tag
+        return
     tag = f"lazyscope-cell-{uuid.uuid4().hex[:12]}"
-    with contextlib.suppress(Exception):  # a context being stopped: nothing to tag
+    try:
         sc.addJobTag(tag)
         _cell["current"] = (sc, tag)
+    except Exception:
+        survived("could not tag the cell's Spark jobs; an interrupt will not cancel them")
 
 
 def after_cell(result: Any = None) -> None:
     sc, tag = _cell.pop("current", (None, ""))
     if sc is None:
         return
-    with contextlib.suppress(Exception):  # the cell may have stopped the context itself
+    if sc._jsc is None:  # the cell stopped the context itself: no tag left to remove
+        return
+    try:
         if interrupt_behind(getattr(result, "error_in_exec", None)) is not None:
             sc.cancelJobsWithTag(tag)
         sc.removeJobTag(tag)
+    except Exception:
+        survived("could not cancel or untag the interrupted cell's Spark jobs")
 
 
 def register(shell: Any) -> None:

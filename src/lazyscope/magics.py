@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import keyword
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -121,6 +122,13 @@ class LazyscopeMagics(Magics):  # type: ignore[misc]  # IPython is untyped
             return _dispatch("spark", table, args)
         if args.action:
             raise LazyscopeError(f"%%spark takes options only, not {args.action!r}; see %spark?")
+        if args.output is not None and (
+            not args.output.isidentifier() or keyword.iskeyword(args.output)
+        ):  # checked before a session starts: the name is wrong whatever the query
+            raise LazyscopeError(
+                f"-o {args.output}: the result needs a Python variable name (letters, digits "
+                "and _, not starting with a digit, not a keyword), e.g. -o result."
+            )
         engine = _commands.ensure_spark(**self._spark_options(args))
         self.shell.push(engine.namespace())
         from .engines.spark import spark_errors
@@ -212,4 +220,13 @@ class LazyscopeMagics(Magics):  # type: ignore[misc]  # IPython is untyped
             raise LazyscopeError(f"%%dask takes options only, not {args.action!r}; see %dask?")
         engine = _commands.ensure_dask(**self._dask_options(args))
         self.shell.push(engine.namespace())
-        return _shown(_cells.run_body(self.shell, cell, progress="dask"), args.dag)
+        try:
+            value = _cells.run_body(self.shell, cell, progress="dask")
+        except Exception as exc:  # a failed task: its key and the user's frames, one paragraph
+            from .engines.dask import task_error
+
+            brief = task_error(exc)
+            if brief is None:
+                raise
+            raise brief from None
+        return _shown(value, args.dag)

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+from typing import Any
 
 from lazyscope._announce import write_announcement
-from lazyscope._errors import LazyscopeError
+from lazyscope._errors import LazyscopeError, survived
 
 from ._base import Engine, SessionInfo
 
@@ -17,6 +18,7 @@ __all__ = [
     "Engine",
     "SessionInfo",
     "check_dask_address",
+    "check_session",
     "check_spark_options",
     "connect_dask",
     "current",
@@ -62,6 +64,18 @@ def check_spark_options(master: str | None, remote: str | None) -> None:
         from .spark_connect import parse_remote
 
         parse_remote(remote)
+
+
+def check_session(obj: Any) -> None:
+    """Refuse a Spark DataFrame whose session has stopped (`%spark stop`, `%spark start
+    --restart`): pyspark answers any use of it with an AttributeError 46 lines deep."""
+    sc = getattr(obj, "__dict__", {}).get("_sc")  # classic DataFrames and RDDs hold theirs
+    if sc is not None and getattr(sc, "_jsc", None) is None:
+        raise LazyscopeError(
+            "This DataFrame belongs to a Spark session that has stopped (e.g. by %spark stop "
+            "or %spark start --restart), so Spark can no longer read it. Re-create it "
+            "from its source with the running session (`spark`)."
+        )
 
 
 def check_dask_address(address: str | None) -> None:
@@ -119,5 +133,7 @@ def stop_all() -> None:
     with contextlib.suppress(OSError):
         write_announcement([])
     for kind in list(_sessions):
-        with contextlib.suppress(Exception):
+        try:
             stop(kind)
+        except Exception:  # the kernel exits anyway; the other sessions must still stop
+            survived(f"stopping the {kind} session failed")

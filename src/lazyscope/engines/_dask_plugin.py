@@ -22,7 +22,8 @@ def scheduler_plugin() -> Any:
     from distributed.diagnostics.plugin import SchedulerPlugin
 
     max_cells = 1000
-    # A row: [prefix, total, done, running, erred, in memory, first start, last end]
+    # A row: [prefix, total, done, running, erred, in memory, first start, last end,
+    #         the first failed task's key]
 
     class LazyscopeProgress(SchedulerPlugin):  # type: ignore[misc]  # distributed is untyped
         name = OP
@@ -48,7 +49,9 @@ def scheduler_plugin() -> Any:
                     self.cells.pop(next(iter(self.cells)))  # a client that never said bye
                 rows = self.cells.setdefault(cell, {})
                 prefix = ts.prefix.name
-                row = rows.get(prefix) or rows.setdefault(prefix, [prefix, 0, 0, 0, 0, 0, 0.0, 0.0])
+                row = rows.get(prefix)
+                if row is None:
+                    row = rows[prefix] = [prefix, 0, 0, 0, 0, 0, 0.0, 0.0, ""]
                 row[1] += 1
                 row[3] += ts.state == "processing"
                 self.owner[key] = row
@@ -67,14 +70,19 @@ def scheduler_plugin() -> Any:
             elif finish == "memory":
                 row[2], row[5], row[7] = row[2] + 1, row[5] + 1, time()
             elif finish == "erred":
-                row[4], row[7] = row[4] + 1, time()
+                row[4], row[7], row[8] = row[4] + 1, time(), row[8] or str(key)
             elif finish == "forgotten":
                 del self.owner[key]
 
         def read(self, cell: str, limit: int) -> dict[str, Any]:
             # The worker count too: tasks waiting on a cluster without workers wait for ever.
             workers = len(self.scheduler.workers) if self.scheduler is not None else -1
-            return {"rows": self.rows(cell, limit), "workers": workers}
+            failed = [r[8] for r in self.cells.get(cell, {}).values() if r[8]]
+            return {
+                "rows": self.rows(cell, limit),
+                "workers": workers,
+                "failed_task": failed[0] if failed else None,  # for the cell's error
+            }
 
         def rows(self, cell: str, limit: int) -> list[list[Any]]:
             rows = [

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import logging
 import os
+import sysconfig
+import traceback
 from typing import Any
 from urllib.parse import urlsplit
 
-from lazyscope._errors import LazyscopeError, short_engine_message
+from lazyscope._errors import LazyscopeError, short_engine_message, survived
 
 from . import _dask_worker, _net
 from ._base import SessionInfo
 
-__all__ = ["DaskEngine", "parse_address"]
+__all__ = ["DaskEngine", "parse_address", "task_error"]
 
 _SCHEMES = ("tcp", "tls", "ws", "wss")
 
@@ -97,7 +99,14 @@ class DaskEngine:
         return self.info
 
     def stop(self) -> None:
-        self.client.close()
+        # The cluster's worker processes must stop even when the client cannot close
+        # cleanly (e.g. its scheduler stopped answering).
+        try:
+            self.client.close()
+        except Exception:
+            if self.cluster is None:
+                raise
+            survived("closing the Dask client failed; closing its local cluster anyway")
         if self.cluster is not None:
             self.cluster.close()
 
@@ -114,3 +123,66 @@ class DaskEngine:
             if value is not None and key in self.wanted and value != self.wanted[key]:
                 found.append(f"--{key} {value} (running: {self.wanted[key]})")
         return found
+
+
+_INTERNAL = ("dask", "distributed", "tornado", "lazyscope", "IPython", "ipykernel")
+
+
+def task_error(exc: BaseException) -> LazyscopeError | None:
+    """A failed Dask task's error as one paragraph: the task's key, the error, and the
+    user's own frames, without the ~40 frames of distributed's client and event loop.
+
+    None when `exc` did not come out of a task (no future in its traceback) or is
+    distributed's own error (a lost connection, a cancelled future): those say it already.
+    """
+    key = getattr(exc, "lazyscope_task", None) or _task_key(exc)  # see DaskProgress.stop
+    if key is None or type(exc).__module__.split(".")[0] in (*_INTERNAL, "asyncio"):
+        return None
+    internal = _internal_dirs()
+    frames = [
+        f"  {frame.filename}, line {frame.lineno}, in {frame.name}"
+        + (f": {frame.line}" if frame.line else "")
+        for frame in traceback.extract_tb(exc.__traceback__)
+        if not frame.filename.startswith(internal)
+    ]
+    head = f"Dask task {key} failed: {type(exc).__name__}: {short_engine_message(exc, 3)}"
+    return LazyscopeError("\n".join([head, *frames[-6:]]))
+
+
+def _task_key(exc: BaseException) -> Any:
+    """The key of the failed future the user waited on, from distributed's own frame in
+    the traceback (`gather(futures)`, `Future.result`, `get` for `.compute()`)."""
+    erred: list[Any] = []
+    tb = exc.__traceback__
+    while tb is not None:
+        frame = tb.tb_frame
+        if frame.f_globals.get("__name__", "").startswith("distributed."):
+            for value in frame.f_locals.values():
+                erred += [f for f in _futures_in(value) if f.status == "error"]
+        tb = tb.tb_next
+    for future in erred:  # the one whose exception this is, else the first that failed
+        if getattr(getattr(future, "_state", None), "exception", None) is exc:
+            return future.key
+    return erred[0].key if erred else None
+
+
+def _futures_in(value: Any) -> list[Any]:
+    from distributed import Future
+
+    if isinstance(value, Future):
+        return [value]
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, (list, tuple)):
+        return [v for v in value[:10_000] if isinstance(v, Future)]
+    return []
+
+
+def _internal_dirs() -> tuple[str, ...]:
+    import importlib
+
+    dirs = [sysconfig.get_paths()["stdlib"]]
+    for name in _INTERNAL:
+        module = importlib.import_module(name)
+        dirs.append(os.path.dirname(module.__file__ or ""))
+    return tuple(d + os.sep for d in dirs)

@@ -12,6 +12,7 @@ task count. (Spans would be simpler, but a span owns whole task groups: a second
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 import uuid
@@ -39,6 +40,7 @@ class DaskProgress:
         self.board = ProgressBoard("Dask")
         self.cell = uuid.uuid4().hex
         self.lost: str | None = None  # set when the scheduler is gone: the cell's error
+        self.failed_task: str | None = None  # the key of the cell's first failed task
         self._address = str(client.scheduler.address)
         self._annotation: Any = None
         self._before: set[Any] = set()
@@ -100,6 +102,9 @@ class DaskProgress:
             return  # no final read: the counts are those of the last reply
         try:
             self._read()
+            if error is not None and self.failed_task:  # named in the cell's error
+                with contextlib.suppress(AttributeError):  # an exception without __dict__
+                    error.lazyscope_task = self.failed_task  # type: ignore[attr-defined]
             # The scheduler keeps no counters for a finished cell.
             forget = getattr(self._client.scheduler, f"{OP}_forget")
             self._client.sync(forget, cell=self.cell, callback_timeout=_ANSWER)
@@ -112,6 +117,7 @@ class DaskProgress:
             call, cell=self.cell, limit=_MAX_PREFIXES, callback_timeout=_ANSWER
         )
         self._answered = now = time.monotonic()
+        self.failed_task = reply.get("failed_task")
         for name, total, done, running, erred, memory, start, stop in reply["rows"]:
             finished = done + erred >= total
             self.board.put(

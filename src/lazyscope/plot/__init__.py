@@ -11,6 +11,8 @@ import types
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from lazyscope.engines import check_session
+
 from ._spec import Spec, View, check_range, check_size
 
 if TYPE_CHECKING:
@@ -49,6 +51,7 @@ def plot(
     from ._shade import category_colors, check_how, palette
     from ._widget import PlotWidget
 
+    check_session(df)  # a DataFrame of a stopped Spark session: one clear paragraph
     spec = Spec.checked(x, y, agg, value, by)
     width, height = check_size(width, height)
     xr, yr = check_range("x_range", x_range), check_range("y_range", y_range)
@@ -82,6 +85,7 @@ def hist(
 
     if not isinstance(bins, int) or isinstance(bins, bool) or not 1 <= bins <= 10_000:
         raise LazyscopeError("bins must be a whole number from 1 to 10000.")
+    check_session(df)
     counts, edges = histogram(df, column, bins, check_range("range", range))
     from ._backend import engine_of
 

@@ -4,7 +4,8 @@ Importing Datashader takes seconds, and Numba compiles a reduction the first tim
 in a process (about a second each). On first use - never at import - we start that work
 early, in the background, so it overlaps the extent pass and the other imports:
 
-- Dask workers import Datashader in a task while the kernel imports it too.
+- Dask workers import Datashader while the kernel imports it too. Not in a task: on the
+  worker's event loop (see `import_on_workers`), where the worker unpickles the tasks.
 - Each worker then runs the real per-partition function (`_dask_grid`) on a two-row frame
   with the same columns and dtypes: Numba compiles there once per worker process, and
   Datashader memoises the result per schema and reduction for the real tasks.
@@ -16,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import threading
+import uuid
 from typing import Any
 
 from ._spec import Spec
@@ -46,17 +48,44 @@ def _import(*modules: str) -> None:
         importlib.import_module(name)
 
 
+# What the progress view shows for the warm-up tasks (it groups tasks by key prefix).
+WARM_UP = "lazyscope.plot: worker warm-up"
+
+
 def _on_each_worker(client: Any, fn: Any, *args: Any) -> None:
     """Run fn(*args) once on every worker, in the background."""
     for worker in client.scheduler_info(n_workers=-1).get("workers", {}):
-        future = client.submit(fn, *args, pure=False, workers=[worker], allow_other_workers=False)
+        future = client.submit(
+            fn,
+            *args,
+            key=f"{WARM_UP}-{uuid.uuid4().hex}",
+            workers=[worker],
+            allow_other_workers=False,
+        )
         _futures.add(future)
         future.add_done_callback(_futures.discard)
 
 
 def import_on_workers(client: Any) -> None:
+    """Each worker imports Datashader on its event loop, not in a task's thread.
+
+    A worker unpickles the tasks it is sent on its event loop, and unpickling the plot's
+    tasks imports pandas. An import of Datashader (and so of pandas) in a task's thread at
+    the same time broke the worker: two threads importing pandas' circular modules meet
+    Python's import-deadlock guard, which hands one of them a partially initialised module
+    ("cannot import name 'DataFrame' from partially initialized module
+    'pandas.core.frame'"); the worker's link to the scheduler died with that error, the
+    worker closed, and the plot waited for ever. On the loop, the import runs before the
+    worker unpickles the next message, so imports on a worker never overlap.
+    """
     if _once(("import", client.scheduler.address)):
-        _on_each_worker(client, importlib.import_module, "datashader")
+        client.run(_import_on_loop, "datashader", wait=False)
+
+
+async def _import_on_loop(*modules: str) -> None:
+    # A coroutine, so that `client.run(..., wait=False)` returns at once; its body blocks
+    # the worker's loop on purpose (see import_on_workers).
+    _import(*modules)
 
 
 def _jit_key(client: Any, frame: Any, spec: Spec) -> object:

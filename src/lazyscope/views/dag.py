@@ -14,6 +14,7 @@ import sys
 from typing import Any
 
 from lazyscope._errors import LazyscopeError
+from lazyscope.engines import check_session
 
 from ._dag_model import Dag, Node
 from ._dag_svg import counts_text, render_svg
@@ -120,6 +121,9 @@ def _highlight(model: Dag, obj: Any) -> None:
     try:
         findings = importlib.import_module("lazyscope.views.advisor").advise(obj)
     except Exception:  # advice is a bonus on a DAG view; the DAG must still show
+        from lazyscope._errors import survived
+
+        survived("the advisor failed on this DAG view; the DAG is shown without its advice")
         return
     for finding in findings:
         data = dict(finding.to_json()) if hasattr(finding, "to_json") else dict(vars(finding))
@@ -152,6 +156,7 @@ def dag(
     """
     if max_nodes < 2 or expand_limit < 0:
         raise LazyscopeError("max_nodes must be at least 2 and expand_limit at least 0.")
+    check_session(obj)  # a DataFrame of a stopped Spark session: one clear paragraph
     model = _build(obj, level, max_nodes, expand_limit, ui_url)
     if advice:
         _highlight(model, obj)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from lazyscope.engines import check_session
+
 from . import _render
 from ._collect import meta_of
 from ._meta_model import Finding, Meta
@@ -39,5 +41,6 @@ def describe(obj: Any) -> DescribeView:
     advisor's findings of a Spark DataFrame / RDD or a Dask DataFrame / Series / Array /
     Bag / Delayed, read from metadata only (no Spark job, no Dask task). pandas objects
     get a pandas summary."""
+    check_session(obj)  # a DataFrame of a stopped Spark session: one clear paragraph
     meta = meta_of(obj)
     return DescribeView(meta, findings_for(meta))
