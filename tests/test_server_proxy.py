@@ -25,6 +25,7 @@ pytestmark = pytest.mark.server
 Fetch = Callable[..., Awaitable[Any]]
 BASE = "/user/alice/"
 TIMEOUT = 2.0  # the proxy's own connect timeout, configured below
+BIG_MB = 101
 
 
 @pytest.fixture
@@ -59,6 +60,11 @@ class _Recorder(web.RequestHandler):
             await asyncio.wait_for(self.release.wait(), 30)
             self.hits.append({"path": "slow-done"})
             self.write("rest")
+        elif path == "big":  # past tornado's default 100 MB body limit
+            self.set_header("Content-Type", "application/octet-stream")
+            for _ in range(BIG_MB):
+                self.write(b"x" * 2**20)
+                await self.flush()
         else:
             self.write(f"dashboard:{self.request.path}")
 
@@ -208,6 +214,29 @@ async def test_http_is_streamed_and_dashboard_cookies_are_dropped(
         assert fake["hits"][-1]["path"] == "slow-done"
         assert events[0].endswith("first;")
         assert "Set-Cookie" not in response.headers
+
+
+async def test_a_download_bigger_than_100_mb_goes_through_whole(
+    jp_fetch: Fetch, jp_serverapp: Any, jp_http_port: int, jp_auth_header: dict[str, str],
+    jp_runtime_dir: Path,
+) -> None:  # fmt: skip
+    async with _fake(jp_serverapp, jp_runtime_dir):
+        location = await _capability(jp_http_port, jp_auth_header, "fake-1", "/big")
+        received = [0]
+
+        def count(data: bytes) -> None:
+            received[0] += len(data)
+
+        client = AsyncHTTPClient(force_instance=True, max_body_size=2**30)
+        try:
+            response = await client.fetch(
+                f"http://127.0.0.1:{jp_http_port}{location}", streaming_callback=count,
+                request_timeout=120, raise_error=False,
+            )  # fmt: skip
+        finally:
+            client.close()
+        assert response.code == 200
+        assert received[0] == BIG_MB * 2**20
 
 
 async def test_unreachable_dashboards_give_a_prompt_clean_error(

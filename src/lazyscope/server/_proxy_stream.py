@@ -33,6 +33,7 @@ _DROPPED = {"connection", "keep-alive", "proxy-authenticate", "proxy-connection"
             "content-security-policy", "referrer-policy"}  # fmt: skip
 # A response may take long (a big Spark UI page); only *connecting* has the short timeout.
 _REQUEST_TIMEOUT = 300.0
+_MAX_BODY = 1 << 40
 
 
 class HTTPStream:
@@ -57,8 +58,11 @@ class HTTPStream:
             header_callback=lambda line: self._header_line(line, dashboard, prefix),
             streaming_callback=self._chunk,
         )  # fmt: skip
+        # Tornado's shared client caps bodies at 100 MB, streamed or not: a big Spark
+        # event log download would be cut off. Streamed, the size costs no memory here.
+        client = AsyncHTTPClient(force_instance=True, max_body_size=_MAX_BODY)
         try:
-            await AsyncHTTPClient().fetch(request, raise_error=False)
+            await client.fetch(request, raise_error=False)
         except HTTPClientError:  # raise_error=False still raises these (599)
             if self._started:  # the answer broke off half-way: end it where it stopped
                 self.request.connection.close()
@@ -70,6 +74,7 @@ class HTTPStream:
                 return
             raise HTTPError(502, UNREACHABLE) from None
         finally:
+            client.close()
             self._record_activity()
         self._start(dashboard, prefix)  # an answer without a body
         if self._shim is not None:
