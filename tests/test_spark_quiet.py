@@ -147,3 +147,19 @@ def test_a_failed_start_is_one_paragraph_and_the_kernel_goes_on(
     assert "SparkException" not in error
     assert "error" not in cells.run("%spark start --master local[1]")
     assert cells.run("spark.range(5).count()") == {"result": "5"}
+
+
+def test_a_jvm_that_cannot_start_is_one_paragraph(tmp_path: Path) -> None:
+    """spark.driver.memory applies as the JVM starts: the JVM itself refuses a bad one."""
+    kernel = Cells(tmp_path)
+    try:
+        kernel.run("%load_ext lazyscope")
+        error = one_paragraph(
+            kernel.run("%spark start --master local[1] --conf spark.driver.memory=lots")
+        )
+        assert "JVM exited" in error
+        assert "--conf spark.driver.memory=lots" in error
+        assert "error" not in kernel.run("%spark start --master local[1]")  # a new JVM
+        assert kernel.run("spark.range(4).count()") == {"result": "4"}
+    finally:
+        kernel.close()

@@ -63,10 +63,7 @@ def launch(conf: Any) -> None:
                     conf, popen_kwargs={"stdout": out, "stderr": subprocess.STDOUT}
                 )
             except PySparkException:
-                raise LazyscopeError(
-                    f"Spark's JVM exited while starting: {log_excerpt()} "
-                    f"(its log: {log}; %spark log shows the end)."
-                ) from None
+                raise LazyscopeError(f"its JVM exited: {log_excerpt()}") from None
         SparkContext._gateway = gateway
         SparkContext._jvm = gateway.jvm
 

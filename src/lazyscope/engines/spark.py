@@ -106,10 +106,11 @@ class SparkEngine:
         builder = SparkSession.builder
         for key, value in options.items():
             builder = builder.config(key, value)
+        failures: tuple[type[BaseException], ...] = (LazyscopeError, *spark_errors())
         try:
             _spark_jvm.launch(SparkConf(loadDefaults=False).setAll(list(options.items())))
             session = builder.getOrCreate()
-        except spark_errors() as exc:
+        except failures as exc:
             raise LazyscopeError(_start_failed(exc, conf)) from None
         python = options.get("spark.pyspark.python")
         if owned and python:
@@ -168,7 +169,8 @@ def _defaults(master: str) -> dict[str, str]:
 
 
 def _start_failed(exc: BaseException, conf: dict[str, str]) -> str:
-    said = " ".join(short_engine_message(exc, 3).splitlines())
+    said = str(exc) if isinstance(exc, LazyscopeError) else short_engine_message(exc, 3)
+    said = " ".join(said.splitlines())
     # Name the --conf the JVM refused: its message quotes the value, not the key.
     named = [f"--conf {k}={v}" for k, v in conf.items() if len(v) > 2 and v in said]
     cause = f" (from {', '.join(named)})" if named else ""
