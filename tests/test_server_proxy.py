@@ -365,3 +365,30 @@ async def test_bokeh_websockets_of_a_real_dask_dashboard_work_through_the_proxy(
             header = json.loads(await asyncio.wait_for(conn.read_message(), 60))
             assert header["msgtype"] == "ACK", header  # the Bokeh server's first word
             conn.close()
+
+
+async def test_crafted_paths_never_leave_the_dashboard_through_the_capability_path(
+    jp_fetch: Fetch, jp_serverapp: Any, jp_http_port: int, jp_auth_header: dict[str, str],
+    jp_runtime_dir: Path,
+) -> None:  # fmt: skip
+    from tests.test_server_clusters import CRAFTED, _fake_dashboards
+
+    async with _fake_dashboards(jp_runtime_dir) as fake:
+        canary = fake["canary_port"]
+        location = await _capability(jp_http_port, jp_auth_header, "fake-1")
+        prefix = location.split("/status")[0]
+        plain = f"{BASE}lazyscope/dashboard/fake-1"
+        for crafted in (p.format(canary=canary) for p in CRAFTED):
+            through = await _raw(jp_http_port, prefix + crafted)
+            assert through.code in (200, 400, 404), crafted
+            if through.code == 200:  # forwarded: then the dashboard itself answered
+                assert through.body.startswith(b"dashboard:/"), crafted
+            # A navigation is checked before it is redirected, not after.
+            moved = await _raw(jp_http_port, plain + crafted, {**jp_auth_header, **NAVIGATE})
+            assert moved.code in (302, 400, 404), crafted
+            if moved.code == 302:
+                assert moved.headers["Location"].startswith(prefix + "/"), crafted
+        assert fake["canary"] == [], "a crafted path reached another port"
+        for hit in fake["dash"]:
+            assert ".." not in hit["path"].split("/")
+            assert "//" not in hit["path"]
