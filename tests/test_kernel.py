@@ -14,6 +14,7 @@ import psutil
 import pytest
 
 from tests._kernel import Kernel
+from tests.test_failures_scheduler import run_cell
 
 pytestmark = [pytest.mark.kernel, pytest.mark.spark, pytest.mark.dask, pytest.mark.slow]
 
@@ -121,5 +122,58 @@ def test_interrupt_leaves_the_local_clusters_working() -> None:
         check = "len(client.scheduler_info()['workers']), client.submit(sum, [1, 2]).result(30)"
         assert kernel.run(check, timeout=60).strip() == "(1, 3)"
         assert kernel.run("spark.range(10).count()", timeout=60).strip() == "10"  # not queued
+    finally:
+        kernel.shutdown()
+
+
+def test_a_kernel_put_through_failures_still_runs_spark_and_dask() -> None:
+    """The failures of issue 15 in a row, in one kernel: each is one paragraph, and
+    Spark and Dask still run at the end."""
+    kernel = Kernel()
+    try:
+        kernel.run("%load_ext lazyscope\nimport lazyscope")
+        kernel.run("%spark start --master local[1]")
+        kernel.run("old = spark.range(10).selectExpr('id AS x', 'id * 2 AS y')")
+        kernel.run("%spark start --master local[1] --restart")
+        for call in (
+            "lazyscope.describe(old)",
+            "lazyscope.dag(old)",
+            "lazyscope.plot(old, 'x', 'y')",
+        ):
+            shown = kernel.run(call)
+            assert "belongs to a Spark session that has stopped" in shown
+            assert "AttributeError" not in shown
+        assert "needs a Python variable name" in kernel.run("%%spark --sql -o 1bad\nSELECT 1")
+
+        # Dask started after Spark, two threads per worker: the order that lost workers.
+        kernel.run("%dask start --workers 1 --threads 2")
+        shown = kernel.run("%%dask\nclient.submit(lambda: 1 / 0).result()")
+        assert "Dask task lambda-" in shown
+        assert "ZeroDivisionError" in shown
+        assert "Traceback" not in shown
+        plot = (
+            "import dask.dataframe as dd, pandas as pd\n"
+            "kinds = pd.Categorical(['a', 'b'] * 500)\n"
+            "frame = pd.DataFrame({'x': range(1000), 'y': range(1000), 'k': kinds})\n"
+            "int(lazyscope.plot(dd.from_pandas(frame, npartitions=4), 'x', 'y', by='k')"
+            ".aggregate.sum())"
+        )
+        assert kernel.run(plot, timeout=240).strip() == "1000"
+
+        # A cluster without workers: the cell's progress says so, and the cell can end.
+        kernel.run("from lazyscope import engines\nengines.current('dask').cluster.scale(0)")
+        kernel.run(
+            "import time\nwhile client.scheduler_info()['workers']: time.sleep(0.2)", timeout=60
+        )
+        interrupt = threading.Timer(20, kernel.km.interrupt_kernel)
+        interrupt.start()
+        shown, traceback = run_cell(kernel, "%%dask\nclient.submit(sum, [1, 2]).result()", 90)
+        assert "no workers: the scheduler at tcp://127.0.0.1:" in shown  # the summary
+        assert "interrupted" in shown
+        assert "KeyboardInterrupt" in "".join(traceback)
+        kernel.run("engines.current('dask').cluster.scale(1)\nclient.wait_for_workers(1, 60)")
+
+        assert kernel.run("spark.range(100).count()", timeout=120).strip() == "100"
+        assert kernel.run("client.submit(sum, [1, 2]).result(60)", timeout=90).strip() == "3"
     finally:
         kernel.shutdown()
