@@ -44,7 +44,7 @@ def test_spark_cell_shows_the_summary_with_cell_lines(ipshell: Any, spark_engine
     assert shown.result.error_in_exec is None
     assert shown.text.startswith("Spark: 4/4 tasks, 1 job, ")
     assert shown.line == shown.text
-    assert "(collect at cell line 2): 4/4 tasks" in shown.folded
+    assert "(collect at cell line 3): 4/4 tasks" in shown.folded  # %%spark is line 1
 
 
 def test_progress_setting_switches_the_view_off(ipshell: Any, spark_engine: Any) -> None:

@@ -189,6 +189,7 @@ def test_call_sites_in_cells_read_as_cell_lines() -> None:
     assert tidy_call_site("collect at /tmp/ipykernel_77/1234.py:5") == "collect at cell line 5"
     assert tidy_call_site("count at <ipython-input-3-abc>:2") == "count at cell line 2"
     assert tidy_call_site("collect at job.py:9") == "collect at job.py:9"
+    assert tidy_call_site("toPandas at /home/me/job.py:13") == "toPandas at job.py:13"
 
 
 def test_nested_progress_is_the_outer_one() -> None:

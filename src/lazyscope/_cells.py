@@ -44,10 +44,15 @@ def _live_progress(kind: str | None) -> contextlib.AbstractContextManager[Any]:
 
 
 def _execute(shell: Any, body: str) -> Any:
+    # The magic's own line is line 1 of the cell: the body starts on line 2, so that
+    # tracebacks and Spark call sites ("show at cell line 3") count as the notebook does.
+    try:  # IndentationError too: one paragraph, not IPython's stack
+        code = "\n" + shell.transform_cell(body)
+    except SyntaxError as exc:  # IPython's transformer counts from the body's first line
+        raise LazyscopeError(_syntax_message(exc, 1)) from None
     try:
-        code = shell.transform_cell(body)
         tree = ast.parse(code)
-    except SyntaxError as exc:  # IndentationError too: one paragraph, not IPython's stack
+    except SyntaxError as exc:
         raise LazyscopeError(_syntax_message(exc)) from None
     last: ast.Expression | None = None
     if tree.body and isinstance(tree.body[-1], ast.Expr):
@@ -60,9 +65,8 @@ def _execute(shell: Any, body: str) -> Any:
     return eval(compile(last, filename, "eval"), namespace)  # noqa: S307  # the cell's last expression
 
 
-def _syntax_message(exc: SyntaxError) -> str:
-    # The magic's own line is line 1 of the cell, so body line n is cell line n + 1.
-    where = f" at line {exc.lineno + 1} of the cell" if exc.lineno else ""
+def _syntax_message(exc: SyntaxError, offset: int = 0) -> str:
+    where = f" at line {exc.lineno + offset} of the cell" if exc.lineno else ""
     text = (exc.text or "").strip()
     return f"{type(exc).__name__}{where}: {exc.msg}" + (f"\n    {text}" if text else "")
 

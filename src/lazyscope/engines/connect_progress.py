@@ -4,25 +4,24 @@
 the handler on the thread that runs the operation, so we keep the calls made on the
 cell's thread, which is also the thread our tag (`addTag`, thread-local in the Connect
 client) applies to: Cancel interrupts exactly that tag. Connect reports stages without
-names or times, so each operation is labelled with the DataFrame method and cell line
-that started it, read once from the Python stack, and no per-stage time is claimed.
+names or times, so each operation is labelled with the call that started it ("show at
+cell line 2", "LogisticRegression.fit at cell line 5"), read once from the Python stack,
+and no per-stage time is claimed.
 """
 
 from __future__ import annotations
 
-import os
 import sys
 import threading
 import time
 import uuid
-from types import FrameType
 from typing import Any
 
-from lazyscope.views._progress_model import ProgressBoard, StageProgress, is_cell_file
+from lazyscope.views._progress_model import OWN_WORK, ProgressBoard, StageProgress
+
+from ._spark_call_site import call_site
 
 __all__ = ["ConnectProgress"]
-
-_PYSPARK = os.sep + "pyspark" + os.sep
 
 
 class ConnectProgress:
@@ -79,7 +78,9 @@ class ConnectProgress:
         op = operation_id or ""
         where = self._where.get(op)
         if where is None:
-            where = self._where[op] = _call_site(sys._getframe(1))
+            # lazyscope's own work (a plot's passes) is named by what it does, not our frames
+            own = OWN_WORK.get()
+            where = self._where[op] = own or call_site(sys._getframe(1)) or "operation"
         now = time.time()
         running = inflight_tasks
         for info in stages or ():
@@ -103,20 +104,3 @@ class ConnectProgress:
                 running = 0  # in-flight tasks are counted once, on the first open stage
                 self._open[sid] = stage
             self.board.put(stage)
-
-
-def _call_site(frame: FrameType | None) -> str:
-    """The PySpark method the user called, and where: "count at cell line 2"."""
-    method = "operation"
-    while frame is not None:
-        filename = frame.f_code.co_filename
-        if _PYSPARK not in filename:
-            place = (
-                f"cell line {frame.f_lineno}"
-                if is_cell_file(filename)
-                else (f"{os.path.basename(filename)}:{frame.f_lineno}")
-            )
-            return f"{method} at {place}"
-        method = frame.f_code.co_name
-        frame = frame.f_back
-    return method

@@ -18,6 +18,8 @@ from typing import Any
 
 from lazyscope.views._progress_model import ProgressBoard, StageProgress, tidy_call_site
 
+from ._spark_call_site import CallSites
+
 __all__ = ["SparkProgress"]
 
 # Poll at most every 0.25 s, and never spend more than ~2.5 % of the time polling.
@@ -42,6 +44,7 @@ class SparkProgress:
     def start(self) -> None:
         self._mapper, self._by_tag, self._tracker = _handles(self._sc)
         self._sc.addJobTag(self.tag)
+        self._sites = CallSites(self._sc)  # stages named after the user's call, not the JVM's
 
     def poll(self) -> None:
         began = time.monotonic()
@@ -58,6 +61,7 @@ class SparkProgress:
 
     def stop(self, error: BaseException | None) -> None:
         try:
+            self._sites.close()
             self._sc.removeJobTag(self.tag)
         finally:
             deadline = time.monotonic() + _FINAL_WAIT

@@ -9,19 +9,37 @@ from __future__ import annotations
 
 import re
 import threading
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from typing import Protocol
 
-__all__ = ["ProgressBoard", "ProgressSource", "StageProgress", "is_cell_file", "tidy_call_site"]
+__all__ = [
+    "OWN_WORK",
+    "ProgressBoard",
+    "ProgressSource",
+    "StageProgress",
+    "is_cell_file",
+    "tidy_call_site",
+]
+
+# What lazyscope's own engine work on this thread is, in the user's words, while it runs
+# ("lazyscope.plot: x/y ranges at cell line 3"): a source that names work from the Python
+# stack (Spark Connect) shows this instead of a call inside our package.
+OWN_WORK: ContextVar[str | None] = ContextVar("lazyscope_own_work", default=None)
 
 # Where IPython compiles cells: ipykernel `/tmp/ipykernel_<pid>/<hash>.py`, terminal
 # `<ipython-input-N-hash>`. A call site in such a file is "cell line N" to a user.
 _CELL_FILE = re.compile(r"(?:<ipython-input-[^>]*>|\S*ipykernel_\d+[/\\]\d+\.py):(\d+)")
 
 
+# "collect at /home/me/job.py:9": PySpark's own call sites carry whole paths.
+_PATH = re.compile(r"(?<= at )(?:[A-Za-z]:)?(?:[^\s:]*[/\\])([^/\\\s:]+\.py:\d+)")
+
+
 def tidy_call_site(text: str) -> str:
-    """`collect at /tmp/ipykernel_7/123.py:5` -> `collect at cell line 5`."""
-    return _CELL_FILE.sub(r"cell line \1", text)
+    """`collect at /tmp/ipykernel_7/123.py:5` -> `collect at cell line 5`, and any other
+    file by its name alone: `collect at /home/me/job.py:9` -> `collect at job.py:9`."""
+    return _PATH.sub(r"\1", _CELL_FILE.sub(r"cell line \1", text))
 
 
 def is_cell_file(filename: str) -> bool:
