@@ -63,6 +63,24 @@ def test_port_in_use_is_reported_before_starting(ipshell: Any) -> None:
             DaskEngine.start(workers=1, threads=1, memory="1GiB", port=port)
 
 
+def test_the_port_of_a_stopped_cluster_can_be_used_again() -> None:
+    """Right after a stop, the scheduler's old connections linger in TIME_WAIT: free for a
+    server's bind, but the port check once called the port in use."""
+    from lazyscope.engines.dask import DaskEngine
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    first = DaskEngine.start(workers=1, threads=1, memory="1GiB", port=port)
+    assert first.client.submit(sum, [1, 2]).result(60) == 3  # connections to linger
+    first.stop()
+    again = DaskEngine.start(workers=1, threads=1, memory="1GiB", port=port)
+    try:
+        assert again.client.scheduler.address == f"tcp://127.0.0.1:{port}"
+    finally:
+        again.stop()
+
+
 @pytest.mark.parametrize(
     ("source", "expected"),
     [

@@ -7,11 +7,12 @@ error at once instead of a hang.
 
 from __future__ import annotations
 
+import errno
 import socket
 
 from lazyscope._errors import LazyscopeError
 
-__all__ = ["check_port_free", "check_reachable"]
+__all__ = ["address_in_use", "check_port_free", "check_reachable", "port_in_use"]
 
 
 def check_reachable(host: str, port: int, what: str, timeout: float = 5.0) -> None:
@@ -28,14 +29,34 @@ def check_reachable(host: str, port: int, what: str, timeout: float = 5.0) -> No
     )
 
 
+def port_in_use(port: int, what: str) -> LazyscopeError:
+    return LazyscopeError(
+        f"Port {port} for the {what} is already in use. "
+        "Choose another port, or leave it out to pick a free one."
+    )
+
+
+def address_in_use(exc: BaseException | None) -> bool:
+    """Whether a server's start failed because its port is taken (anywhere in the chain)."""
+    for _ in range(10):
+        if exc is None:
+            return False
+        if isinstance(exc, OSError) and exc.errno == errno.EADDRINUSE:
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
 def check_port_free(port: int, what: str, host: str = "127.0.0.1") -> None:
+    """A check before a slow start, not a reservation: the port is free again when this
+    returns, so the server's own bind must still be checked (see `address_in_use`)."""
     if port == 0:
         return
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        # As servers bind: a port whose last connections linger in TIME_WAIT (a server
+        # just stopped) is free for them, and must not be reported in use.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, port))
         except OSError:
-            raise LazyscopeError(
-                f"Port {port} for the {what} is already in use. "
-                "Choose another port, or leave it out to pick a free one."
-            ) from None
+            raise port_in_use(port, what) from None

@@ -67,6 +67,10 @@ class DaskEngine:
             )
         except (ValueError, TypeError) as exc:
             raise LazyscopeError(f"Dask did not start: {short_engine_message(exc, 2)}") from None
+        except RuntimeError as exc:  # "Cluster failed to start", the cause chained below it
+            if port and _net.address_in_use(exc):  # taken since the check above
+                raise _net.port_in_use(port, "Dask scheduler") from None
+            raise LazyscopeError(f"Dask did not start: {short_engine_message(exc, 2)}") from None
         wanted = {"workers": workers, "threads": threads, "memory": memory}
         return cls(Client(cluster), cluster, wanted)
 
