@@ -51,6 +51,10 @@ def test_classic_stages_name_the_action_and_the_cell_line(ipshell: Any, spark_en
     )
     shown = run_cell_summary(ipshell, cell)
     assert shown.result.error_in_exec is None
+    # A dozen jobs still leave one line (text/plain and HTML alike), the rest folded.
+    assert re.fullmatch(r"Spark: (\d+)/\1 tasks, \d\d jobs, \d+\.\d s", shown.text), shown.text
+    assert shown.line == shown.text
+    assert not shown.is_open
     assert not _JVM_NAME.search(shown.folded), shown.folded
     names = labels(shown.folded)
     assert {"show at cell line 3", "count at cell line 4", "save at cell line 5"} <= names
