@@ -173,6 +173,24 @@ def test_a_cluster_that_does_not_stop_is_logged_and_the_others_still_stop(
     assert "did not confirm the stop" in str(record.exc_info[1] if record.exc_info else "")
 
 
+@pytest.mark.dask
+def test_a_dask_cluster_stopped_while_starting_leaves_no_worker_behind() -> None:
+    before = _children()
+
+    async def run() -> tuple[set[int], set[int]]:
+        manager = ClusterManager()
+        created = await manager.create({"engine": "dask", "workers": 2, "cores": 1})
+        while not _children() - before:  # its first worker process is being spawned
+            await asyncio.sleep(0.05)
+        spawned = _children() - before
+        await manager.delete(created["id"])  # the Stop button on a "starting" card
+        return spawned, _children() - before
+
+    spawned, left = asyncio.run(run())
+    assert spawned
+    assert left == set(), [psutil.Process(p).cmdline() for p in left]
+
+
 _SQUAT = "import socket, sys; socket.socket().bind(('127.0.0.1', int(sys.argv[1])))"
 
 

@@ -23,6 +23,10 @@ def import_factory(path: str) -> Any:
     return getattr(importlib.import_module(module), name)
 
 
+async def _started(cluster: Any) -> None:
+    await cluster  # a distributed Cluster starts when awaited
+
+
 class DaskCluster(ManagedCluster):
     engine = "dask"
 
@@ -44,7 +48,16 @@ class DaskCluster(ManagedCluster):
                 "processes": True,
                 **kwargs,
             }
-        self.cluster = await cls(asynchronous=True, **kwargs)
+        self.cluster = cls(asynchronous=True, **kwargs)
+        starting = asyncio.ensure_future(_started(self.cluster))
+        try:
+            await asyncio.shield(starting)
+        except asyncio.CancelledError:
+            # Stopped while starting (DELETE, server exit): a start cancelled half-way
+            # leaves worker processes that close() does not know of; let it finish, so
+            # that close() stops them all.
+            await asyncio.wait([starting])
+            raise
         if factory != LOCAL:  # other classes take their sizes from their own config
             await self.scale(opts["workers"])
         self.address = str(self.cluster.scheduler_address)
