@@ -57,6 +57,9 @@ class DaskCluster(ManagedCluster):
             # leaves worker processes that close() does not know of; let it finish, so
             # that close() stops them all.
             await asyncio.wait([starting])
+            if not starting.cancelled() and starting.exception() is not None:
+                self.log.warning("lazyscope: cluster %s failed while stopping: %s", self.id,
+                                 starting.exception())  # fmt: skip
             raise
         if factory != LOCAL:  # other classes take their sizes from their own config
             await self.scale(opts["workers"])
