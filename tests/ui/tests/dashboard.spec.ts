@@ -7,7 +7,8 @@ import type { Page } from '@playwright/test';
  * inside a proxied page cannot read the Jupyter API, neither in the lab's dashboard tab
  * nor opened as a page of its own (a kernel's link).
  */
-test.use({ autoGoto: true });
+// Not autoGoto: the test's folder must exist first (see ensureTestFolder).
+test.use({ autoGoto: false });
 test.setTimeout(240_000);
 
 const PANEL = '#lazyscope-clusters';
@@ -40,6 +41,22 @@ function baseUrl(page: Page): string {
   return url.origin + url.pathname.split('lab')[0];
 }
 
+/**
+ * Galata creates each test's folder at the server's root URL, which a server under
+ * `/user/alice/` does not serve: create it below the base URL where it is missing.
+ */
+async function openLab(
+  page: Page & { goto: (url?: string) => Promise<unknown> },
+  baseURL: string | undefined,
+  tmpPath: string
+): Promise<void> {
+  const url = `${(baseURL ?? '').replace(/\/?$/, '/')}api/contents/${tmpPath}`;
+  if ((await page.request.get(url)).status() === 404) {
+    expect((await page.request.put(url, { data: { type: 'directory' } })).ok()).toBe(true);
+  }
+  await page.goto();
+}
+
 async function sessionOfKernel(page: Page, kernelId: string): Promise<{ id: string; proxy: string }> {
   let found: { id: string; proxy: string } | undefined;
   await expect(async () => {
@@ -57,8 +74,11 @@ async function sessionOfKernel(page: Page, kernelId: string): Promise<{ id: stri
 }
 
 test('Dask dashboard: Bokeh plots draw, and a proxied script cannot read the Jupyter API', async ({
-  page
+  page,
+  tmpPath,
+  baseURL
 }, testInfo) => {
+  await openLab(page, baseURL, tmpPath);
   const errors = collectErrors(page);
   await page.notebook.createNew('dashboard.ipynb');
   await page.notebook.setCell(0, 'code', '%load_ext lazyscope');
@@ -111,8 +131,11 @@ test('Dask dashboard: Bokeh plots draw, and a proxied script cannot read the Jup
 });
 
 test('Spark UI of a kernel session: jobs and executors pages work in the sandboxed tab', async ({
-  page
+  page,
+  tmpPath,
+  baseURL
 }, testInfo) => {
+  await openLab(page, baseURL, tmpPath);
   const errors = collectErrors(page);
   await page.notebook.createNew('spark-ui.ipynb');
   await page.notebook.setCell(0, 'code', '%load_ext lazyscope');
