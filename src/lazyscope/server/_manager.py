@@ -133,12 +133,16 @@ class ClusterManager(LoggingConfigurable):  # type: ignore[misc]  # traitlets is
 
     async def delete(self, cid: str) -> None:
         cluster = self._managed(cid)
-        del self.clusters[cid]
-        task = self._tasks.pop(cid)
+        task = self._tasks.pop(cid, None)
+        if task is None:  # another request is stopping it already
+            raise UnknownClusterError(cid)
         task.cancel()  # a cluster still starting stops starting
         await asyncio.gather(task, return_exceptions=True)
         cluster.status = "stopped"
+        # Registered until it has stopped: should the server exit half-way through,
+        # kill_processes (at exit) still finds what is left.
         await self._stopping(cluster, cluster.close())
+        self.clusters.pop(cid, None)
 
     async def _stopping(self, cluster: ManagedCluster, stop: Awaitable[None]) -> None:
         """Await a stop; a failure is logged (it may have left something behind), and the

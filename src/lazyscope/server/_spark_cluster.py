@@ -219,7 +219,8 @@ class SparkCluster(ManagedCluster):
         await asyncio.to_thread(self.kill)
 
     def remove_files(self) -> None:
-        shutil.rmtree(self.folder, ignore_errors=False)
+        if self.folder.exists():  # at exit, after a stop that got that far
+            shutil.rmtree(self.folder)
 
     async def close(self) -> None:
         await asyncio.to_thread(self.kill)
