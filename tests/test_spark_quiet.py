@@ -8,7 +8,9 @@ the kernel's own Python even when another `python3` comes first on PATH.
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
+import tempfile
 import uuid
 from pathlib import Path
 from typing import Any
@@ -78,8 +80,23 @@ def one_paragraph(shown: dict[str, str]) -> str:
     return error
 
 
+def dead_pid() -> int:
+    done = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return int(done.stdout)
+
+
 def test_first_start_is_quiet_and_its_log_is_one_magic_away(cells: Any) -> None:
+    # A killed kernel's log folder: the next kernel to start a JVM removes it.
+    stale = Path(tempfile.gettempdir()) / f"lazyscope-driver-log-{dead_pid()}-x"
+    stale.mkdir()
+    (stale / "spark-driver.log").write_text("old\n")
     started = cells.run("%spark start --master local[1]")
+    assert not stale.exists()
     assert "stderr" not in started, started["stderr"]  # no JVM notices in red
     assert "log" in started["result"]
     tail = cells.run("%spark log")
