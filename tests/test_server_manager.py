@@ -17,7 +17,7 @@ import psutil
 import pytest
 from distributed import LocalCluster
 
-from lazyscope.server._manager import ClusterManager
+from lazyscope.server._manager import ClusterManager, UnknownClusterError
 from lazyscope.server._options import OptionsError, parse_memory, validate_create, validate_scale
 from lazyscope.server._spark_cluster import SparkCluster
 
@@ -189,6 +189,25 @@ def test_a_dask_cluster_stopped_while_starting_leaves_no_worker_behind() -> None
     spawned, left = asyncio.run(run())
     assert spawned
     assert left == set(), [psutil.Process(p).cmdline() for p in left]
+
+
+@pytest.mark.dask
+def test_a_stopping_cluster_stays_registered_until_it_has_stopped() -> None:
+    async def run() -> None:
+        manager = ClusterManager()
+        created = await manager.create({"engine": "dask", "workers": 1, "cores": 1})
+        await manager.wait_started(created["id"])
+        stopping = asyncio.ensure_future(manager.delete(created["id"]))
+        while manager.clusters[created["id"]].status != "stopped":
+            await asyncio.sleep(0)
+        # Still there while its worker process stops: the exit hook would find it.
+        assert not stopping.done()
+        with pytest.raises(UnknownClusterError):  # a second Stop meanwhile
+            await manager.delete(created["id"])
+        await stopping
+        assert manager.clusters == {}
+
+    asyncio.run(run())
 
 
 _SQUAT = "import socket, sys; socket.socket().bind(('127.0.0.1', int(sys.argv[1])))"
