@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
+from dask.utils import key_split
 from distributed import get_task_stream
 
 import lazyscope
@@ -25,6 +27,7 @@ from tests._plot_data import (
     plain,
     points,
 )
+from tests._plot_names import GRID, check_names, run_plot_cell
 from tests._waiting import wait_for
 
 pytestmark = pytest.mark.dask
@@ -192,10 +195,53 @@ def test_zooms_skip_partitions_outside_the_window(dask_client: Any, pdf: pd.Data
     window = ((float(boxes[3][0]), float(boxes[3][1])), (-10.0, 10.0))  # inside partition 3
     with get_task_stream() as zoomed:
         p.zoom(*window)
-    states = [t for t in zoomed.data if str(t["key"]).startswith(("states-", "('states-"))]
-    assert 1 <= len(states) <= 3  # its own partition and any neighbour sharing an edge value
+    grid = [t for t in zoomed.data if key_split(t["key"]).startswith("lazyscope.plot: 40")]
+    partitions = len(grid) - (len(grid) > 1)  # one task each, and one merge of two or more
+    assert 1 <= partitions <= 3  # its own partition and any neighbour sharing an edge value
     assert int(p.aggregate.sum()) == len(in_window(pdf, *window))
     with get_task_stream() as outside:
         p.zoom((100.0, 200.0), (0.0, 1.0))
     assert outside.data == []
     assert int(p.aggregate.sum()) == 0
+
+
+@pytest.fixture(scope="module")
+def fresh_dask() -> Iterator[Any]:
+    """A Dask cluster of its own (in process, one worker): the worker warm-ups, which run
+    once per cluster, run here again, so their names are checked too."""
+    from distributed import Client, LocalCluster
+
+    with (
+        LocalCluster(
+            n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None
+        ) as cluster,
+        Client(cluster, set_as_default=False) as client,
+    ):
+        yield client
+
+
+def test_progress_names_the_work_of_a_plot_and_a_histogram(ipshell: Any, fresh_dask: Any) -> None:
+    import dask.dataframe as dd
+
+    from lazyscope.engines.dask_progress import DaskProgress
+    from lazyscope.views.progress import ProgressRun
+
+    frame = dd.from_pandas(plain(categories_frame("unsorted")), npartitions=3)
+    frame = frame.astype({"kind": "category"})  # unknown categories: a pass finds them
+    run = run_plot_cell(
+        ipshell,
+        "client.as_current(), ProgressRun([DaskProgress(client)], live=False)",
+        client=fresh_dask,
+        frame=frame,
+        ProgressRun=ProgressRun,
+        DaskProgress=DaskProgress,
+    )
+    check_names(
+        run,
+        [
+            "lazyscope.plot: x/y ranges and categories of kind at cell line 2",
+            f"lazyscope.plot: {GRID} at cell line 2",
+            "lazyscope.hist: range of y at cell line 3",
+            "lazyscope.hist: 12 bins of y at cell line 3",
+        ],
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 import urllib.request
@@ -28,6 +29,7 @@ from tests._plot_data import (
     plain,
     points,
 )
+from tests._plot_names import GRID, check_names, names, run_plot_cell
 
 pytestmark = pytest.mark.spark
 
@@ -110,6 +112,27 @@ def test_categories_are_labelled_and_coloured_as_the_rows_say(spark: Any, case: 
     if case == "in some partitions":  # rows in order: no partition holds all three
         frame = spark.createDataFrame(plain(df)).coalesce(4)
     check_categories(lazyscope.plot(frame, "x", "y", by="kind", **CATEGORY_WINDOW), df)
+
+
+def test_progress_names_the_work_of_a_plot_and_a_histogram(ipshell: Any, spark: Any) -> None:
+    frame = spark.createDataFrame(plain(categories_frame("unsorted")))
+    # The user's own action on the plot's line: both must name the same cell line.
+    progress = "lazyscope.progress('spark', live=False)"
+    run = run_plot_cell(ipshell, progress, "; frame.repartition(2).collect()", frame=frame)
+    shown = "\n".join(names(run))
+    line = re.search(r"collect at cell line (\d+)", shown)
+    assert line is not None, shown
+    plot, hist = f"at cell line {line.group(1)}", f"at cell line {int(line.group(1)) + 1}"
+    check_names(
+        run,
+        [
+            f"lazyscope.plot: x/y ranges {plot}",
+            f"lazyscope.plot: categories of kind {plot}",
+            f"lazyscope.plot: {GRID} {plot}",
+            f"lazyscope.hist: range of y {hist}",
+            f"lazyscope.hist: 12 bins of y {hist}",
+        ],
+    )
 
 
 def _result_bytes(spark: Any, since: int) -> tuple[int, int]:
@@ -242,3 +265,32 @@ def test_spark_connect_categories_are_labelled_and_coloured_as_the_rows_say(
     df = categories_frame(case)
     frame = connect.createDataFrame(plain(df))
     check_categories(lazyscope.plot(frame, "x", "y", by="kind", **CATEGORY_WINDOW), df)
+
+
+@pytest.mark.connect
+@pytest.mark.slow
+def test_spark_connect_progress_names_the_work_of_a_plot_and_a_histogram(
+    ipshell: Any, connect: Any
+) -> None:
+    from lazyscope.engines.connect_progress import ConnectProgress
+    from lazyscope.views.progress import ProgressRun
+
+    run = run_plot_cell(
+        ipshell,
+        "ProgressRun([ConnectProgress(session)], live=False)",
+        session=connect,
+        frame=connect.createDataFrame(plain(categories_frame("unsorted"))),
+        ProgressRun=ProgressRun,
+        ConnectProgress=ConnectProgress,
+    )
+    check_names(
+        run,
+        [
+            "lazyscope.plot: x/y ranges at cell line 2",
+            "lazyscope.plot: categories of kind at cell line 2",
+            f"lazyscope.plot: {GRID} at cell line 2",
+            "lazyscope.hist: range of y at cell line 3",
+            "lazyscope.hist: 12 bins of y at cell line 3",
+        ],
+        every=False,  # Connect reports no stages for some quick operations
+    )

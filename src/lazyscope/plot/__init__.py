@@ -50,15 +50,17 @@ def plot(
     from ._backend import open_backend
     from ._shade import category_colors, check_how, palette
     from ._widget import PlotWidget
+    from ._work import Work
 
     check_session(df)  # a DataFrame of a stopped Spark session: one clear paragraph
+    work = Work.here("lazyscope.plot")  # names our engine work after the user's call
     spec = Spec.checked(x, y, agg, value, by)
     width, height = check_size(width, height)
     xr, yr = check_range("x_range", x_range), check_range("y_range", y_range)
     check_how(how)
     if by is None:
         colors = palette(cmap if cmap is not None else "viridis")
-    backend = open_backend(df, spec)  # checks columns and types from metadata: no job yet
+    backend = open_backend(df, spec, work)  # checks columns and types from metadata: no job yet
     if xr is None or yr is None:
         ex, ey = backend.extent()
         xr, yr = xr or ex, yr or ey
@@ -82,11 +84,13 @@ def hist(
 
     from ._backend import histogram
     from ._hist import Histogram
+    from ._work import Work
 
     if not isinstance(bins, int) or isinstance(bins, bool) or not 1 <= bins <= 10_000:
         raise LazyscopeError("bins must be a whole number from 1 to 10000.")
     check_session(df)
-    counts, edges = histogram(df, column, bins, check_range("range", range))
+    work = Work.here("lazyscope.hist")  # names our engine work after the user's call
+    counts, edges = histogram(df, column, bins, check_range("range", range), work)
     from ._backend import engine_of
 
     return Histogram(column, counts, edges, engine_of(df))

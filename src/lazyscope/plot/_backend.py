@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from lazyscope._errors import LazyscopeError
 
 from ._spec import Range, Spec, View
+from ._work import Work
 
 if TYPE_CHECKING:
     import numpy as np
@@ -59,34 +60,35 @@ def engine_of(df: object) -> str:
     )
 
 
-def open_backend(df: object, spec: Spec) -> Backend:
+def open_backend(df: object, spec: Spec, work: Work) -> Backend:
+    """The back-end for df's engine; `work` names the engine work it runs."""
     engine = engine_of(df)
     if engine == "spark":
         from ._spark import SparkBackend
 
-        return SparkBackend(df, spec)
+        return SparkBackend(df, spec, work)
     if engine == "dask":
         from ._dask import DaskBackend
 
-        return DaskBackend(df, spec)
+        return DaskBackend(df, spec, work)
     from ._pandas import PandasBackend
 
     return PandasBackend(df, spec)
 
 
 def histogram(
-    df: object, column: str, bins: int, value_range: Range | None
+    df: object, column: str, bins: int, value_range: Range | None, work: Work
 ) -> tuple[np.ndarray, np.ndarray]:
     """Exact counts and edges (numpy.histogram's convention), computed by the engine."""
     engine = engine_of(df)
     if engine == "spark":
         from ._spark_hist import spark_histogram
 
-        return spark_histogram(df, column, bins, value_range)
+        return spark_histogram(df, column, bins, value_range, work)
     if engine == "dask":
-        from ._dask import dask_histogram
+        from ._dask_hist import dask_histogram
 
-        return dask_histogram(df, column, bins, value_range)
+        return dask_histogram(df, column, bins, value_range, work)
     from ._pandas import pandas_histogram
 
     return pandas_histogram(df, column, bins, value_range)

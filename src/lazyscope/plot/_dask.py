@@ -15,16 +15,17 @@ from typing import TYPE_CHECKING, Any
 
 from . import _warm
 from ._dask_grid import dask_states
+from ._dask_scan import scan_partitions
 from ._frames import check_categories, kinds_of, per_object
 from ._grids import finalize, to_dataarray
 from ._requests import SupersededError, Token
-from ._spec import Range, Spec, View, check_column, check_schema, column_range, finish_extent
+from ._spec import Range, Spec, View, check_schema, finish_extent
+from ._work import PLOT, Work
 
 if TYPE_CHECKING:
-    import numpy as np
     import xarray as xr
 
-__all__ = ["DaskBackend", "dask_histogram"]
+__all__ = ["DaskBackend"]
 
 
 def _client() -> Any:
@@ -39,9 +40,9 @@ def _client() -> Any:
 class DaskBackend:
     engine = "dask"
 
-    def __init__(self, ddf: Any, spec: Spec) -> None:
+    def __init__(self, ddf: Any, spec: Spec, work: Work = PLOT) -> None:
         check_schema(kinds_of(dict(ddf.dtypes)), spec)
-        self.spec, self.source, self.client = spec, ddf, _client()
+        self.spec, self.source, self.client, self.work = spec, ddf, _client(), work
         numeric = [c for c in spec.columns if c != spec.by and ddf[c].dtype.kind not in "iuf"]
         self.frame = ddf[spec.columns]
         if numeric:  # nullable (extension) numbers: Datashader's kernels need numpy floats
@@ -67,33 +68,27 @@ class DaskBackend:
         """One pass for whatever is unknown: row count and min/max of x and y, categories.
         The extent pass also keeps each partition's bounding box: zooms skip the partitions
         that hold no point of the window (data sorted or partitioned by x or y)."""
-        import dask
-
         spec, frame = self.spec, self.frame
         key = ("extent", spec.x, spec.y)
         cached = self._cached()
-        parts: dict[str, Any] = {}
-        if need_extent and key not in cached:  # one task per partition, as Datashader's own
-            parts["extent"] = frame[[spec.x, spec.y]].map_partitions(
-                _bounds(spec.x, spec.y), meta=dict.fromkeys(_BOUNDS, "float64")
-            )
+        extent = need_extent and key not in cached
+        by = None
         if self._categories is None and spec.by is not None:
             col = frame[spec.by]
             known = getattr(col.dtype, "categories", None)
             if known is not None and getattr(col.cat, "known", False):
                 self._categories = check_categories(spec, list(known), False)
             else:
-                parts["by"] = col.dropna().unique()
-        if parts:
-            (done,) = dask.compute(parts)
-            if "extent" in done:
-                b = done["extent"]  # one row per partition; pandas' min/max skip NaN
-                bounds = [b.x0.min(), b.x1.max(), b.y0.min(), b.y1.max()]
-                cached[key] = finish_extent(spec, int(b.rows.sum()), bounds)
-                cached[("boxes", spec.x, spec.y)] = b[["x0", "x1", "y0", "y1"]].to_numpy()
-            if "by" in done:
-                values = list(done["by"])
-                self._categories = check_categories(spec, values, frame[spec.by].dtype.kind == "f")
+                by = spec.by
+        if extent or by is not None:
+            bounds, values = scan_partitions(frame, spec, self.work, extent, by)
+            if bounds is not None:  # one row per partition; pandas' min/max skip NaN
+                low_high = [bounds.x0.min(), bounds.x1.max(), bounds.y0.min(), bounds.y1.max()]
+                cached[key] = finish_extent(spec, int(bounds.rows.sum()), low_high)
+                cached[("boxes", spec.x, spec.y)] = bounds[["x0", "x1", "y0", "y1"]].to_numpy()
+            if by is not None:
+                float_by = frame[by].dtype.kind == "f"
+                self._categories = check_categories(spec, values, float_by)
                 if self.client is not None:
                     _warm.dask_jit(self.client, self._prepared(), spec)
         return cached.get(key) if need_extent else None
@@ -120,36 +115,12 @@ class DaskBackend:
             _warm.dask_jit(self.client, self._prepared(), self.spec)  # no-op after the first
         token.check()
         boxes = self._cached().get(("boxes", self.spec.x, self.spec.y))
+        name = self.work.name(f"{view.width}\u00d7{view.height} grid")
         with _cancellable(self.client, token):
-            states = dask_states(self.frame, self.spec, view, self.categories, boxes)
+            states = dask_states(self.frame, self.spec, view, self.categories, name, boxes)
         values = finalize(self.spec.agg, states)
         source = "datashader on dask partitions"
         return to_dataarray(values, view, self.spec, self.categories, self.engine, source)
-
-
-_BOUNDS = ("rows", "x0", "x1", "y0", "y1")
-
-
-def _bounds(x: str, y: str) -> Any:
-    """Per-partition row count and min/max of x and y. A closure, so Dask ships it by value
-    and the workers need not have lazyscope installed."""
-
-    def bounds(part: Any) -> Any:
-        import numpy as np
-        import pandas as pd
-
-        out = {"rows": [float(len(part))]}
-        for name, col in (("x", x), ("y", y)):
-            v = part[col].to_numpy(dtype="float64", na_value=np.nan)
-            low = high = np.nan
-            if v.size:
-                low, high = v.min(), v.max()  # fast, but NaN when any value is NaN
-                if np.isnan(low) or np.isnan(high):  # skip NaN: 3x slower on strided columns
-                    low, high = np.fmin.reduce(v), np.fmax.reduce(v)  # all NaN gives NaN
-            out[name + "0"], out[name + "1"] = [float(low)], [float(high)]
-        return pd.DataFrame(out)
-
-    return bounds
 
 
 class _TrackingClient:
@@ -191,26 +162,3 @@ def _cancellable(client: Any, token: Token) -> Iterator[None]:
     # lookup reads; only this request's computations go through the tracking wrapper.
     with Client.as_current(_TrackingClient(client, token)):
         yield
-
-
-def dask_histogram(
-    ddf: Any, column: str, bins: int, value_range: Range | None
-) -> tuple[np.ndarray, np.ndarray]:
-    import dask
-    import dask.array as da
-
-    check_column(kinds_of(dict(ddf.dtypes)), column)
-    col = ddf[column] if ddf[column].dtype.kind in "iuf" else ddf[column].astype("float64")
-    if value_range is None:
-
-        def scan() -> Range:
-            rows, low, high = dask.compute(col.size, col.min(), col.max())
-            if rows == 0:
-                from lazyscope._errors import LazyscopeError
-
-                raise LazyscopeError("The DataFrame has no rows: there is nothing to count.")
-            return column_range(column, low, high, "range")
-
-        value_range = per_object(ddf, ("range", column), scan)
-    counts, edges = da.histogram(col.to_dask_array(), bins=bins, range=value_range)
-    return dask.compute(counts)[0], edges

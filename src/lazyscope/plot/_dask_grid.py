@@ -18,12 +18,12 @@ from collections.abc import Callable
 from typing import Any
 
 from . import _partials
+from ._dask_tasks import per_partition, tree
 from ._spec import Spec, View
 
 __all__ = ["dask_states", "partition_states"]
 
 States = dict[str, Any]
-_FAN_IN = 8  # partials merged per task: a shallow tree, each task holding few grids
 
 
 def partition_states(
@@ -83,11 +83,16 @@ def _merger(agg: str) -> Callable[..., States]:
 
 
 def dask_states(
-    frame: Any, spec: Spec, view: View, categories: tuple[Any, ...], boxes: Any = None
+    frame: Any,
+    spec: Spec,
+    view: View,
+    categories: tuple[Any, ...],
+    name: str,
+    boxes: Any = None,
 ) -> States:
     """Every point of `view` in `frame`, as the summed states of its partitions, one layer
-    per category in `categories` order. `boxes`, each partition's (x0, x1, y0, y1) if
-    known, lets the partitions outside `view` be skipped."""
+    per category in `categories` order; the tasks are called `name`. `boxes`, each
+    partition's (x0, x1, y0, y1) if known, lets the partitions outside `view` be skipped."""
     import cloudpickle  # type: ignore[import-untyped]  # no type information shipped
     import dask
 
@@ -98,13 +103,10 @@ def dask_states(
         shape = (max(len(categories), 1), view.height, view.width)
         return {k: a.reshape(shape) for k, a in _partials.empty(spec.agg, math.prod(shape)).items()}
     cloudpickle.register_pickle_by_value(_partials)  # workers need not have lazyscope
-    per_part = dask.delayed(partition_states(spec, view, categories), pure=True)
-    merge = dask.delayed(_merger(spec.agg), pure=True)
-    level = [per_part(part) for part in parts]
-    while len(level) > 1:
-        level = [merge(*level[i : i + _FAN_IN]) for i in range(0, len(level), _FAN_IN)]
-    states: States = dask.compute(level[0])[0]
-    return states
+    states = partition_states(spec, view, categories)
+    level = per_partition(states, parts, name, spec, view, categories)
+    merged: States = dask.compute(tree(level, _merger(spec.agg), name))[0]
+    return merged
 
 
 def _meets(box: Any, view: View) -> bool:

@@ -22,6 +22,7 @@ from ._grids import States, finalize, sum_partials, to_dataarray
 from ._pyramid import Pyramid, levels_for, scaled
 from ._requests import SupersededError
 from ._spec import Range, Spec, View, check_schema, finish_extent
+from ._work import PLOT, Work, spark_job
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -54,10 +55,12 @@ def engine_errors() -> tuple[type[BaseException], ...]:
     return spark_errors()
 
 
-def run_spark(what: str, action: Any) -> Any:
-    """Run a Spark action; its Java-laden errors become one short message."""
+def run_spark(what: str, action: Any, session: Any, name: str) -> Any:
+    """Run a Spark action, its jobs called `name`; Java-laden errors become one short
+    message."""
     try:
-        return action()
+        with spark_job(session, name):
+            return action()
     except engine_errors() as exc:
         raise LazyscopeError(f"Spark could not {what}: {short_engine_message(exc, 3)}") from None
 
@@ -71,10 +74,10 @@ def _double(f: Any, name: str) -> Any:
 class SparkBackend:
     engine = "spark"
 
-    def __init__(self, df: Any, spec: Spec) -> None:
+    def __init__(self, df: Any, spec: Spec, work: Work = PLOT) -> None:
         self.kinds = spark_kinds(df.schema)  # analysed schema: no job
         check_schema(self.kinds, spec)
-        self.df, self.spec, self.session = df, spec, df.sparkSession
+        self.df, self.spec, self.session, self.work = df, spec, df.sparkSession, work
         self.pyramids: list[Pyramid] = []
         self.jobs = 0  # Spark jobs run for grids (tests check pyramid zooms run none)
         _warm.local_imports()  # shading and widget imports overlap the Spark jobs
@@ -93,7 +96,8 @@ class SparkBackend:
             query = (
                 self.df.select(by).where(f.col(by).isNotNull()).distinct().limit(MAX_CATEGORIES + 1)
             )
-            rows = run_spark("list the categories", query.collect)
+            name = self.work.name(f"categories of {by}")
+            rows = run_spark("list the categories", query.collect, self.session, name)
             float_by = self.df.schema[by].dataType.typeName() in ("double", "float")
             return check_categories(self.spec, [r[0] for r in rows], float_by)
 
@@ -105,7 +109,8 @@ class SparkBackend:
 
         def scan() -> tuple[Range, Range]:
             query = self.df.agg(f.count(f.lit(1)), f.min(x), f.max(x), f.min(y), f.max(y))
-            row = run_spark("find the data range", query.collect)[0]
+            name = self.work.name("x/y ranges")
+            row = run_spark("find the data range", query.collect, self.session, name)[0]
             return finish_extent(self.spec, int(row[0]), list(row[1:]))
 
         return per_object(self.df, ("extent", self.spec.x, self.spec.y), scan)
@@ -121,7 +126,8 @@ class SparkBackend:
         if served is None:  # a job aggregates this window finer, kept for the next zooms
             kinds = len(_partials.STATES[self.spec.agg])
             levels = levels_for(view, len(self.categories), kinds)
-            pyramid = Pyramid(self.spec.agg, view, levels, self._grid(scaled(view, levels), token))
+            finest = self._grid(scaled(view, levels), token, view)
+            pyramid = Pyramid(self.spec.agg, view, levels, finest)
             self.pyramids = [pyramid, *self.pyramids[: _PYRAMIDS - 1]]
             served, source = pyramid.serve(view), "spark job"
         assert served is not None  # a pyramid always serves its own home view
@@ -129,15 +135,22 @@ class SparkBackend:
         values = finalize(self.spec.agg, states)
         return to_dataarray(values, window, self.spec, self.categories, self.engine, source)
 
-    def _grid(self, view: View, token: Token) -> States:
-        """One Spark job: the states of every pixel of `view`, partials summed here."""
+    def _grid(self, view: View, token: Token, shown: View) -> States:
+        """One Spark job: the states of every pixel of `view`, partials summed here. It is
+        named after the grid the user sees (`shown`); `view` is that at 2^levels."""
         from ._spark_job import partial_grids
 
         shape = (max(len(self.categories), 1), view.height, view.width)
         tag = f"lazyscope-plot-{uuid.uuid4().hex[:12]}"
         self.jobs += 1
+        name = self.work.name(f"{shown.width}\u00d7{shown.height} grid")
         try:
-            blobs = run_spark("aggregate the plot", lambda: partial_grids(self, view, tag, token))
+            blobs = run_spark(
+                "aggregate the plot",
+                lambda: partial_grids(self, view, tag, token),
+                self.session,
+                name,
+            )
         except LazyscopeError:
             if token.cancelled:  # the job was interrupted on purpose, not a failure
                 raise SupersededError from None

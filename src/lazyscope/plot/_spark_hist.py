@@ -16,12 +16,13 @@ from lazyscope.engines.spark_connect import functions_for
 from ._frames import per_object
 from ._spark import run_spark, spark_kinds
 from ._spec import Range, check_column, column_range
+from ._work import Work
 
 __all__ = ["spark_histogram"]
 
 
 def spark_histogram(
-    df: Any, column: str, bins: int, value_range: Range | None
+    df: Any, column: str, bins: int, value_range: Range | None, work: Work
 ) -> tuple[np.ndarray, np.ndarray]:
     f = functions_for(df)
     check_column(spark_kinds(df.schema), column)
@@ -31,7 +32,8 @@ def spark_histogram(
         def scan() -> Range:
             clean = f.when(~f.isnan(v), v)
             query = df.agg(f.count(f.lit(1)), f.min(clean), f.max(clean))
-            row = run_spark("find the column range", query.collect)[0]
+            name = work.name(f"range of {column}")
+            row = run_spark("find the column range", query.collect, df.sparkSession, name)[0]
             if row[0] == 0:
                 raise LazyscopeError("The DataFrame has no rows: there is nothing to count.")
             return column_range(column, row[1], row[2], "range")
@@ -50,7 +52,8 @@ def spark_histogram(
         .otherwise(guess)
     )
     counted = df.where(v.between(lo, hi)).groupBy(index.alias("b")).count()
-    rows = run_spark("count the histogram", counted.collect)
+    name = work.name(f"{bins} bins of {column}")
+    rows = run_spark("count the histogram", counted.collect, df.sparkSession, name)
     counts = np.zeros(bins, np.int64)
     for row in rows:
         counts[row["b"]] += row["count"]
