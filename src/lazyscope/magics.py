@@ -173,9 +173,16 @@ class LazyscopeMagics(Magics):  # type: ignore[misc]  # IPython is untyped
     def _dask_status(self, args: Any) -> Any:
         return _commands.session_status("dask")
 
+    def _dask_log(self, args: Any) -> None:
+        from .engines.dask import dask_log
+
+        print(dask_log())
+
     @magic_arguments()
     @argument(
-        "action", nargs="?", help="start | connect | stop | status (line magic; default: status)"
+        "action",
+        nargs="?",
+        help="start | connect | stop | status | log (line magic; default: status)",
     )
     @argument("address", nargs="?", help="with connect: the scheduler, tcp://HOST:PORT")
     @argument("--workers", type=int, metavar="N", help="worker processes of a local cluster")
@@ -199,6 +206,7 @@ class LazyscopeMagics(Magics):  # type: ignore[misc]  # IPython is untyped
         Line:  %dask start [--workers N] [--threads N] [--memory LIMIT]
                %dask connect tcp://HOST:PORT
                %dask stop | %dask status
+               %dask log    the end of the kernel's Dask log (its cluster's and client's)
         Cell:  %%dask [options | tcp://HOST:PORT]   run the cell with `client` ready
                %%dask --dag [LEVEL]   ... and show the DAG of its last value
         """
@@ -212,6 +220,7 @@ class LazyscopeMagics(Magics):  # type: ignore[misc]  # IPython is untyped
                 "connect": self._dask_connect,
                 "stop": self._dask_stop,
                 "status": self._dask_status,
+                "log": self._dask_log,
             }
             return _dispatch("dask", table, args)
         if args.action and "://" in args.action:  # %%dask tcp://HOST:PORT

@@ -6,17 +6,40 @@ import logging
 import os
 import sysconfig
 import traceback
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from lazyscope import _logfile
 from lazyscope._errors import LazyscopeError, short_engine_message, survived
 
 from . import _dask_worker, _net
 from ._base import SessionInfo
 
-__all__ = ["DaskEngine", "parse_address", "task_error"]
+__all__ = ["DaskEngine", "dask_log", "parse_address", "task_error"]
 
 _SCHEMES = ("tcp", "tls", "ws", "wss")
+
+_log: Path | None = None  # one per kernel: its clusters and clients, one after another
+
+
+def _kernel_log() -> Path:
+    """This kernel's Dask log, where distributed's loggers write from now on."""
+    global _log
+    if _log is None:
+        _log = _logfile.new_log("dask", "dask-cluster.log")
+    _dask_worker.route_kernel_logs(_log)  # again: a user's import may have added handlers
+    return _log
+
+
+def dask_log(lines: int = 40) -> str:
+    """`%dask log`: the end of this kernel's Dask log."""
+    if _log is None:
+        raise LazyscopeError(
+            "No Dask log in this kernel yet: it is written once %dask start or %dask "
+            "connect ran here."
+        )
+    return _logfile.tail(_log, lines) or "(the Dask log is empty)"
 
 
 def parse_address(address: str) -> tuple[str, int]:
@@ -53,6 +76,7 @@ class DaskEngine:
         from distributed import Client, LocalCluster
 
         threads = threads or max(1, (os.cpu_count() or 1) // workers)
+        log = _kernel_log()
         try:
             cluster = LocalCluster(
                 n_workers=workers,
@@ -62,8 +86,11 @@ class DaskEngine:
                 host="127.0.0.1",
                 scheduler_port=port,
                 dashboard_address="127.0.0.1:0",
-                silence_logs=logging.ERROR,
+                # Workers log warnings and errors, to the log file once their preload
+                # ran (see _dask_worker); their INFO lines before it would reach a cell.
+                silence_logs=logging.WARNING,
                 preload=[_dask_worker.__name__],  # workers survive the kernel's interrupt
+                env={_dask_worker.LOG_ENV: str(log)},  # ... and log to the file
             )
         except (ValueError, TypeError) as exc:
             raise LazyscopeError(f"Dask did not start: {short_engine_message(exc, 2)}") from None
@@ -79,6 +106,8 @@ class DaskEngine:
         host, port = parse_address(address)
         _net.check_reachable(host, port, "Dask scheduler", timeout=timeout)
         from distributed import Client
+
+        _kernel_log()  # the client's own complaints (a lost scheduler) go there
 
         try:
             client = Client(address, timeout=timeout)
@@ -100,6 +129,7 @@ class DaskEngine:
         import distributed
 
         self.info.version = distributed.__version__
+        self.info.log = str(_log) if _log is not None else None
         return self.info
 
     def stop(self) -> None:

@@ -36,6 +36,9 @@ class StatusView:
             return None
         return dashboard_link(self.info.id, self.info.dashboard)
 
+    def _magic(self) -> str:
+        return "dask" if self.info.engine == "dask" else "spark"
+
     def _dashboard_text(self) -> str:
         link = self.link
         if link is None:
@@ -54,7 +57,7 @@ class StatusView:
             ("memory", format_bytes(info.memory)),
             ("version", info.version or "unknown"),
             ("started here", "yes" if info.owned else "no (attached)"),
-            *([("log", f"{info.log} (%spark log shows its end)")] if info.log else []),
+            *([("log", f"{info.log} (%{self._magic()} log shows its end)")] if info.log else []),
         ]
 
     def __repr__(self) -> str:
