@@ -245,3 +245,45 @@ def test_progress_names_the_work_of_a_plot_and_a_histogram(ipshell: Any, fresh_d
             "lazyscope.hist: 12 bins of y at cell line 3",
         ],
     )
+
+
+def test_the_functions_shipped_to_workers_need_no_lazyscope() -> None:
+    """Workers run our per-partition functions without lazyscope installed: they unpickle
+    and run in a Python that cannot import it."""
+    import subprocess
+    import sys
+
+    import cloudpickle
+
+    from lazyscope.plot import _dask_grid, _dask_hist, _dask_scan, _partials
+    from lazyscope.plot._spec import Spec, View
+
+    cloudpickle.register_pickle_by_value(_partials)  # as dask_states does
+    spec = Spec("x", "y", "count", None, "kind")
+    shipped = {
+        "scan": _dask_scan._scanner(("x", "y"), "kind", 65),
+        "range": _dask_hist._ranger(),
+        "counts": _dask_hist._counter(4, (0.0, 1.0)),
+        "added": _dask_hist._adder(),
+        "states": _dask_grid.partition_states(spec, View((0.0, 1.0), (0.0, 1.0), 4, 3), ("a", "b")),
+        "merged": _dask_grid._merger("count"),
+    }
+    worker = (
+        "import pickle, sys\n"
+        "import pandas as pd\n"
+        "sys.modules['lazyscope'] = None  # import lazyscope fails\n"
+        "f = pickle.loads(sys.stdin.buffer.read())\n"
+        "df = pd.DataFrame({'x': [0.1, 0.5, 0.9], 'y': [0.2, 0.4, 0.6], 'kind': ['b', 'a', 'b']})\n"
+        "counts = f['counts'](df.x)\n"
+        "print(f['scan'](df), f['range'](df.x), f['added'](counts, counts).tolist(),\n"
+        "      int(f['merged'](f['states'](df), f['states'](df))['n'].sum()))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", worker],
+        input=cloudpickle.dumps(shipped),
+        capture_output=True,
+        check=True,
+        timeout=120,
+    )
+    expected = "([3.0, 0.1, 0.9, 0.2, 0.6], ['b', 'a']) (3.0, 0.1, 0.9) [2, 0, 2, 2] 6"
+    assert out.stdout.decode().strip() == expected
