@@ -17,7 +17,7 @@ from . import _discovery
 from ._dask_cluster import LOCAL, DaskCluster
 from ._model import ManagedCluster, checked_dashboard
 from ._options import OptionsError, validate_create, validate_scale
-from ._spark_cluster import SparkCluster
+from ._spark_cluster import SparkCluster, sweep_folders
 
 __all__ = ["ClusterManager", "OptionsError", "UnknownClusterError"]
 
@@ -50,7 +50,9 @@ class ClusterManager(LoggingConfigurable):  # type: ignore[misc]  # traitlets is
         self.clusters: dict[str, ManagedCluster] = {}
         self._tasks: dict[str, asyncio.Task[None]] = {}
         # If the server dies without stopping extensions, still leave no JVMs behind.
+        # (Killed, it runs no hook: its processes end with it, its folders end here.)
         atexit.register(self.kill_processes)
+        sweep_folders(self.log)
 
     async def create(self, body: Any) -> dict[str, Any]:
         """Register a cluster and start it in the background; the answer says "starting"."""

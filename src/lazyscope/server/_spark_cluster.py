@@ -1,8 +1,9 @@
 """A server-managed Spark standalone cluster: a master and N workers, each a child process
 started from pyspark's own ``bin/spark-class`` on 127.0.0.1, optionally a Spark Connect
 server in front. Every process gets its own session (process group) so stopping kills
-the JVM and anything it spawned, and everything it writes (logs, work and temporary
-files) goes to one folder of its own, deleted when it stops: nothing outlives the cluster.
+the JVM and anything it spawned, and dies with the server should the server be killed
+(``_processes.spawn``). Everything it writes (logs, work and temporary files) goes to one
+folder of its own, deleted when it stops, or by the next server if this one was killed.
 """
 
 from __future__ import annotations
@@ -11,44 +12,26 @@ import asyncio
 import json
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import urllib.request
 from pathlib import Path
 from typing import Any
 
 from ._model import ManagedCluster
+from ._processes import kill_group, new_folder, reserve_port, spawn, sweep
 
-__all__ = ["SparkCluster", "kill_group", "reserve_port"]
+__all__ = ["FOLDER_PREFIX", "SparkCluster", "sweep_folders"]
 
-
-def reserve_port() -> socket.socket:
-    """A loopback port held until the process it is meant for listens on it (close the
-    socket then). Bound, not listening: the OS never hands a bound port to anyone asking
-    for a free one, and a plain bind of it fails; the JVM still binds it, since Java's
-    server sockets set SO_REUSEADDR, which a socket that does not listen lets through.
-    (Picking a port and closing it before the JVM starts let another process take it.)"""
-    sock = socket.socket()
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    return sock
+# Named with the server's pid (see _processes.new_folder); a kernel's own JVM logs go to
+# lazyscope-driver-log-* instead.
+FOLDER_PREFIX = "lazyscope-spark-"
 
 
-def kill_group(proc: subprocess.Popen[bytes], timeout: float = 20) -> None:
-    """SIGTERM the process group (the JVM exits cleanly), SIGKILL if it lingers."""
-    for sig, wait in ((signal.SIGTERM, timeout), (signal.SIGKILL, 10.0)):
-        try:
-            os.killpg(proc.pid, sig)
-            proc.wait(timeout=wait)
-            return
-        except ProcessLookupError:
-            proc.poll()  # reap, so no zombie remains
-            return
-        except subprocess.TimeoutExpired:
-            continue
+def sweep_folders(log: Any = None) -> None:
+    """Remove the cluster folders of servers that died without stopping their clusters."""
+    sweep(FOLDER_PREFIX, log)
 
 
 def _spark_home() -> Path:
@@ -66,7 +49,7 @@ class SparkCluster(ManagedCluster):
         super().__init__(cid, name, options, log)
         self.home = _spark_home()
         # Logs, work dirs and the JVMs' and Python workers' temporary files, all here.
-        self.folder = Path(tempfile.mkdtemp(prefix=f"lazyscope-spark-{cid}-"))
+        self.folder = new_folder(FOLDER_PREFIX)
         (self.folder / "tmp").mkdir()
         self.master: subprocess.Popen[bytes] | None = None
         self.workers: list[subprocess.Popen[bytes]] = []
@@ -101,15 +84,7 @@ class SparkCluster(ManagedCluster):
             "SPARK_DAEMON_JAVA_OPTS": f"-Djava.io.tmpdir={tmp} -Dspark.port.maxRetries=0 "
             "-Dspark.master.rest.enabled=false",
         }
-        with (self.folder / log).open("wb") as out:
-            return subprocess.Popen(
-                args,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                env=env,
-                start_new_session=True,
-            )
+        return spawn(args, self.folder / log, env)
 
     async def start(self) -> None:
         try:
