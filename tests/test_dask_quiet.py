@@ -7,13 +7,17 @@ kernel's Dask log file (`%dask status` names it, `%dask log` shows its end).
 
 from __future__ import annotations
 
+import os
 import queue
 import re
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from jupyter_client.manager import KernelManager
+from jupyter_core.paths import jupyter_runtime_dir
 
 from tests._kernel import Kernel
 
@@ -30,7 +34,18 @@ class Cells(Kernel):
     """
 
     def __init__(self) -> None:
-        super().__init__()
+        # ipykernel forwards its child processes' output (their file descriptors 1 and 2)
+        # to the cells, except under pytest: it checks PYTEST_CURRENT_TEST, which a kernel
+        # started here would inherit. Without it, this kernel behaves as the user's does.
+        kernel_id = str(uuid.uuid4())
+        connection_file = Path(jupyter_runtime_dir()) / f"kernel-{kernel_id}.json"
+        self.km = KernelManager(kernel_name="python3", connection_file=str(connection_file))
+        self.km.kernel_id = kernel_id
+        env = {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"}
+        self.km.start_kernel(env=env)
+        self.client = self.km.client()
+        self.client.start_channels()
+        self.client.wait_for_ready(timeout=60)
         self.stray: list[str] = []  # stderr that arrived for a cell already finished
 
     def shown(self, code: str, wait: float = 0.0) -> dict[str, str]:
@@ -80,6 +95,7 @@ def test_start_compute_fail_stop_leave_nothing_in_red(cells: Cells) -> None:
     assert "No Dask log" in cells.shown("%dask log")["error"]
     started = cells.shown("%dask start --workers 2 --threads 1", wait=2)
     assert "stderr" not in started, started["stderr"]
+    assert cells.stray == []
     found = re.search(r"log\s+(\S+) \(%dask log shows its end\)", started["result"])
     assert found, started["result"]
     log = Path(found.group(1))
@@ -91,6 +107,7 @@ def test_start_compute_fail_stop_leave_nothing_in_red(cells: Cells) -> None:
     failed = cells.shown("import threading\nclient.submit(threading.Lock).result()", wait=2)
     assert "stderr" not in failed, failed["stderr"]
     assert "serialize" in failed["error"]
+    assert cells.stray == []
     assert cells.shown("int(da.ones(10, chunks=5).sum().compute())") == {"result": "10"}
 
     before_stop = log.read_text()
