@@ -39,14 +39,18 @@ module.exports = {
       command: 'jlpm start',
       url: `${baseURL}/lab`,
       timeout: 120 * 1000,
-      reuseExistingServer: false
+      reuseExistingServer: false,
+      // SIGTERM, not Playwright's default SIGKILL: the server runs its shutdown hooks
+      // (lazyscope stops the clusters it started, Jupyter its kernels).
+      gracefulShutdown: { signal: 'SIGTERM', timeout: 10000 }
     },
     {
       command: 'jupyter lab --config jupyter_server_hub_config.py',
       url: `${hubURL}/lab`,
       env: { LAZYSCOPE_UI_HUB_PORT: hubPort },
       timeout: 120 * 1000,
-      reuseExistingServer: false
+      reuseExistingServer: false,
+      gracefulShutdown: { signal: 'SIGTERM', timeout: 10000 }
     }
   ]
 };
