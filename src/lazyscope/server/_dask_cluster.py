@@ -1,5 +1,11 @@
 """A server-managed Dask cluster: any ``distributed`` Cluster class, started asynchronously
-in the Jupyter server's event loop (as dask-labextension does)."""
+in the Jupyter server's event loop (as dask-labextension does).
+
+A killed server leaves nothing of a LocalCluster running: its scheduler and nannies live in
+the server process, and each worker process exits when the pipe its nanny holds closes
+(distributed's own parent watch). The scratch folders stay, and the next Dask start purges
+them (their lock files are no longer held).
+"""
 
 from __future__ import annotations
 
