@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import queue
 import re
+import signal
 import time
 import uuid
 from collections.abc import Iterator
@@ -19,6 +20,7 @@ import pytest
 from jupyter_client.manager import KernelManager
 from jupyter_core.paths import jupyter_runtime_dir
 
+from tests import _processes as procs
 from tests._kernel import Kernel
 
 pytestmark = [pytest.mark.kernel, pytest.mark.dask, pytest.mark.slow]
@@ -141,5 +143,30 @@ def test_a_second_cluster_logs_to_the_same_file_and_stays_quiet(cells: Cells) ->
     log = Path(re.search(r"log\s+(\S+) \(%dask log", status).group(1))  # type: ignore[union-attr]
     assert log.read_text().count("Scheduler closing all comms") == 1  # the first cluster's
     stopped = cells.shown("%dask stop", wait=3)
+    assert "stderr" not in stopped, stopped["stderr"]
+    assert cells.stray == []
+
+
+def test_a_lost_scheduler_is_in_the_log_not_in_the_cells(cells: Cells, tmp_path: Path) -> None:
+    # The client retries for connect_timeout seconds, then logs an ERROR (formerly into
+    # whichever cell ran at that moment, 10-30 s after the loss).
+    port = procs.free_port()
+    scheduler = procs.dask_cmd(
+        "scheduler", "--host", "127.0.0.1", "--port", str(port), "--dashboard-address", ":0"
+    )
+    with procs.running(scheduler, port, tmp_path / "scheduler.log") as proc:
+        cells.shown("%config Lazyscope.connect_timeout = 3")
+        attached = cells.shown(f"%dask connect tcp://127.0.0.1:{port}", wait=1)
+        assert "stderr" not in attached, attached["stderr"]
+        log = Path(re.search(r"log\s+(\S+) \(%dask log", attached["result"]).group(1))  # type: ignore[union-attr]
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+    deadline = time.monotonic() + 60
+    while "Failed to reconnect to scheduler" not in log.read_text():
+        assert time.monotonic() < deadline, log.read_text()[-2000:]
+        waited = cells.shown("import time; time.sleep(1)")
+        assert "stderr" not in waited, waited["stderr"]
+        assert cells.stray == []  # e.g. in the cell that connected
+    stopped = cells.shown("%dask stop", wait=1)
     assert "stderr" not in stopped, stopped["stderr"]
     assert cells.stray == []
