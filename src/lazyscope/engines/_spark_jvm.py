@@ -9,24 +9,18 @@ its end, `%spark status` its path, and errors reach the cell as one short messag
 
 from __future__ import annotations
 
-import atexit
 import os
 import re
-import shutil
 import subprocess
-import tempfile
 from pathlib import Path
 from typing import Any
 
+from lazyscope import _logfile
 from lazyscope._errors import LazyscopeError
 
 __all__ = ["launch", "log_excerpt", "log_path", "log_tail"]
 
-_TAIL_BYTES = 256 * 1024  # enough for the last few dozen lines, however long the log grew
 _NOISE = re.compile(r"^\s*(at |\.\.\. \d+ more|WARNING: |Using Spark's default)|^\s*$")
-
-# One folder per kernel, named with its pid, so a later kernel can tell which are stale.
-_PREFIX = "lazyscope-driver-log-"
 
 _log: Path | None = None
 
@@ -38,35 +32,9 @@ def log_path() -> Path | None:
 
 def _new_log() -> Path:
     global _log
-    if _log is None:
-        _sweep()
-        folder = Path(tempfile.mkdtemp(prefix=f"{_PREFIX}{os.getpid()}-"))
-        # The log lives as long as the kernel: removed at exit, like the JVM itself.
-        atexit.register(shutil.rmtree, folder, ignore_errors=True)
-        _log = folder / "spark-driver.log"
+    if _log is None:  # one per kernel, shared by its sessions (they share one JVM)
+        _log = _logfile.new_log("driver", "spark-driver.log")
     return _log
-
-
-def _sweep() -> None:
-    """Remove the logs of kernels that died without running their exit handlers.
-
-    A killed kernel, or one the kernel manager killed when stopping Spark outlasted its
-    patience, leaves its folder behind.
-    """
-    for folder in Path(tempfile.gettempdir()).glob(f"{_PREFIX}*"):
-        pid = folder.name.removeprefix(_PREFIX).split("-", 1)[0]
-        if pid.isdigit() and not _alive(int(pid)):
-            shutil.rmtree(folder, ignore_errors=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # someone else's process
-    return True
 
 
 def launch(conf: Any) -> None:
@@ -101,10 +69,7 @@ def log_tail(lines: int = 40) -> str:
             "No Spark log in this kernel: it is written by a classic session started here "
             "(%spark start); Spark Connect keeps its log on the server."
         )
-    with _log.open("rb") as f:
-        f.seek(max(0, _log.stat().st_size - _TAIL_BYTES))
-        text = f.read().decode("utf-8", "replace")
-    return "\n".join(text.splitlines()[-lines:])
+    return _logfile.tail(_log, lines)
 
 
 def log_excerpt(lines: int = 3) -> str:
