@@ -23,6 +23,19 @@ def test_status_shows_scheduler_dashboard_workers(ipshell: Any, dask_client: Any
     assert "workers       2" in text
 
 
+def test_status_names_the_log_and_log_shows_its_end(ipshell: Any, capsys: Any) -> None:
+    status = ipshell.run_cell("%dask status").result
+    [row] = [value for key, value in status.rows() if key == "log"]
+    path, hint = row.split(" ", 1)
+    assert hint == "(%dask log shows its end)"
+    assert "%dask log" in status._repr_html_()
+    capsys.readouterr()
+    assert ipshell.run_cell("%dask log").error_in_exec is None
+    shown = capsys.readouterr().out
+    with open(path, encoding="utf-8") as f:
+        assert shown.rstrip("\n").splitlines() == f.read().rstrip("\n").splitlines()[-40:]
+
+
 def test_cell_runs_on_the_client(ipshell: Any, dask_client: Any) -> None:
     source = (
         "%%dask\nimport dask.array as da\ntotal = da.ones(1000, chunks=100).sum()\ntotal.compute()"
@@ -103,7 +116,16 @@ def test_bad_input_gives_a_short_clear_message(ipshell: Any, source: str, expect
 
 def test_help_documents_every_option(ipshell: Any) -> None:
     doc = ipshell.find_line_magic("dask").__doc__
-    for option in ("start", "connect", "--workers", "--threads", "--memory", "--port", "--restart"):
+    for option in (
+        "start",
+        "connect",
+        "log",
+        "--workers",
+        "--threads",
+        "--memory",
+        "--port",
+        "--restart",
+    ):
         assert option in doc
 
 
