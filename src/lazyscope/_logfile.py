@@ -9,10 +9,10 @@ the folders of kernels that died without running their exit handlers.
 from __future__ import annotations
 
 import atexit
-import os
 import shutil
-import tempfile
 from pathlib import Path
+
+from ._pidfolders import new_folder, sweep
 
 __all__ = ["new_log", "tail"]
 
@@ -25,8 +25,10 @@ def _prefix(kind: str) -> str:
 
 def new_log(kind: str, name: str) -> Path:
     """A fresh, empty log file for this kernel, e.g. new_log("dask", "dask-cluster.log")."""
-    _sweep(kind)
-    folder = Path(tempfile.mkdtemp(prefix=f"{_prefix(kind)}{os.getpid()}-"))
+    # Kernels that were killed, or that the kernel manager killed when stopping their
+    # engines outlasted its patience, leave their folders behind.
+    sweep(_prefix(kind))
+    folder = new_folder(_prefix(kind))
     # The log lives as long as the kernel, like the processes that write it.
     atexit.register(shutil.rmtree, folder, ignore_errors=True)
     path = folder / name
@@ -40,26 +42,3 @@ def tail(path: Path, lines: int) -> str:
         f.seek(max(0, path.stat().st_size - _TAIL_BYTES))
         text = f.read().decode("utf-8", "replace")
     return "\n".join(text.splitlines()[-lines:])
-
-
-def _sweep(kind: str) -> None:
-    """Remove the logs of kernels that died without running their exit handlers.
-
-    A killed kernel, or one the kernel manager killed when stopping its engines
-    outlasted its patience, leaves its folder behind.
-    """
-    prefix = _prefix(kind)
-    for folder in Path(tempfile.gettempdir()).glob(f"{prefix}*"):
-        pid = folder.name.removeprefix(prefix).split("-", 1)[0]
-        if pid.isdigit() and not _alive(int(pid)):
-            shutil.rmtree(folder, ignore_errors=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # someone else's process
-    return True

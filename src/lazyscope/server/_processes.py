@@ -16,16 +16,17 @@ from __future__ import annotations
 
 import ctypes
 import os
-import shutil
 import signal
 import socket
 import subprocess
 import sys
-import tempfile
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
+
+from lazyscope._pidfolders import new_folder
+from lazyscope._pidfolders import sweep as sweep_dead
 
 __all__ = ["kill_group", "new_folder", "reserve_port", "spawn", "sweep"]
 
@@ -96,27 +97,9 @@ def reserve_port() -> socket.socket:
     return sock
 
 
-def new_folder(prefix: str) -> Path:
-    """A new temporary folder ``<prefix><server pid>-...``, for ``sweep`` to recognise."""
-    return Path(tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-"))
-
-
 def sweep(prefix: str, log: Any = None) -> None:
     """Remove the folders ``new_folder`` made for servers that have died (a killed server
     runs no exit hook). A folder whose pid is alive, or is not ours to see, stays."""
-    for folder in Path(tempfile.gettempdir()).glob(f"{prefix}*"):
-        pid = folder.name.removeprefix(prefix).split("-", 1)[0]
-        if pid.isdigit() and not _alive(int(pid)):
-            shutil.rmtree(folder, ignore_errors=True)
-            if log is not None:
-                log.info("lazyscope: removed %s, left by a server that died", folder)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # another user's process
-    return True
+    for folder in sweep_dead(prefix):
+        if log is not None:
+            log.info("lazyscope: removed %s, left by a server that died", folder)
