@@ -12,13 +12,10 @@ import queue
 import re
 import signal
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from jupyter_client.manager import KernelManager
-from jupyter_core.paths import jupyter_runtime_dir
 
 from tests import _processes as procs
 from tests._kernel import Kernel
@@ -36,18 +33,7 @@ class Cells(Kernel):
     """
 
     def __init__(self) -> None:
-        # ipykernel forwards its child processes' output (their file descriptors 1 and 2)
-        # to the cells, except under pytest: it checks PYTEST_CURRENT_TEST, which a kernel
-        # started here would inherit. Without it, this kernel behaves as the user's does.
-        kernel_id = str(uuid.uuid4())
-        connection_file = Path(jupyter_runtime_dir()) / f"kernel-{kernel_id}.json"
-        self.km = KernelManager(kernel_name="python3", connection_file=str(connection_file))
-        self.km.kernel_id = kernel_id
-        env = {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"}
-        self.km.start_kernel(env=env)
-        self.client = self.km.client()
-        self.client.start_channels()
-        self.client.wait_for_ready(timeout=60)
+        super().__init__()  # in a user's environment: child processes' output reaches cells
         self.stray: list[str] = []  # stderr that arrived for a cell already finished
 
     def shown(self, code: str, wait: float = 0.0) -> dict[str, str]:

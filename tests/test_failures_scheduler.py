@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from tests import _processes as procs
-from tests._kernel import Kernel
+from tests._kernel import Kernel, lazyscope_kernel
 
 pytestmark = [pytest.mark.dask, pytest.mark.kernel]
 
@@ -69,12 +69,8 @@ def run_cell(kernel: Kernel, code: str, timeout: float = 120) -> tuple[str, list
 
 @pytest.fixture(scope="module")
 def kernel() -> Iterator[Kernel]:
-    kernel = Kernel()
-    try:
-        kernel.run("%load_ext lazyscope")
+    with lazyscope_kernel() as kernel:
         yield kernel
-    finally:
-        kernel.shutdown()
 
 
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGSTOP], ids=["killed", "stopped"])

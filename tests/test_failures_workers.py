@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 import lazyscope
-from tests._kernel import Kernel
+from tests._kernel import Kernel, lazyscope_kernel
 
 pytestmark = pytest.mark.dask
 
@@ -25,12 +25,8 @@ WORKERS = "len(client.scheduler_info()['workers']), client.submit(sum, [1, 2]).r
 
 @pytest.fixture
 def kernel() -> Iterator[Kernel]:
-    kernel = Kernel()
-    try:
-        kernel.run("%load_ext lazyscope")
+    with lazyscope_kernel() as kernel:
         yield kernel
-    finally:
-        kernel.shutdown()
 
 
 @pytest.mark.kernel

@@ -18,6 +18,7 @@ import pytest
 pytestmark = [pytest.mark.server, pytest.mark.kernel]
 
 Fetch = Callable[..., Awaitable[Any]]
+Browser = tuple[Any, Any]  # (HTTP client on the server's origin, auth headers)
 _HREF = re.compile(r'<a href="([^"]+)"')
 
 
@@ -52,15 +53,24 @@ class ServerKernel:
 
 
 @contextlib.asynccontextmanager
-async def server_kernel(jp_fetch: Fetch, jp_serverapp: Any) -> AsyncIterator[ServerKernel]:
-    """(pytest-jupyter runs async tests, not async fixtures: a context manager instead.)"""
+async def server_kernel(
+    jp_fetch: Fetch, jp_serverapp: Any, start: str
+) -> AsyncIterator[ServerKernel]:
+    """A kernel of the server with lazyscope loaded and a session started by the `start`
+    magic (`%dask start ...`), stopped afterwards. (pytest-jupyter runs async tests, not
+    async fixtures: a context manager instead.)"""
     reply = await jp_fetch("api", "kernels", method="POST", body=json.dumps({"name": "python3"}))
     kid = json.loads(reply.body)["id"]
     client = jp_serverapp.kernel_manager.get_kernel(kid).client()
     client.start_channels()
     await client.wait_for_ready(timeout=120)
+    kernel = ServerKernel(client)
     try:
-        yield ServerKernel(client)
+        await kernel.run(f"%load_ext lazyscope\n{start}")
+        try:
+            yield kernel
+        finally:
+            await kernel.run(f"{start.split()[0]} stop")
     finally:
         client.stop_channels()
         await jp_serverapp.kernel_manager.shutdown_kernel(kid)
@@ -86,23 +96,18 @@ async def _through_server(client: Any, auth: dict[str, str], base_url: str, href
     return await client.fetch(href, headers=auth, follow_redirects=False, raise_error=False)
 
 
+@pytest.fixture
+def browser(http_server_client: Any, jp_auth_header: Any) -> Browser:
+    """How a logged-in browser reaches the server."""
+    return http_server_client, jp_auth_header
+
+
 @pytest.mark.dask
 async def test_dask_status_links_through_the_server(
-    jp_fetch: Fetch,
-    jp_serverapp: Any,
-    jp_base_url: str,
-    http_server_client: Any,
-    jp_auth_header: Any,
+    jp_fetch: Fetch, jp_serverapp: Any, jp_base_url: str, browser: Browser
 ) -> None:
-    async with server_kernel(jp_fetch, jp_serverapp) as kernel:
-        await _dask_status(kernel, jp_fetch, jp_base_url, (http_server_client, jp_auth_header))
-
-
-async def _dask_status(
-    kernel: ServerKernel, jp_fetch: Fetch, jp_base_url: str, browser: tuple[Any, Any]
-) -> None:
-    await kernel.run("%load_ext lazyscope\n%dask start --workers 1 --threads 1")
-    try:
+    start = "%dask start --workers 1 --threads 1"
+    async with server_kernel(jp_fetch, jp_serverapp, start) as kernel:
         shown = await kernel.run("%dask status")
         href, text = _status_link(shown)
         (session,) = await _announced(jp_fetch, "dask")
@@ -115,30 +120,17 @@ async def _dask_status(
         assert page.code == 200
         assert page.headers["Content-Type"].startswith("text/html")
         assert b"Bokeh" in page.body or b"bokeh" in page.body  # the Dask dashboard's document
-    finally:
-        await kernel.run("%dask stop")
 
 
 @pytest.mark.spark
 @pytest.mark.slow
 async def test_spark_status_links_through_the_server(
-    jp_fetch: Fetch,
-    jp_serverapp: Any,
-    jp_base_url: str,
-    http_server_client: Any,
-    jp_auth_header: Any,
+    jp_fetch: Fetch, jp_serverapp: Any, jp_base_url: str, browser: Browser
 ) -> None:
     if jp_base_url == "/":
         pytest.skip("one Spark JVM is enough: the base URL logic is covered by the Dask test")
-    async with server_kernel(jp_fetch, jp_serverapp) as kernel:
-        await _spark_status(kernel, jp_fetch, jp_base_url, (http_server_client, jp_auth_header))
-
-
-async def _spark_status(
-    kernel: ServerKernel, jp_fetch: Fetch, jp_base_url: str, browser: tuple[Any, Any]
-) -> None:
-    await kernel.run("%load_ext lazyscope\n%spark start --master local[1] --name links")
-    try:
+    start = "%spark start --master local[1] --name links"
+    async with server_kernel(jp_fetch, jp_serverapp, start) as kernel:
         href, text = _status_link(await kernel.run("%spark status"))
         (announced,) = await _announced(jp_fetch, "spark")
         session = f"{jp_base_url}lazyscope/dashboard/{announced['id']}/"
@@ -154,5 +146,3 @@ async def _spark_status(
         assert links, body[:2000]
         outside = [link for link in links if not link.startswith(session)]
         assert outside == [], outside
-    finally:
-        await kernel.run("%spark stop")

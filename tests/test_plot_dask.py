@@ -17,16 +17,8 @@ import lazyscope
 from lazyscope._errors import LazyscopeError
 from lazyscope.plot._dask import _cancellable
 from lazyscope.plot._requests import SupersededError, Token
-from tests._plot_data import (
-    BAD_INPUTS,
-    CATEGORY_CASES,
-    CATEGORY_WINDOW,
-    categories_frame,
-    check_categories,
-    in_window,
-    plain,
-    points,
-)
+from tests._plot_categories import CATEGORY_CASES, categories_frame, check_categories, plain
+from tests._plot_data import BAD_INPUTS, in_window, points
 from tests._plot_names import GRID, check_names, run_plot_cell
 from tests._waiting import wait_for
 
@@ -105,7 +97,7 @@ def test_categories_are_labelled_and_coloured_as_the_rows_say(
     ddf = dd.from_pandas(df if form == "known" else plain(df), npartitions=4)
     if form == "unknown":
         ddf = ddf.astype({"kind": "category"})
-    check_categories(lazyscope.plot(ddf, "x", "y", by="kind", **CATEGORY_WINDOW), df)
+    check_categories(ddf, df)
 
 
 def test_unknown_ranges_cost_one_cached_pass(dask_client: Any, ddf: Any) -> None:

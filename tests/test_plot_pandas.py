@@ -11,16 +11,8 @@ import pytest
 
 import lazyscope
 from lazyscope._errors import LazyscopeError
-from tests._plot_data import (
-    BAD_INPUTS,
-    CATEGORY_CASES,
-    CATEGORY_WINDOW,
-    categories_frame,
-    check_categories,
-    in_window,
-    plain,
-    points,
-)
+from tests._plot_categories import CATEGORY_CASES, categories_frame, check_categories, plain
+from tests._plot_data import BAD_INPUTS, in_window, points
 
 SMALL = {"width": 40, "height": 30}
 
@@ -80,7 +72,7 @@ def test_by_counts_each_category(df: pd.DataFrame) -> None:
 def test_categories_are_labelled_and_coloured_as_the_rows_say(case: str, form: str) -> None:
     df = categories_frame(case)
     frame = df if form == "categorical" else plain(df)
-    check_categories(lazyscope.plot(frame, "x", "y", by="kind", **CATEGORY_WINDOW), df)
+    check_categories(frame, df)
 
 
 @pytest.mark.parametrize(("kwargs", "words"), BAD_INPUTS)

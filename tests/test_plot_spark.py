@@ -19,16 +19,9 @@ from lazyscope._errors import LazyscopeError
 from lazyscope.plot._requests import SupersededError, Token
 from lazyscope.plot._spark import SparkBackend
 from lazyscope.plot._spec import Spec, View
-from tests._plot_data import (
-    BAD_INPUTS,
-    CATEGORY_CASES,
-    CATEGORY_WINDOW,
-    categories_frame,
-    check_categories,
-    in_window,
-    plain,
-    points,
-)
+from tests._connect import connect_session
+from tests._plot_categories import CATEGORY_CASES, categories_frame, check_categories, plain
+from tests._plot_data import BAD_INPUTS, in_window, points
 from tests._plot_names import GRID, check_names, names, run_plot_cell
 
 pytestmark = pytest.mark.spark
@@ -111,7 +104,7 @@ def test_categories_are_labelled_and_coloured_as_the_rows_say(spark: Any, case: 
     frame = spark.createDataFrame(plain(df)).repartition(4)
     if case == "in some partitions":  # rows in order: no partition holds all three
         frame = spark.createDataFrame(plain(df)).coalesce(4)
-    check_categories(lazyscope.plot(frame, "x", "y", by="kind", **CATEGORY_WINDOW), df)
+    check_categories(frame, df)
 
 
 def test_progress_names_the_work_of_a_plot_and_a_histogram(ipshell: Any, spark: Any) -> None:
@@ -233,13 +226,8 @@ def test_a_newer_request_interrupts_the_running_job(spark: Any) -> None:
 
 @pytest.fixture(scope="module")
 def connect(spark_connect_url: str) -> Iterator[Any]:
-    # The Connect builder itself: the generic builder refuses a remote session while the
-    # test run's classic session exists (see test_progress_connect).
-    from pyspark.sql.connect.session import SparkSession
-
-    session = SparkSession.builder.remote(spark_connect_url).getOrCreate()
-    yield session
-    session.stop()
+    with connect_session(spark_connect_url) as session:
+        yield session
 
 
 @pytest.mark.connect
@@ -264,7 +252,7 @@ def test_spark_connect_categories_are_labelled_and_coloured_as_the_rows_say(
 ) -> None:
     df = categories_frame(case)
     frame = connect.createDataFrame(plain(df))
-    check_categories(lazyscope.plot(frame, "x", "y", by="kind", **CATEGORY_WINDOW), df)
+    check_categories(frame, df)
 
 
 @pytest.mark.connect

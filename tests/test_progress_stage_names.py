@@ -14,6 +14,7 @@ import pytest
 import lazyscope
 from lazyscope.engines.connect_progress import ConnectProgress
 from lazyscope.views.progress import ProgressRun
+from tests._connect import connect_session
 from tests._summary import run_cell_summary
 
 # What Spark names stages when nobody tells it better: JVM frames.
@@ -79,12 +80,8 @@ def test_a_call_site_set_by_the_user_is_kept(spark: Any) -> None:
 
 @pytest.fixture(scope="module")
 def connect(spark_connect_url: str) -> Iterator[Any]:
-    # As in test_progress_connect: Connect's own builder, so the process stays classic.
-    from pyspark.sql.connect.session import SparkSession
-
-    session = SparkSession.builder.remote(spark_connect_url).getOrCreate()
-    yield session
-    session.stop()
+    with connect_session(spark_connect_url) as session:
+        yield session
 
 
 @pytest.mark.connect

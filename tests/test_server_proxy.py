@@ -12,6 +12,7 @@ import re
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,25 @@ def jp_server_config() -> dict[str, object]:
         "ServerApp": {"jpserver_extensions": {"lazyscope": True}},
         "LazyscopeServer": {"dashboard_timeout": TIMEOUT},
     }
+
+
+@dataclass(frozen=True)
+class Server:
+    """The Jupyter server under test, listening on loopback below BASE."""
+
+    app: Any
+    port: int
+    auth: dict[str, str]  # the token header a logged-in browser or script sends
+    runtime_dir: Path  # where its kernels announce their sessions
+
+
+@pytest.fixture
+def server(
+    jp_fetch: Fetch, jp_serverapp: Any, jp_http_port: int, jp_auth_header: dict[str, str],
+    jp_runtime_dir: Path,
+) -> Server:  # fmt: skip
+    # jp_fetch is asked for its fixtures: they start the server's HTTP listener.
+    return Server(jp_serverapp, jp_http_port, jp_auth_header, jp_runtime_dir)
 
 
 class _Recorder(web.RequestHandler):
@@ -102,24 +122,24 @@ def _session(sid: str, dashboard: str) -> dict[str, Any]:
 
 
 @asynccontextmanager
-async def _fake(serverapp: Any, runtime_dir: Path) -> AsyncIterator[dict[str, Any]]:
+async def _fake(server: Server) -> AsyncIterator[dict[str, Any]]:
     """Session "fake-1" whose dashboard records requests; "fake-2" on a closed port."""
     hits: list[dict[str, Any]] = []
     release = asyncio.Event()
     args = {"hits": hits, "release": release}
     app = web.Application([(r"/ws", _Echo, args), (r"/(.*)", _Recorder, args)])
-    server = app.listen(0, address="127.0.0.1")
-    port = next(iter(server._sockets.values())).getsockname()[1]
+    dashboard = app.listen(0, address="127.0.0.1")
+    port = next(iter(dashboard._sockets.values())).getsockname()[1]
     with socket.socket() as closed:
         closed.bind(("127.0.0.1", 0))
         closed_port = closed.getsockname()[1]
-    async with _kernel(serverapp) as kid:
-        _announce(runtime_dir, kid, [
+    async with _kernel(server.app) as kid:
+        _announce(server.runtime_dir, kid, [
             _session("fake-1", f"http://127.0.0.1:{port}/status"),
             _session("fake-2", f"http://127.0.0.1:{closed_port}/status"),
         ])  # fmt: skip
         yield {"hits": hits, "port": port, "release": release}
-    server.stop()
+    dashboard.stop()
 
 
 async def _raw(port: int, path: str, headers: dict[str, str] | None = None,
@@ -133,24 +153,21 @@ async def _raw(port: int, path: str, headers: dict[str, str] | None = None,
 NAVIGATE = {"Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "iframe"}
 
 
-async def _capability(port: int, auth: dict[str, str], sid: str, page: str = "/status") -> str:
+async def _capability(server: Server, sid: str, page: str = "/status") -> str:
     """What a browser is sent to when it opens the plain link."""
     plain = f"{BASE}lazyscope/dashboard/{sid}{page}"
-    moved = await _raw(port, plain, {**auth, **NAVIGATE})
+    moved = await _raw(server.port, plain, {**server.auth, **NAVIGATE})
     assert moved.code == 302, (moved.code, moved.body)
     location: str = moved.headers["Location"]
     return location
 
 
-async def test_a_browser_is_sent_to_a_capability_path_that_needs_no_cookie(
-    jp_fetch: Fetch, jp_serverapp: Any, jp_http_port: int, jp_auth_header: dict[str, str],
-    jp_runtime_dir: Path,
-) -> None:  # fmt: skip
-    async with _fake(jp_serverapp, jp_runtime_dir) as fake:
-        location = await _capability(jp_http_port, jp_auth_header, "fake-1", "/status?x=1")
+async def test_a_browser_is_sent_to_a_capability_path_that_needs_no_cookie(server: Server) -> None:
+    async with _fake(server) as fake:
+        location = await _capability(server, "fake-1", "/status?x=1")
         assert re.fullmatch(rf"{BASE}lazyscope/dashboard/fake-1/cap-[0-9a-f]{{32}}/status\?x=1",
                             location), location  # fmt: skip
-        page = await _raw(jp_http_port, location)  # no token, no cookie: the path is the grant
+        page = await _raw(server.port, location)  # no token, no cookie: the path is the grant
         assert (page.code, page.body) == (200, b"dashboard:/status")
         assert fake["hits"][-1]["path"] == "/status"
         # The dashboard runs sandboxed, in an origin of its own.
@@ -161,28 +178,25 @@ async def test_a_browser_is_sent_to_a_capability_path_that_needs_no_cookie(
 
         cap = location.split("/")[5]
         for wrong in (f"fake-2/{cap}", f"fake-1/cap-{'0' * 32}"):  # another id, a forged token
-            refused = await _raw(jp_http_port, f"{BASE}lazyscope/dashboard/{wrong}/status")
+            refused = await _raw(server.port, f"{BASE}lazyscope/dashboard/{wrong}/status")
             assert refused.code == 403, wrong
             assert b"Traceback" not in refused.body
         assert len(fake["hits"]) == 1
 
         # Redirects stay under the capability path; one to another host is not passed on.
         prefix = location.split("/status")[0]
-        moved = await _raw(jp_http_port, f"{prefix}/redirect")
+        moved = await _raw(server.port, f"{prefix}/redirect")
         assert (moved.code, moved.headers["Location"]) == (302, f"{prefix}/elsewhere")
-        away = await _raw(jp_http_port, f"{prefix}/away")
+        away = await _raw(server.port, f"{prefix}/away")
         assert away.code == 302
         assert "Location" not in away.headers
 
 
-async def test_plain_path_still_needs_jupyter_auth_and_is_sandboxed_too(
-    jp_fetch: Fetch, jp_serverapp: Any, jp_http_port: int, jp_auth_header: dict[str, str],
-    jp_runtime_dir: Path,
-) -> None:  # fmt: skip
-    async with _fake(jp_serverapp, jp_runtime_dir) as fake:
+async def test_plain_path_still_needs_jupyter_auth_and_is_sandboxed_too(server: Server) -> None:
+    async with _fake(server) as fake:
         plain = f"{BASE}lazyscope/dashboard/fake-1/status"
-        assert (await _raw(jp_http_port, plain, NAVIGATE)).code == 403
-        page = await _raw(jp_http_port, plain, jp_auth_header)
+        assert (await _raw(server.port, plain, NAVIGATE)).code == 403
+        page = await _raw(server.port, plain, server.auth)
         assert (page.code, page.body) == (200, b"dashboard:/status")
         assert "allow-same-origin" not in page.headers["Content-Security-Policy"]
         sent = fake["hits"][-1]["headers"]
@@ -191,19 +205,16 @@ async def test_plain_path_still_needs_jupyter_auth_and_is_sandboxed_too(
         assert sent["Host"] == f"127.0.0.1:{fake['port']}"
 
 
-async def test_http_is_streamed_and_dashboard_cookies_are_dropped(
-    jp_fetch: Fetch, jp_serverapp: Any, jp_http_port: int, jp_auth_header: dict[str, str],
-    jp_runtime_dir: Path,
-) -> None:  # fmt: skip
-    async with _fake(jp_serverapp, jp_runtime_dir) as fake:
-        location = await _capability(jp_http_port, jp_auth_header, "fake-1", "/slow")
+async def test_http_is_streamed_and_dashboard_cookies_are_dropped(server: Server) -> None:
+    async with _fake(server) as fake:
+        location = await _capability(server, "fake-1", "/slow")
         events: list[str] = []
 
         def chunk(data: bytes) -> None:
             events.append(data.decode())
             fake["release"].set()  # the dashboard finishes only once this arrived
 
-        response = await _raw(jp_http_port, location, streaming_callback=chunk,
+        response = await _raw(server.port, location, streaming_callback=chunk,
                               request_timeout=60)  # fmt: skip
         assert response.code == 200
         body = "".join(events)
@@ -216,12 +227,9 @@ async def test_http_is_streamed_and_dashboard_cookies_are_dropped(
         assert "Set-Cookie" not in response.headers
 
 
-async def test_a_download_bigger_than_100_mb_goes_through_whole(
-    jp_fetch: Fetch, jp_serverapp: Any, jp_http_port: int, jp_auth_header: dict[str, str],
-    jp_runtime_dir: Path,
-) -> None:  # fmt: skip
-    async with _fake(jp_serverapp, jp_runtime_dir):
-        location = await _capability(jp_http_port, jp_auth_header, "fake-1", "/big")
+async def test_a_download_bigger_than_100_mb_goes_through_whole(server: Server) -> None:
+    async with _fake(server):
+        location = await _capability(server, "fake-1", "/big")
         received = [0]
 
         def count(data: bytes) -> None:
@@ -230,7 +238,7 @@ async def test_a_download_bigger_than_100_mb_goes_through_whole(
         client = AsyncHTTPClient(force_instance=True, max_body_size=2**30)
         try:
             response = await client.fetch(
-                f"http://127.0.0.1:{jp_http_port}{location}", streaming_callback=count,
+                f"http://127.0.0.1:{server.port}{location}", streaming_callback=count,
                 request_timeout=120, raise_error=False,
             )  # fmt: skip
         finally:
@@ -239,18 +247,15 @@ async def test_a_download_bigger_than_100_mb_goes_through_whole(
         assert received[0] == BIG_MB * 2**20
 
 
-async def test_unreachable_dashboards_give_a_prompt_clean_error(
-    jp_fetch: Fetch, jp_serverapp: Any, jp_http_port: int, jp_auth_header: dict[str, str],
-    jp_runtime_dir: Path,
-) -> None:  # fmt: skip
-    async with _fake(jp_serverapp, jp_runtime_dir):
+async def test_unreachable_dashboards_give_a_prompt_clean_error(server: Server) -> None:
+    async with _fake(server):
         # Refused: a closed port.
-        location = await _capability(jp_http_port, jp_auth_header, "fake-2")
-        page = await _raw(jp_http_port, location)
+        location = await _capability(server, "fake-2")
+        page = await _raw(server.port, location)
         assert page.code == 502
         assert b"unreachable" in page.body
         assert b"Traceback" not in page.body
-        ws_url = f"ws://127.0.0.1:{jp_http_port}{location.replace('/status', '/status/ws')}"
+        ws_url = f"ws://127.0.0.1:{server.port}{location.replace('/status', '/status/ws')}"
         with pytest.raises(HTTPClientError) as error:
             await websocket.websocket_connect(ws_url)
         assert error.value.code == 502
@@ -266,19 +271,16 @@ def _silent_port() -> Iterator[int]:
         yield listener.getsockname()[1]
 
 
-async def test_a_dashboard_that_never_answers_times_out_on_our_own_timeout(
-    jp_fetch: Fetch, jp_serverapp: Any, jp_http_port: int, jp_auth_header: dict[str, str],
-    jp_runtime_dir: Path,
-) -> None:  # fmt: skip
+async def test_a_dashboard_that_never_answers_times_out_on_our_own_timeout(server: Server) -> None:
     with _silent_port() as port:
-        async with _kernel(jp_serverapp) as kid:
-            _announce(jp_runtime_dir, kid, [_session("dead-1", f"http://127.0.0.1:{port}/")])
-            location = await _capability(jp_http_port, jp_auth_header, "dead-1")
+        async with _kernel(server.app) as kid:
+            _announce(server.runtime_dir, kid, [_session("dead-1", f"http://127.0.0.1:{port}/")])
+            location = await _capability(server, "dead-1")
             # The client waits far longer than the proxy's timeout: the proxy answers first.
-            page = await _raw(jp_http_port, location, request_timeout=20 * TIMEOUT)
+            page = await _raw(server.port, location, request_timeout=20 * TIMEOUT)
             assert page.code == 504
             assert f"did not answer within {TIMEOUT:g} s".encode() in page.body
-            ws_url = f"ws://127.0.0.1:{jp_http_port}{location}ws"
+            ws_url = f"ws://127.0.0.1:{server.port}{location}ws"
             with pytest.raises(HTTPClientError) as error:
                 await websocket.websocket_connect(HTTPRequest(ws_url, request_timeout=20 * TIMEOUT))
             assert error.value.code == 504
@@ -291,22 +293,19 @@ def _upstream_sockets(port: int) -> list[Any]:
             and c.status == psutil.CONN_ESTABLISHED]  # fmt: skip
 
 
-async def test_a_refused_origin_opens_no_upstream_socket(
-    jp_fetch: Fetch, jp_serverapp: Any, jp_http_port: int, jp_auth_header: dict[str, str],
-    jp_runtime_dir: Path,
-) -> None:  # fmt: skip
-    async with _fake(jp_serverapp, jp_runtime_dir) as fake:
+async def test_a_refused_origin_opens_no_upstream_socket(server: Server) -> None:
+    async with _fake(server) as fake:
         # A browser session: Jupyter's login cookie (token requests skip origin checks).
-        login = await _raw(jp_http_port, f"{BASE}api/status", jp_auth_header)
+        login = await _raw(server.port, f"{BASE}api/status", server.auth)
         cookie = login.headers["Set-Cookie"].split(";")[0]
-        location = await _capability(jp_http_port, jp_auth_header, "fake-1")
+        location = await _capability(server, "fake-1")
         prefix = location.split("/status")[0]
         evil = {"Origin": "http://evil.example"}
         for path, headers in [
             (f"{BASE}lazyscope/dashboard/fake-1/ws", {"Cookie": cookie, **evil}),
             (f"{prefix}/ws", evil),
         ]:
-            url = f"ws://127.0.0.1:{jp_http_port}{path}"
+            url = f"ws://127.0.0.1:{server.port}{path}"
             with pytest.raises(HTTPClientError) as error:
                 await websocket.websocket_connect(HTTPRequest(url, headers=headers))
             assert error.value.code == 403, path
@@ -315,18 +314,16 @@ async def test_a_refused_origin_opens_no_upstream_socket(
         assert [h for h in fake["hits"] if h["path"] == "ws-open"] == []
 
         # The same socket from the sandboxed dashboard (origin "null") is relayed.
-        url = f"ws://127.0.0.1:{jp_http_port}{prefix}/ws"
+        url = f"ws://127.0.0.1:{server.port}{prefix}/ws"
         conn = await websocket.websocket_connect(HTTPRequest(url, headers={"Origin": "null"}))
         await conn.write_message("hi")
         assert await conn.read_message() == "echo:hi"
         conn.close()
 
 
-async def test_kernels_the_server_starts_get_the_dashboard_prefix(
-    jp_fetch: Fetch, jp_serverapp: Any
-) -> None:
-    async with _kernel(jp_serverapp) as kid:
-        kernel = jp_serverapp.kernel_manager.get_kernel(kid)
+async def test_kernels_the_server_starts_get_the_dashboard_prefix(server: Server) -> None:
+    async with _kernel(server.app) as kid:
+        kernel = server.app.kernel_manager.get_kernel(kid)
         env = psutil.Process(kernel.provisioner.pid).environ()
         assert env["LAZYSCOPE_DASHBOARD_PREFIX"] == f"{BASE}lazyscope/dashboard/"
 
@@ -339,26 +336,25 @@ async def _bokeh_socket(url: str, headers: dict[str, str], token: str) -> Any:
 
 @pytest.mark.dask
 async def test_bokeh_websockets_of_a_real_dask_dashboard_work_through_the_proxy(
-    jp_fetch: Fetch, jp_serverapp: Any, jp_http_port: int, jp_auth_header: dict[str, str],
-    jp_runtime_dir: Path, dask_engine: Any,
-) -> None:  # fmt: skip
+    server: Server, dask_engine: Any
+) -> None:
     info = dask_engine.info
     session = {"id": "dask-real", "engine": "dask", "address": info.address,
                "dashboard": info.dashboard, "started": 1.0}  # fmt: skip
-    async with _kernel(jp_serverapp) as kid:
-        _announce(jp_runtime_dir, kid, [session])
-        location = await _capability(jp_http_port, jp_auth_header, "dask-real", "/status")
+    async with _kernel(server.app) as kid:
+        _announce(server.runtime_dir, kid, [session])
+        location = await _capability(server, "dask-real", "/status")
         ws_path = location.split("?")[0] + "/ws"
         for path, headers in [
             (ws_path, {"Origin": "null"}),  # the sandboxed dashboard in the lab
-            (f"{BASE}lazyscope/dashboard/dask-real/status/ws", jp_auth_header),  # a script
+            (f"{BASE}lazyscope/dashboard/dask-real/status/ws", server.auth),  # a script
         ]:
-            page = await _raw(jp_http_port, location)
+            page = await _raw(server.port, location)
             assert page.code == 200
             # Each page load carries a fresh Bokeh session token for its websocket.
             token = re.search(rb'"token":"([^"]+)"', page.body)
             assert token is not None, page.body[:500]
-            url = f"ws://127.0.0.1:{jp_http_port}{path}"
+            url = f"ws://127.0.0.1:{server.port}{path}"
             conn = await _bokeh_socket(url, headers, token.group(1).decode())
             # Negotiated end to end: Bokeh chose "bokeh", and the browser side agrees.
             assert conn.selected_subprotocol == "bokeh"
@@ -368,23 +364,22 @@ async def test_bokeh_websockets_of_a_real_dask_dashboard_work_through_the_proxy(
 
 
 async def test_crafted_paths_never_leave_the_dashboard_through_the_capability_path(
-    jp_fetch: Fetch, jp_serverapp: Any, jp_http_port: int, jp_auth_header: dict[str, str],
-    jp_runtime_dir: Path,
-) -> None:  # fmt: skip
+    server: Server,
+) -> None:
     from tests.test_server_clusters import CRAFTED, _fake_dashboards
 
-    async with _fake_dashboards(jp_runtime_dir) as fake:
+    async with _fake_dashboards(server.runtime_dir) as fake:
         canary = fake["canary_port"]
-        location = await _capability(jp_http_port, jp_auth_header, "fake-1")
+        location = await _capability(server, "fake-1")
         prefix = location.split("/status")[0]
         plain = f"{BASE}lazyscope/dashboard/fake-1"
         for crafted in (p.format(canary=canary) for p in CRAFTED):
-            through = await _raw(jp_http_port, prefix + crafted)
+            through = await _raw(server.port, prefix + crafted)
             assert through.code in (200, 400, 404), crafted
             if through.code == 200:  # forwarded: then the dashboard itself answered
                 assert through.body.startswith(b"dashboard:/"), crafted
             # A navigation is checked before it is redirected, not after.
-            moved = await _raw(jp_http_port, plain + crafted, {**jp_auth_header, **NAVIGATE})
+            moved = await _raw(server.port, plain + crafted, {**server.auth, **NAVIGATE})
             assert moved.code in (302, 400, 404), crafted
             if moved.code == 302:
                 assert moved.headers["Location"].startswith(prefix + "/"), crafted

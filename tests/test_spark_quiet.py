@@ -11,13 +11,12 @@ import os
 import subprocess
 import sys
 import tempfile
-import uuid
 from pathlib import Path
 from typing import Any
 
 import pytest
-from jupyter_client.manager import KernelManager
-from jupyter_core.paths import jupyter_runtime_dir
+
+from tests._kernel import Kernel
 
 pytestmark = [pytest.mark.kernel, pytest.mark.spark, pytest.mark.slow]
 
@@ -31,15 +30,9 @@ class Cells:
         fake = bin_dir / "python3"
         fake.write_text(f'#!/bin/sh\nexec "{sys.executable}" -S "$@"\n')
         fake.chmod(0o755)
-        env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
-        env.pop("PYSPARK_PYTHON", None)
-        kernel_id = str(uuid.uuid4())
-        connection = Path(jupyter_runtime_dir()) / f"kernel-{kernel_id}.json"
-        self.km = KernelManager(kernel_name="python3", connection_file=str(connection))
-        self.km.start_kernel(env=env)
-        self.client = self.km.client()
-        self.client.start_channels()
-        self.client.wait_for_ready(timeout=60)
+        path = f"{bin_dir}{os.pathsep}{os.environ['PATH']}"
+        self.kernel = Kernel(env={"PATH": path, "PYSPARK_PYTHON": None})
+        self.client = self.kernel.client
 
     def run(self, code: str) -> dict[str, str]:
         """What the cell showed, by kind: stdout, stderr, result, error."""
@@ -58,8 +51,7 @@ class Cells:
         return shown
 
     def close(self) -> None:
-        self.client.stop_channels()
-        self.km.shutdown_kernel(now=False)
+        self.kernel.shutdown()
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,7 @@
 import { expect, test as base } from '@jupyterlab/galata';
 import type { Frame, FrameLocator, Page } from '@playwright/test';
 import * as path from 'path';
+import { activeKernelId, kernelCard, openPanel, PANEL, runNewNotebook, watchErrors } from './_helpers';
 
 /**
  * The Clusters panel in a real JupyterLab: the one cluster manager of the sidebar, its
@@ -27,7 +28,6 @@ const test = base.extend({
 test.use({ autoGoto: true });
 test.setTimeout(300_000);
 
-const PANEL = '#lazyscope-clusters';
 const managedCard = `${PANEL} .lazyscope-ClusterCard[data-source="server"]`;
 
 /** The server's base URL path ("/" or "/user/alice/"), as the page knows it. */
@@ -37,14 +37,6 @@ async function basePath(page: Page): Promise<string> {
     const baseUrl = JSON.parse(config?.textContent ?? '{}').baseUrl as string;
     return new URL(baseUrl, window.location.href).pathname;
   });
-}
-
-async function openPanel(page: Page): Promise<void> {
-  await page.waitForFunction(() => window.jupyterapp.commands.hasCommand('lazyscope:open-clusters'));
-  await page.evaluate(async () => {
-    await window.jupyterapp.commands.execute('lazyscope:open-clusters');
-  });
-  await expect(page.locator(PANEL)).toBeVisible();
 }
 
 /** Start a server-managed cluster from the panel's toolbar and wait until it runs. */
@@ -59,18 +51,6 @@ async function newCluster(page: Page, engine: 'dask' | 'spark'): Promise<ReturnT
   await expect(card).toHaveCount(1);
   await expect(card.locator('.lazyscope-ClusterCard-status')).toHaveText('running', { timeout: 180_000 });
   return card;
-}
-
-/** Every page error and console error of the lab page and its frames. */
-function watchErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on('console', message => {
-    if (message.type() === 'error') {
-      errors.push(message.text());
-    }
-  });
-  page.on('pageerror', error => errors.push(error.message));
-  return errors;
 }
 
 /** The frame of an open dashboard tab, found by its URL (the proxy path of the cluster). */
@@ -226,11 +206,7 @@ test('a Spark cluster started here: its master page renders through the proxy', 
 
 test('a notebook running %%dask shows up as a discovered session', async ({ page }, testInfo) => {
   const name = 'uses-dask.ipynb';
-  await page.notebook.createNew(name);
-  await page.notebook.setCell(0, 'code', '%load_ext lazyscope');
-  await page.notebook.addCell('code', '%%dask --workers 1 --threads 1\n1 + 1');
-  await page.notebook.addCell('code', '%dask status');
-  await page.notebook.run();
+  await runNewNotebook(page, name, ['%%dask --workers 1 --threads 1\n1 + 1', '%dask status']);
 
   // The status table links the dashboard through the server, the direct URL beside it.
   const base = await basePath(page);
@@ -240,14 +216,9 @@ test('a notebook running %%dask shows up as a discovered session', async ({ page
   await page.locator('.lazyscope-status').screenshot({ path: testInfo.outputPath('06a-dask-status.png') });
 
   // The notebook's kernel: the session it announced carries this id.
-  const kernelId = await page.evaluate(() => {
-    const widget = window.jupyterapp.shell.currentWidget as unknown as {
-      sessionContext: { session: { kernel: { id: string } } };
-    };
-    return widget.sessionContext.session.kernel.id;
-  });
+  const kernelId = await activeKernelId(page);
   await openPanel(page);
-  const card = page.locator(`${PANEL} .lazyscope-ClusterCard[data-kernel-id="${kernelId}"]`);
+  const card = kernelCard(page, kernelId);
   await expect(card).toHaveCount(1, { timeout: 120_000 });
   await expect(card.locator('.lazyscope-ClusterCard-workers')).toHaveText('1 worker');
   await expect(card.locator('.lazyscope-ClusterCard-notebooks')).toContainText('.ipynb');
@@ -268,18 +239,12 @@ test('a notebook running %%dask shows up as a discovered session', async ({ page
 test("a notebook's local Spark: its Spark UI jobs page renders through the proxy", async ({
   page
 }, testInfo) => {
-  await page.notebook.createNew('uses-spark.ipynb');
-  await page.notebook.setCell(0, 'code', '%load_ext lazyscope');
-  await page.notebook.addCell('code', '%spark start --master local[1] --name ui-jobs\nspark.range(1000).count()');
-  await page.notebook.run();
-  const kernelId = await page.evaluate(() => {
-    const widget = window.jupyterapp.shell.currentWidget as unknown as {
-      sessionContext: { session: { kernel: { id: string } } };
-    };
-    return widget.sessionContext.session.kernel.id;
-  });
+  await runNewNotebook(page, 'uses-spark.ipynb', [
+    '%spark start --master local[1] --name ui-jobs\nspark.range(1000).count()'
+  ]);
+  const kernelId = await activeKernelId(page);
   await openPanel(page);
-  const card = page.locator(`${PANEL} .lazyscope-ClusterCard[data-kernel-id="${kernelId}"]`);
+  const card = kernelCard(page, kernelId);
   await expect(card).toHaveCount(1, { timeout: 120_000 });
   const id = (await card.getAttribute('data-cluster-id'))!;
   await card.locator('button[data-action="dashboard"]').click();

@@ -1,5 +1,6 @@
 import { expect, test } from '@jupyterlab/galata';
 import type { Page } from '@playwright/test';
+import { activeKernelId, kernelCard, openPanel, runNewNotebook, watchErrors } from './_helpers';
 
 /**
  * A Dask dashboard through the server's proxy, in a real JupyterLab: its Bokeh plots
@@ -11,8 +12,6 @@ import type { Page } from '@playwright/test';
 test.use({ autoGoto: false });
 test.setTimeout(240_000);
 
-const PANEL = '#lazyscope-clusters';
-
 // A page of the dashboard's own server showing what a malicious string could run: it
 // tries to read the kernels of the user's Jupyter server. One statement per line: the
 // notebook editor auto-indents typed text.
@@ -22,18 +21,6 @@ const EVIL_PAGE = [
   "Evil = type('Evil', (web.RequestHandler,), {'get': lambda self: self.write(EVIL)})",
   "client.cluster.scheduler.http_application.add_handlers(r'.*', [(r'/evil', Evil)])"
 ].join('\n');
-
-/** Console errors of the lab page and its frames, and uncaught page errors. */
-function collectErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on('console', message => {
-    if (message.type() === 'error') {
-      errors.push(`${message.text()} (${message.location().url})`);
-    }
-  });
-  page.on('pageerror', error => errors.push(error.message));
-  return errors;
-}
 
 /** The server's base URL as the lab page sees it (`/` or `/user/alice/`). */
 function baseUrl(page: Page): string {
@@ -79,25 +66,14 @@ test('Dask dashboard: Bokeh plots draw, and a proxied script cannot read the Jup
   baseURL
 }, testInfo) => {
   await openLab(page, baseURL, tmpPath);
-  const errors = collectErrors(page);
-  await page.notebook.createNew('dashboard.ipynb');
-  await page.notebook.setCell(0, 'code', '%load_ext lazyscope');
-  await page.notebook.addCell('code', '%dask start --workers 1 --threads 1');
-  await page.notebook.addCell('code', EVIL_PAGE);
-  await page.notebook.run();
-  const kernelId = await page.evaluate(() => {
-    const widget = window.jupyterapp.shell.currentWidget as unknown as {
-      sessionContext: { session: { kernel: { id: string } } };
-    };
-    return widget.sessionContext.session.kernel.id;
-  });
+  const errors = watchErrors(page);
+  await runNewNotebook(page, 'dashboard.ipynb', ['%dask start --workers 1 --threads 1', EVIL_PAGE]);
+  const kernelId = await activeKernelId(page);
   const session = await sessionOfKernel(page, kernelId);
 
   // The dashboard tab, opened as a user does: Clusters panel, the session's card.
-  await page.evaluate(async () => {
-    await window.jupyterapp.commands.execute('lazyscope:open-clusters');
-  });
-  const card = page.locator(`${PANEL} .lazyscope-ClusterCard[data-kernel-id="${kernelId}"]`);
+  await openPanel(page);
+  const card = kernelCard(page, kernelId);
   await expect(card).toHaveCount(1, { timeout: 120_000 });
   await card.locator('button[data-action="dashboard"]').click();
   const iframe = page.locator('.lazyscope-Dashboard iframe');
@@ -136,23 +112,15 @@ test('Spark UI of a kernel session: jobs and executors pages work in the sandbox
   baseURL
 }, testInfo) => {
   await openLab(page, baseURL, tmpPath);
-  const errors = collectErrors(page);
-  await page.notebook.createNew('spark-ui.ipynb');
-  await page.notebook.setCell(0, 'code', '%load_ext lazyscope');
-  await page.notebook.addCell('code', '%spark start --master local[1]');
-  await page.notebook.addCell('code', "spark.range(1000).selectExpr('sum(id)').collect()");
-  await page.notebook.run();
-  const kernelId = await page.evaluate(() => {
-    const widget = window.jupyterapp.shell.currentWidget as unknown as {
-      sessionContext: { session: { kernel: { id: string } } };
-    };
-    return widget.sessionContext.session.kernel.id;
-  });
+  const errors = watchErrors(page);
+  await runNewNotebook(page, 'spark-ui.ipynb', [
+    '%spark start --master local[1]',
+    "spark.range(1000).selectExpr('sum(id)').collect()"
+  ]);
+  const kernelId = await activeKernelId(page);
   await sessionOfKernel(page, kernelId);
-  await page.evaluate(async () => {
-    await window.jupyterapp.commands.execute('lazyscope:open-clusters');
-  });
-  const card = page.locator(`${PANEL} .lazyscope-ClusterCard[data-kernel-id="${kernelId}"]`);
+  await openPanel(page);
+  const card = kernelCard(page, kernelId);
   await card.locator('button[data-action="dashboard"]').click();
   const frame = page.frameLocator('.lazyscope-Dashboard iframe');
   // The jobs page (server-rendered) with the cell's job in it.
