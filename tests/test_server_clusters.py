@@ -264,8 +264,9 @@ async def test_spark_cluster_lifecycle_and_ui_behind_the_proxy(
     page = await _raw(jp_http_port, info["proxy"], jp_auth_header)
     assert page.code == 200
     assert b"Spark Master" in page.body
-    # Its links go through the proxy, not to the master's own port.
-    assert f'href="{info["proxy"]}static/'.encode() in page.body
+    # Its links go through the proxy (its capability path), not to the master's own port.
+    assert f'href="{info["proxy"]}cap-'.encode() in page.body
+    assert b'href="/static/' not in page.body
     manager = jp_serverapp.web_app.settings["lazyscope_manager"]
     pids = [p.pid for p in manager.clusters[info["id"]].processes()]
     await _delete(jp_fetch, info["id"])

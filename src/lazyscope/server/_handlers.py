@@ -18,7 +18,7 @@ from jupyter_server.utils import url_path_join
 from tornado.web import HTTPError, authenticated
 
 from ._manager import ClusterManager, OptionsError, UnknownClusterError
-from ._proxy import CAPABILITY
+from ._proxy import CAPABILITY, capability
 from ._proxy_handler import CapabilityProxyHandler, DashboardProxyHandler
 
 __all__ = ["AUTH_RESOURCE", "ClusterHandler", "ClustersHandler", "routes"]
@@ -44,6 +44,13 @@ class _Base(APIHandler):  # type: ignore[misc]  # jupyter_server is untyped
             return {**cluster, "proxy": base + path}
         return {**cluster, "proxy": None}
 
+    def _capability_path(self, cid: str) -> str:
+        """Where a browser runs cluster ``cid``'s dashboard (``_proxy``'s capability path):
+        a Spark UI links its own pages, its workers' included, below it."""
+        secret = self.settings["lazyscope_dashboard_secret"]
+        return str(url_path_join(self.base_url, "lazyscope", "dashboard", cid,
+                                 capability(secret, cid)))  # fmt: skip
+
     def _json(self, payload: Any, status: int = 200) -> None:
         self.set_status(status)
         self.finish(json.dumps(payload))
@@ -68,7 +75,7 @@ class ClustersHandler(_Base):
     @authorized  # type: ignore[untyped-decorator]
     async def post(self) -> None:
         try:
-            cluster = await self.manager.create(self._body())
+            cluster = await self.manager.create(self._body(), self._capability_path)
         except OptionsError as exc:
             raise HTTPError(400, str(exc)) from None
         self._json(self._with_proxy(cluster), 201)

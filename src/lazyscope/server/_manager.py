@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import atexit
 import uuid
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from traitlets import Dict, Int, Unicode
@@ -54,8 +54,13 @@ class ClusterManager(LoggingConfigurable):  # type: ignore[misc]  # traitlets is
         atexit.register(self.kill_processes)
         sweep_folders(self.log)
 
-    async def create(self, body: Any) -> dict[str, Any]:
-        """Register a cluster and start it in the background; the answer says "starting"."""
+    async def create(
+        self, body: Any, ui_path: Callable[[str], str] | None = None
+    ) -> dict[str, Any]:
+        """Register a cluster and start it in the background; the answer says "starting".
+
+        ``ui_path(id)``: where browsers see that cluster's dashboard (the proxy's path for
+        it), so a Spark UI can link its pages there; without it, they link Spark's ports."""
         options = validate_create(body, self.defaults)
         # A cluster that failed to start holds nothing (its card stays, to show why).
         if sum(c.status != "failed" for c in self.clusters.values()) >= self.max_clusters:
@@ -63,8 +68,12 @@ class ClusterManager(LoggingConfigurable):  # type: ignore[misc]  # traitlets is
         cid = f"{options['engine']}-{uuid.uuid4().hex[:8]}"
         name = options.pop("name") or f"{options['engine'].capitalize()} {len(self.clusters) + 1}"
         engine = options.pop("engine")
-        kind = DaskCluster if engine == "dask" else SparkCluster
-        cluster: ManagedCluster = kind(cid, name, options, log=self.log)
+        cluster: ManagedCluster
+        if engine == "dask":
+            cluster = DaskCluster(cid, name, options, log=self.log)
+        else:
+            path = ui_path(cid) if ui_path is not None else None
+            cluster = SparkCluster(cid, name, options, log=self.log, ui_path=path)
         self.clusters[cid] = cluster
         self._tasks[cid] = asyncio.ensure_future(self._start(cluster))
         return cluster.to_json()

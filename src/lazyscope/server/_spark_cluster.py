@@ -4,6 +4,12 @@ server in front. Every process gets its own session (process group) so stopping 
 the JVM and anything it spawned, and dies with the server should the server be killed
 (``_processes.spawn``). Everything it writes (logs, work and temporary files) goes to one
 folder of its own, deleted when it stops, or by the next server if this one was killed.
+
+Its web UI runs in Spark's reverse-proxy mode when the server tells it where browsers see
+it (``ui_path``, the dashboard proxy's path for this cluster): the master then serves its
+workers' pages itself (``<ui_path>/proxy/<worker id>/``) and every page, the workers'
+included, links below that path, so the proxy, which only ever talks to the master,
+carries the whole UI and no link names a worker's own port.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -29,6 +36,12 @@ __all__ = ["FOLDER_PREFIX", "SparkCluster", "sweep_folders"]
 FOLDER_PREFIX = "lazyscope-spark-"
 
 
+# A path the JVM options take as one word, without the segments Spark's UI reserves for its
+# own routing (it refuses a reverseProxyUrl holding "proxy" or "history").
+_UI_PATH = re.compile(r"^(?:/[A-Za-z0-9._~!$&()*+,;=:@%-]+)+$")
+_RESERVED = {"proxy", "history"}
+
+
 def sweep_folders(log: Any = None) -> None:
     """Remove the cluster folders of servers that died without stopping their clusters."""
     sweep(FOLDER_PREFIX, log)
@@ -45,8 +58,12 @@ def _spark_home() -> Path:
 class SparkCluster(ManagedCluster):
     engine = "spark"
 
-    def __init__(self, cid: str, name: str, options: dict[str, Any], log: Any = None) -> None:
+    def __init__(
+        self, cid: str, name: str, options: dict[str, Any], log: Any = None,
+        ui_path: str | None = None,
+    ) -> None:  # fmt: skip
         super().__init__(cid, name, options, log)
+        self.ui_path = _usable(ui_path, self.log)
         self.home = _spark_home()
         # Logs, work dirs and the JVMs' and Python workers' temporary files, all here.
         self.folder = new_folder(FOLDER_PREFIX)
@@ -82,9 +99,19 @@ class SparkCluster(ManagedCluster):
             # one silently (then workers and the proxy would talk to whoever took it);
             # no REST submission server (a fixed port, 6066, that we do not use).
             "SPARK_DAEMON_JAVA_OPTS": f"-Djava.io.tmpdir={tmp} -Dspark.port.maxRetries=0 "
-            "-Dspark.master.rest.enabled=false",
+            "-Dspark.master.rest.enabled=false"
+            + "".join(f" -D{key}={value}" for key, value in self._reverse_proxy().items()),
         }
         return spawn(args, self.folder / log, env)
+
+    def _reverse_proxy(self) -> dict[str, str]:
+        """Spark's settings for a UI seen below ``ui_path``, for master and workers alike
+        (a worker's page, served through the master, links its files at the root
+        otherwise). Not for the Connect server: in this mode a driver's UI answers only
+        through the master, and kernels' sessions link it directly."""
+        if self.ui_path is None:
+            return {}
+        return {"spark.ui.reverseProxy": "true", "spark.ui.reverseProxyUrl": self.ui_path}
 
     async def start(self) -> None:
         try:
@@ -200,6 +227,19 @@ class SparkCluster(ManagedCluster):
     async def close(self) -> None:
         await asyncio.to_thread(self.kill)
         await asyncio.to_thread(self.remove_files)
+
+
+def _usable(ui_path: str | None, log: Any) -> str | None:
+    """``ui_path`` if Spark can serve its UI below it; else ``None``: the pages then link
+    the workers' own ports (reachable from this machine only), as without a proxy."""
+    if ui_path is None:
+        return None
+    path = ui_path.rstrip("/")
+    if _UI_PATH.match(path) and not _RESERVED & set(path.split("/")):
+        return path
+    log.warning("lazyscope: the Spark UI cannot run below %r: its worker pages link their "
+                "own ports", ui_path)  # fmt: skip
+    return None
 
 
 def _port_open(port: int) -> bool:
