@@ -1,10 +1,26 @@
-import { expect, type IJupyterLabPageFixture } from '@jupyterlab/galata';
+import { expect, type IJupyterLabPageFixture, test as base } from '@jupyterlab/galata';
 import type { Locator, Page } from '@playwright/test';
+import * as path from 'path';
 
 /**
  * Steps the Clusters and dashboard specs share. Not a spec itself: Playwright runs only
  * files named *.spec.ts (or *.test.ts).
  */
+
+/**
+ * galata's `test`, with each test's folder made below the server's base URL: galata's own
+ * is made with an absolute `/api/contents` path, which misses a server under a base URL
+ * (the "hub" project).
+ */
+export const test = base.extend({
+  tmpPath: async ({ request, baseURL }, use, testInfo) => {
+    const folder = path.basename(testInfo.outputDir).replace(/-retry\d+$/i, '');
+    const url = `${(baseURL ?? '').replace(/\/$/, '')}/api/contents/${folder}`;
+    const made = await request.put(url, { data: { type: 'directory' } });
+    expect(made.ok(), `creating the test folder ${url}`).toBe(true);
+    await use(folder);
+  }
+});
 
 /** The Clusters panel in the left sidebar. */
 export const PANEL = '#lazyscope-clusters';

@@ -1,7 +1,6 @@
-import { expect, test as base } from '@jupyterlab/galata';
+import { expect } from '@jupyterlab/galata';
 import type { Frame, FrameLocator, Page } from '@playwright/test';
-import * as path from 'path';
-import { activeKernelId, kernelCard, openPanel, PANEL, runNewNotebook, watchErrors } from './_helpers';
+import { activeKernelId, kernelCard, openPanel, PANEL, runNewNotebook, test, watchErrors } from './_helpers';
 
 /**
  * The Clusters panel in a real JupyterLab: the one cluster manager of the sidebar, its
@@ -11,20 +10,6 @@ import { activeKernelId, kernelCard, openPanel, PANEL, runNewNotebook, watchErro
  * The "hub" project runs all of it again under `/user/alice/`. Small clusters (1 worker,
  * 1 core): the machine is shared.
  */
-/**
- * galata's own test folder is made with an absolute `/api/contents` path, which misses a
- * server under a base URL (the "hub" project); this one goes below the base URL.
- */
-const test = base.extend({
-  tmpPath: async ({ request, baseURL }, use, testInfo) => {
-    const folder = path.basename(testInfo.outputDir).replace(/-retry\d+$/i, '');
-    const url = `${(baseURL ?? '').replace(/\/$/, '')}/api/contents/${folder}`;
-    const made = await request.put(url, { data: { type: 'directory' } });
-    expect(made.ok(), `creating the test folder ${url}`).toBe(true);
-    await use(folder);
-  }
-});
-
 test.use({ autoGoto: true });
 test.setTimeout(300_000);
 

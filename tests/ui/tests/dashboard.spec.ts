@@ -1,6 +1,6 @@
-import { expect, test } from '@jupyterlab/galata';
+import { expect } from '@jupyterlab/galata';
 import type { Page } from '@playwright/test';
-import { activeKernelId, kernelCard, openPanel, runNewNotebook, watchErrors } from './_helpers';
+import { activeKernelId, kernelCard, openPanel, runNewNotebook, test, watchErrors } from './_helpers';
 
 /**
  * A Dask dashboard through the server's proxy, in a real JupyterLab: its Bokeh plots
@@ -8,8 +8,8 @@ import { activeKernelId, kernelCard, openPanel, runNewNotebook, watchErrors } fr
  * inside a proxied page cannot read the Jupyter API, neither in the lab's dashboard tab
  * nor opened as a page of its own (a kernel's link).
  */
-// Not autoGoto: the test's folder must exist first (see ensureTestFolder).
-test.use({ autoGoto: false });
+// The test's folder is made below the base URL (the "hub" project) by _helpers' `test`.
+test.use({ autoGoto: true });
 test.setTimeout(240_000);
 
 // A page of the dashboard's own server showing what a malicious string could run: it
@@ -26,22 +26,6 @@ const EVIL_PAGE = [
 function baseUrl(page: Page): string {
   const url = new URL(page.url());
   return url.origin + url.pathname.split('lab')[0];
-}
-
-/**
- * Galata creates each test's folder at the server's root URL, which a server under
- * `/user/alice/` does not serve: create it below the base URL where it is missing.
- */
-async function openLab(
-  page: Page & { goto: (url?: string) => Promise<unknown> },
-  baseURL: string | undefined,
-  tmpPath: string
-): Promise<void> {
-  const url = `${(baseURL ?? '').replace(/\/?$/, '/')}api/contents/${tmpPath}`;
-  if ((await page.request.get(url)).status() === 404) {
-    expect((await page.request.put(url, { data: { type: 'directory' } })).ok()).toBe(true);
-  }
-  await page.goto();
 }
 
 async function sessionOfKernel(page: Page, kernelId: string): Promise<{ id: string; proxy: string }> {
@@ -61,11 +45,8 @@ async function sessionOfKernel(page: Page, kernelId: string): Promise<{ id: stri
 }
 
 test('Dask dashboard: Bokeh plots draw, and a proxied script cannot read the Jupyter API', async ({
-  page,
-  tmpPath,
-  baseURL
+  page
 }, testInfo) => {
-  await openLab(page, baseURL, tmpPath);
   const errors = watchErrors(page);
   await runNewNotebook(page, 'dashboard.ipynb', ['%dask start --workers 1 --threads 1', EVIL_PAGE]);
   const kernelId = await activeKernelId(page);
@@ -107,11 +88,8 @@ test('Dask dashboard: Bokeh plots draw, and a proxied script cannot read the Jup
 });
 
 test('Spark UI of a kernel session: jobs and executors pages work in the sandboxed tab', async ({
-  page,
-  tmpPath,
-  baseURL
+  page
 }, testInfo) => {
-  await openLab(page, baseURL, tmpPath);
   const errors = watchErrors(page);
   await runNewNotebook(page, 'spark-ui.ipynb', [
     '%spark start --master local[1]',
