@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -50,6 +51,21 @@ def test_query_progress_gives_a_complete_summary(connect: Any) -> None:
     assert summary.outcome == "done"
     assert summary.done == summary.total == 6
     assert "(collect at test_progress_connect.py:" in "\n".join(summary.details())
+
+
+def test_an_operation_that_ends_before_any_report_is_still_listed(connect: Any) -> None:
+    # A command runs no stage, so the server never reports on it; a short query often
+    # ends before the first report too (failed before: the summary left it out).
+    with watch(connect) as run:
+        connect.sql("SET spark.sql.shuffle.partitions=4")
+    summary = run.summary
+    assert summary is not None
+    assert summary.line().startswith("Spark Connect: 0/0 tasks, 1 job,"), summary.line()
+    lines = [line.strip() for line in summary.details()]
+    assert len(lines) == 2 and lines[0].startswith("operation "), lines
+    assert re.fullmatch(
+        r"sql at test_progress_connect\.py:\d+: done, no task counts reported", lines[1]
+    ), lines
 
 
 def test_failing_query_shows_in_the_summary(connect: Any) -> None:

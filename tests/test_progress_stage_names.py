@@ -31,8 +31,11 @@ _ML = (
 
 
 def labels(folded: str) -> set[str]:
-    """The call sites of the stage lines: "stage 3 (show at cell line 3): ..." -> "show at..."."""
-    return set(re.findall(r"^stage \d+ \((.*)\): ", folded, re.M))
+    """The call sites of the stage lines: "stage 3 (show at cell line 3): ..." -> "show at...",
+    and of Connect operations that ended before any report: "show at ...: done, no task..."."""
+    stages = re.findall(r"^stage \d+ \((.*)\): ", folded, re.M)
+    unreported = re.findall(r"^(.*): done, no task counts reported$", folded, re.M)
+    return set(stages + unreported)
 
 
 @pytest.mark.spark

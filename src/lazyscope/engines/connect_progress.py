@@ -17,7 +17,12 @@ import time
 import uuid
 from typing import Any
 
-from lazyscope.views._progress_model import OWN_WORK, ProgressBoard, StageProgress
+from lazyscope.views._progress_model import (
+    OWN_WORK,
+    ProgressBoard,
+    StageProgress,
+    unreported,
+)
 
 from ._spark_call_site import call_site
 
@@ -33,6 +38,7 @@ class ConnectProgress:
         self._where: dict[str, str] = {}  # operation id -> "collect at cell line 3"
         self._open: dict[int, StageProgress] = {}  # stages not reported done yet
         self._final: set[int] = set()
+        self._reported: set[str] = set()  # operations with at least one stage report
 
     def start(self) -> None:
         self._thread = threading.get_ident()
@@ -82,6 +88,13 @@ class ConnectProgress:
             own = OWN_WORK.get()
             where = self._where[op] = own or call_site(sys._getframe(1)) or "operation"
         now = time.time()
+        if done and not stages and op not in self._reported:
+            # It ended before the server's first report (every few seconds): the
+            # operation still ran, say so rather than drop it from the summary.
+            self.board.put(unreported(op, where, now))
+            return
+        if stages:
+            self._reported.add(op)
         running = inflight_tasks
         for info in stages or ():
             sid = info.stage_id

@@ -20,6 +20,7 @@ __all__ = [
     "StageProgress",
     "is_cell_file",
     "tidy_call_site",
+    "unreported",
 ]
 
 # What lazyscope's own engine work on this thread is, in the user's words, while it runs
@@ -72,6 +73,17 @@ class StageProgress:
         if self.started is None or self.ended is None:
             return None
         return max(0.0, self.ended - self.started)
+
+
+def unreported(operation: str, where: str, ended: float) -> StageProgress:
+    """A Spark Connect operation that ended before any progress report: no counts."""
+    return StageProgress(
+        key=f"operation {operation}",
+        label=where,
+        total=0,
+        job=f"operation {operation[:8]}",
+        ended=ended,
+    )
 
 
 class ProgressBoard:

@@ -162,6 +162,8 @@ class ProgressSummary:
 def stage_line(stage: StageProgress) -> str:
     if stage.skipped:
         return f"{stage.label}: skipped (output reused)"
+    if stage.total == 0 and stage.finished:
+        return f"{stage.label}: done, no task counts reported"
     text = f"{stage.label}: {stage.done}/{stage.total} tasks"
     text += f", {stage.failed} failed" if stage.failed else ""
     seconds = stage.seconds
