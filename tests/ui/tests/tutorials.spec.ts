@@ -81,38 +81,44 @@ async function outputs(page: import('@playwright/test').Page): Promise<IOutput[]
   });
 }
 
-/** Canvases in the outputs (Bokeh draws in shadow roots), each with its count of
- * distinct colours sampled over a grid: 1 means blank. */
-async function canvases(page: import('@playwright/test').Page): Promise<number[]> {
+/** The plots in the outputs, each with the most distinct colours that one of its canvases
+ * shows (sampled over a grid; Bokeh draws in shadow roots, on a primary canvas and a
+ * transparent overlay one): 1 means the plot is blank. */
+async function plots(page: import('@playwright/test').Page): Promise<number[]> {
   return page.evaluate(() => {
-    const all: HTMLCanvasElement[] = [];
-    const walk = (root: Element | ShadowRoot) => {
-      root.querySelectorAll('*').forEach(el => {
-        if (el instanceof HTMLCanvasElement) {
-          all.push(el);
-        }
-        if ((el as Element).shadowRoot) {
-          walk((el as Element).shadowRoot!);
-        }
-      });
+    const colours = (c: HTMLCanvasElement): number => {
+      const ctx = c.getContext('2d');
+      if (!ctx) {
+        return -1; // a WebGL canvas: not sampled here
+      }
+      const seen = new Set<number>();
+      const data = ctx.getImageData(0, 0, c.width, c.height).data;
+      const step = Math.max(1, Math.floor((c.width * c.height) / 4000));
+      for (let p = 0; p < c.width * c.height; p += step) {
+        const o = p * 4;
+        seen.add((data[o] << 24) | (data[o + 1] << 16) | (data[o + 2] << 8) | data[o + 3]);
+      }
+      return seen.size;
     };
-    document.querySelectorAll('.jp-OutputArea').forEach(area => walk(area));
-    return all
-      .filter(c => c.width > 0 && c.height > 0)
-      .map(c => {
-        const ctx = c.getContext('2d');
-        if (!ctx) {
-          return -1; // a WebGL canvas: not sampled here
-        }
-        const colours = new Set<number>();
-        const data = ctx.getImageData(0, 0, c.width, c.height).data;
-        const step = Math.max(1, Math.floor((c.width * c.height) / 4000));
-        for (let p = 0; p < c.width * c.height; p += step) {
-          const o = p * 4;
-          colours.add((data[o] << 24) | (data[o + 1] << 16) | (data[o + 2] << 8) | data[o + 3]);
-        }
-        return colours.size;
-      });
+    const found: number[] = [];
+    document.querySelectorAll('.jp-OutputArea-output').forEach(output => {
+      const all: HTMLCanvasElement[] = [];
+      const walk = (root: Element | ShadowRoot) => {
+        root.querySelectorAll('*').forEach(el => {
+          if (el instanceof HTMLCanvasElement && el.width > 0 && el.height > 0) {
+            all.push(el);
+          }
+          if ((el as Element).shadowRoot) {
+            walk((el as Element).shadowRoot!);
+          }
+        });
+      };
+      walk(output);
+      if (all.length) {
+        found.push(Math.max(...all.map(colours)));
+      }
+    });
+    return found;
   });
 }
 
@@ -181,15 +187,15 @@ for (const name of TUTORIALS) {
     if (mathjax) {
       problems.push(`${mathjax} MathJax element(s) inside outputs`);
     }
-    const drawn = await canvases(page);
+    const drawn = await plots(page);
     const blank = drawn.filter(n => n === 1).length;
     if (blank) {
-      problems.push(`${blank} of ${drawn.length} plot canvases are blank`);
+      problems.push(`${blank} of ${drawn.length} plots are blank`);
     }
     // A plot widget that never got its Bokeh view shows no canvas at all.
-    const plots = await page.locator('.jp-OutputArea-output .widget-html', { hasText: 'points in view' }).count();
-    if (plots > drawn.length) {
-      problems.push(`${plots} plots but only ${drawn.length} canvases`);
+    const widgets = await page.locator('.jp-OutputArea-output .widget-html', { hasText: 'points in view' }).count();
+    if (widgets > drawn.length) {
+      problems.push(`${widgets} plots but only ${drawn.length} drawn`);
     }
     for (const msg of consoleErrors) {
       problems.push(`console error: ${msg.slice(0, 400)}`);
