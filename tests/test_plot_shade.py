@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from lazyscope.plot._shade import palette, shade
+from lazyscope.plot._shade import colorbar_labels, palette, shade
 
 
 def _rgba(image: xr.DataArray) -> np.ndarray:
@@ -36,3 +36,26 @@ def test_one_value_everywhere_is_still_drawn() -> None:
     image = _rgba(shade(xr.DataArray(values, dims=("y", "x")), "eq_hist", palette("fire"), False))
     assert (image[::2, :, 3] > 0).all()
     assert (image[1::2, :, 3] == 0).all()
+
+
+def test_colour_bar_labels_the_values_at_its_ticks() -> None:
+    counts = np.arange(0, 101, dtype=float)  # zero: an empty pixel, outside the scale
+    assert colorbar_labels(counts, "linear", counts=True) == {
+        0.0: "1",
+        0.25: "26",
+        0.5: "50.5",
+        0.75: "75",
+        1.0: "100",
+    }
+
+
+def test_colour_bar_labels_a_value_once_when_ticks_share_it() -> None:
+    # A sparse sample: almost every pixel holds 1 point (seen as "1 1 1 1 2" in tutorial 5).
+    counts = np.array([1.0] * 97 + [2.0] * 3)
+    assert colorbar_labels(counts, "eq_hist", counts=True) == {
+        0.0: "1",
+        0.25: "",
+        0.5: "",
+        0.75: "",
+        1.0: "2",
+    }

@@ -146,4 +146,10 @@ def colorbar_labels(values: np.ndarray, how: str, counts: bool) -> dict[float, s
             at = (np.cbrt(lo) + steps * (np.cbrt(hi) - np.cbrt(lo))) ** 3
         else:
             at = lo + steps * (hi - lo)
-    return {t: f"{v:.4g}" for t, v in zip(TICKS, at, strict=True)}
+    # Few distinct values (small counts) put several ticks on one value: label it once,
+    # where its colours start, rather than print "1 1 1 1 2" beside a gradient.
+    labels, last = {}, None
+    for tick, value in zip(TICKS, at, strict=True):
+        text = f"{value:.4g}"
+        labels[tick], last = ("" if text == last else text), text
+    return labels
