@@ -42,9 +42,9 @@ def test_colour_bar_labels_the_values_at_its_ticks() -> None:
     counts = np.arange(0, 101, dtype=float)  # zero: an empty pixel, outside the scale
     assert colorbar_labels(counts, "linear", counts=True) == {
         0.0: "1",
-        0.25: "26",
+        0.25: "25.75",
         0.5: "50.5",
-        0.75: "75",
+        0.75: "75.25",
         1.0: "100",
     }
 
