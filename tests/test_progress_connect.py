@@ -62,7 +62,8 @@ def test_an_operation_that_ends_before_any_report_is_still_listed(connect: Any) 
     assert summary is not None
     assert summary.line().startswith("Spark Connect: 0/0 tasks, 1 job,"), summary.line()
     lines = [line.strip() for line in summary.details()]
-    assert len(lines) == 2 and lines[0].startswith("operation "), lines
+    assert len(lines) == 2, lines
+    assert lines[0].startswith("operation "), lines
     assert re.fullmatch(
         r"sql at test_progress_connect\.py:\d+: done, no task counts reported", lines[1]
     ), lines
