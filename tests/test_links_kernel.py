@@ -124,11 +124,11 @@ async def test_dask_status_links_through_the_server(
 
 @pytest.mark.spark
 @pytest.mark.slow
+# Under a hub's base URL only: one Spark JVM is enough, the Dask test covers both URLs.
+@pytest.mark.parametrize("jp_base_url", ["/user/alice/"], ids=["hub"])
 async def test_spark_status_links_through_the_server(
     jp_fetch: Fetch, jp_serverapp: Any, jp_base_url: str, browser: Browser
 ) -> None:
-    if jp_base_url == "/":
-        pytest.skip("one Spark JVM is enough: the base URL logic is covered by the Dask test")
     start = "%spark start --master local[1] --name links"
     async with server_kernel(jp_fetch, jp_serverapp, start) as kernel:
         href, text = _status_link(await kernel.run("%spark status"))
