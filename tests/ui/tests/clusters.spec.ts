@@ -132,6 +132,8 @@ test('Clusters panel: new Dask cluster, scale, dashboard, a plot pane, stop', as
   await expect(page.locator('.lm-TabBar-tab', { hasText: 'dashboard' })).toBeVisible();
   const dashboard = page.frameLocator('.lazyscope-Dashboard iframe');
   await expect(dashboard.locator('body')).toContainText(/Task Stream/i, { timeout: 60_000 });
+  // Its Bokeh plots draw once their websockets are up (the screenshot showed an empty page).
+  await expect(dashboard.locator('canvas').first()).toBeVisible({ timeout: 60_000 });
   await page.screenshot({ path: testInfo.outputPath('04-dashboard.png') });
 
   // One plot of the dashboard as its own pane, picked from the list the dashboard publishes.
