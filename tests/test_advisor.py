@@ -140,3 +140,21 @@ def test_tiny_partitions(dask_client: Any) -> None:
     [finding] = rules(da.ones(10**6, chunks=1000))["tiny-partitions"]
     assert "1000 partitions of about 7.8 KiB" in finding.message
     assert "tiny-partitions" not in rules(da.ones(10**6, chunks=10**5))
+
+
+@pytest.mark.dask
+def test_tiny_partitions_of_a_persisted_frame(dask_client: Any) -> None:
+    # Tutorial 4 repartitions persisted data into 500 pieces: the sizes are on the workers,
+    # and the scheduler knows them (before, the advisor had no size and said nothing).
+    import dask.dataframe as dd
+    from distributed import wait
+
+    frame = dd.from_pandas(pd.DataFrame({"v": np.arange(200_000.0)}), npartitions=2)
+    held = frame.persist()
+    wait(held)
+    before = dask_client.run_on_scheduler(lambda dask_scheduler: len(dask_scheduler.tasks))
+    [finding] = rules(held.repartition(npartitions=500))["tiny-partitions"]
+    assert "500 partitions of about 3.1 KiB" in finding.message
+    assert "tiny-partitions" not in rules(held)
+    after = dask_client.run_on_scheduler(lambda dask_scheduler: len(dask_scheduler.tasks))
+    assert after == before  # read from the scheduler's counts: no task ran

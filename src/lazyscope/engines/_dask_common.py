@@ -9,7 +9,7 @@ from typing import Any
 
 from lazyscope._errors import LazyscopeError
 
-__all__ = ["check_futures", "cores", "nbytes"]
+__all__ = ["check_futures", "cores", "held_bytes", "nbytes"]
 
 
 def cores() -> int | None:
@@ -55,3 +55,21 @@ def check_futures(layers: Iterable[Any]) -> None:
                     "connect) and rebuild it from its source."
                 )
             break  # one future tells for the whole layer: they share one client
+
+
+def held_bytes(layers: Iterable[Any]) -> int | None:
+    """Bytes that persisted layers hold in worker memory, as the scheduler counts them (one
+    short call, no task); None while any of it is still being computed, or unknown."""
+    keys, client = [], None
+    for layer in layers:
+        for key, value in layer.items():
+            client = client or getattr(value, "client", None)
+            keys.append(key)
+    if client is None or not keys:
+        return None
+    try:
+        sizes = client.sync(client.scheduler.nbytes, keys=keys, summary=False, callback_timeout=2)
+    except (KeyError, OSError, TimeoutError):  # not in the scheduler yet; a lost scheduler
+        return None
+    values = list(sizes.values())
+    return None if not values or min(values) < 0 else int(sum(values))

@@ -136,7 +136,8 @@ def _columns(meta: Any) -> list[Column]:
 def _frame_meta(obj: Any) -> Meta:
     expr = obj.expr
     nodes = list(expr.walk())
-    common.check_futures(n.operand("layer") for n in nodes if type(n).__name__ == "FromGraph")
+    persisted = [n.operand("layer") for n in nodes if type(n).__name__ == "FromGraph"]
+    common.check_futures(persisted)
     items, count = _tree(expr)
     facts = Facts()
     meta = Meta(
@@ -179,6 +180,11 @@ def _frame_meta(obj: Any) -> Meta:
                 facts.unaligned_joins.append(f"Merge on {', '.join(_keys(node)) or 'the index'}")
     if facts.embedded and meta.partitions:
         facts.partition_bytes = sum(e.nbytes for e in facts.embedded) // meta.partitions
+    elif persisted and meta.partitions:
+        # What the persisted input holds, spread over this frame's partitions: an upper
+        # bound (filters only shrink it), enough to call partitions tiny.
+        held = common.held_bytes(persisted)
+        facts.partition_bytes = None if held is None else held // meta.partitions
     return meta
 
 
