@@ -1,6 +1,6 @@
 /**
  * The DAG payload (`application/vnd.lazyscope.dag+json`, schema in
- * src/lazyscope/views/dag.schema.json) and what is drawn of it for a set of expanded
+ * src/lazyscope/model/dag.schema.json) and what is drawn of it for a set of expanded
  * groups, laid out by dagre. Mirrors `Dag.visible()` in the kernel, which draws the
  * static SVG of the same payload.
  */

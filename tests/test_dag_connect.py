@@ -9,7 +9,7 @@ import jsonschema
 import pytest
 
 from lazyscope import dag
-from lazyscope.views._dag_model import schema
+from lazyscope.model import schema
 from tests._laziness import connect_jobs
 
 pytestmark = [pytest.mark.connect, pytest.mark.slow]

@@ -13,7 +13,7 @@ import pytest
 
 from lazyscope import dag
 from lazyscope._errors import LazyscopeError
-from lazyscope.views._dag_model import schema
+from lazyscope.model import schema
 from lazyscope.views.dag import MIME_TYPE
 from tests._laziness import dask_tasks
 

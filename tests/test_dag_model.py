@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 
 from lazyscope._errors import LazyscopeError
+from lazyscope.model import Dag, Edge, Group, Node, schema
 from lazyscope.views._dag_layout import layout
-from lazyscope.views._dag_model import Dag, Edge, Group, Node, schema
 from lazyscope.views._dag_svg import render_svg
 from lazyscope.views.dag import MIME_TYPE, DagView, dag
 

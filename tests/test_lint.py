@@ -16,6 +16,12 @@ CHECKS = {
     "ruff-check": [sys.executable, "-m", "ruff", "check", *_PY_PATHS],
     "ruff-format": [sys.executable, "-m", "ruff", "format", "--check", *_PY_PATHS],
     "mypy": [sys.executable, "-m", "mypy"],  # files and strictness come from pyproject.toml
+    # DESIGN.md's layers, as import-linter contracts in pyproject.toml.
+    "import-linter": [  # its `lint-imports` script, run by this Python
+        sys.executable,
+        "-c",
+        "import sys; from importlinter.cli import lint_imports_command as c; sys.exit(c())",
+    ],
     "tsc": ["jlpm", "tsc", "--noEmit"],
 }
 

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from bs4 import BeautifulSoup, Tag
 
-from lazyscope.views._progress_model import ProgressBoard, StageProgress, tidy_call_site
+from lazyscope.model import ProgressBoard, StageProgress, tidy_call_site
 from lazyscope.views._progress_text import ProgressSummary, Section, brief_error, stage_line
 from lazyscope.views._progress_widget import route_cancel_early, visible_rows
 from lazyscope.views.progress import ProgressRun

@@ -12,7 +12,7 @@ import pytest
 
 import lazyscope
 from lazyscope.engines import SessionInfo
-from lazyscope.views._progress_model import StageProgress
+from lazyscope.model import StageProgress
 from lazyscope.views._progress_text import ProgressSummary, Section
 from lazyscope.views.status import StatusView
 from tests._mathsafe import root_classes, typeset_text

@@ -12,7 +12,7 @@ import reprlib
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from lazyscope.views._dag_model import Dag, Edge, Group, Node
+from lazyscope.model import Dag, Edge, Group, Node
 
 from ._dask_kinds import kind_of
 from ._dask_units import Unit, WouldCompute

@@ -10,7 +10,7 @@ import math
 from itertools import islice
 from typing import Any
 
-from lazyscope.views._meta_model import EmbeddedData, Facts, Meta, PlanItem, Shuffle
+from lazyscope.model import EmbeddedData, Facts, Meta, PlanItem, Shuffle
 
 from . import _dask_common as common
 

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from lazyscope.views._dag_model import Dag, Edge, Group, Node
+from lazyscope.model import Dag, Edge, Group, Node
 
 __all__ = ["Unit", "WouldCompute", "add_units", "no_compute", "task_deps"]
 

@@ -20,7 +20,7 @@ import threading
 from types import FrameType
 from typing import Any
 
-from lazyscope.views._progress_model import is_cell_file
+from lazyscope.model import is_cell_file
 
 __all__ = ["CallSites", "call_site"]
 

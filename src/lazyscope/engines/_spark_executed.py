@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from lazyscope.views._dag_model import Dag, Edge, Group, Node
+from lazyscope.model import Dag, Edge, Group, Node
 
 from ._spark_kinds import describe_operator, kind_of
 from ._spark_plan_dag import clean

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from lazyscope.views._meta_model import Facts, PlanItem, Shuffle, Udf
+from lazyscope.model import Facts, PlanItem, Shuffle, Udf, parse_size
 
 __all__ = ["ParsedPlan", "parse_explain"]
 
@@ -17,8 +17,7 @@ __all__ = ["ParsedPlan", "parse_explain"]
 _PREFIX = re.compile(r"^((?:   |:  )*)([+:]- )?(?:\*\(\d+\) )?")
 _ATTR_ID = re.compile(r"#\d+L?")  # Spark's expression ids: k#12L -> k
 _PLAN_ID = re.compile(r",?\s*\[plan_id=\d+\]")
-_STATS = re.compile(r"Statistics\(sizeInBytes=([\d.]+)\s*([KMGTPE]i)?B(?:, rowCount=([\d.E+]+))?")
-_UNITS = {None: 1, "Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "Pi": 2**50, "Ei": 2**60}
+_STATS = re.compile(r"Statistics\(sizeInBytes=([\d.]+\s*(?:[KMGTPE]i)?B)(?:, rowCount=([\d.E+]+))?")
 # Spark answers "8.0 EiB" (Long.MaxValue) when it has no idea; nothing real is that big.
 _UNKNOWN_SIZE = 2**60
 _EXCHANGE = re.compile(r"^Exchange (\w+)(?:\((.*)\))?")
@@ -76,9 +75,9 @@ def _statistics(logical: str) -> tuple[int | None, int | None]:
     match = _STATS.search(logical)  # the first line is the root: the whole result
     if match is None:
         return None, None
-    size = int(float(match.group(1)) * _UNITS[match.group(2)])
-    rows = int(float(match.group(3))) if match.group(3) else None
-    return (size if size < _UNKNOWN_SIZE else None), rows
+    size = parse_size(match.group(1))
+    rows = int(float(match.group(2))) if match.group(2) else None
+    return (size if size is not None and size < _UNKNOWN_SIZE else None), rows
 
 
 def _classify(op: str, facts: Facts) -> PlanItem | None:

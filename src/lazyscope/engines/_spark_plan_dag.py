@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from lazyscope.views._dag_model import Dag, Edge, Node
+from lazyscope.model import Dag, Edge, Node
 
 from ._spark_kinds import describe_operator
 

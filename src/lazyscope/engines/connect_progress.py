@@ -17,7 +17,7 @@ import time
 import uuid
 from typing import Any
 
-from lazyscope.views._progress_model import (
+from lazyscope.model import (
     OWN_WORK,
     ProgressBoard,
     StageProgress,

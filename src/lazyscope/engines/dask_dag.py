@@ -16,7 +16,7 @@ import sys
 from typing import Any
 
 from lazyscope._errors import LazyscopeError
-from lazyscope.views._dag_model import Dag
+from lazyscope.model import Dag
 
 from ._dask_units import WouldCompute, add_units, no_compute
 

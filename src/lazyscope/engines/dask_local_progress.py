@@ -12,7 +12,7 @@ import time
 from concurrent.futures import CancelledError
 from typing import Any
 
-from lazyscope.views._progress_model import ProgressBoard, StageProgress
+from lazyscope.model import ProgressBoard, StageProgress
 
 __all__ = ["DaskLocalProgress"]
 

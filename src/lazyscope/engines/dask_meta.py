@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from lazyscope._errors import LazyscopeError
-from lazyscope.views._meta_model import Column, EmbeddedData, Facts, Meta, PlanItem, Shuffle
+from lazyscope.model import Column, EmbeddedData, Facts, Meta, PlanItem, Shuffle
 
 from . import _dask_common as common
 

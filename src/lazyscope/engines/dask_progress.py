@@ -19,7 +19,7 @@ import uuid
 import warnings
 from typing import Any
 
-from lazyscope.views._progress_model import ProgressBoard, StageProgress
+from lazyscope.model import ProgressBoard, StageProgress
 
 from ._dask_plugin import OP, scheduler_plugin
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from lazyscope.views._progress_model import ProgressSource
+from lazyscope.model import ProgressSource
 
 from . import current
 from .spark_connect import is_connect

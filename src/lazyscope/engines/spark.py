@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 from lazyscope._config import settings
 from lazyscope._errors import LazyscopeError, add_rewriter, short_engine_message
+from lazyscope.model import parse_size
 
 from . import _java, _net, _spark_errors, _spark_jvm
 from ._base import SessionInfo
@@ -131,7 +132,7 @@ class SparkEngine:
         self.info.version = sc.version
         self.info.workers = max(len(executors) - 1, 1) if not sc.master.startswith("local") else 1
         self.info.cores = sc.defaultParallelism
-        self.info.memory = _memory_bytes(conf.get("spark.executor.memory", "1g"))
+        self.info.memory = parse_size(conf.get("spark.executor.memory", "1g"))
         log = _spark_jvm.log_path()
         self.info.log = str(log) if log is not None and self.info.owned else None
         return self.info
@@ -184,13 +185,3 @@ def _port(value: str, key: str) -> int:
         return int(value)
     except ValueError:
         raise LazyscopeError(f"--conf {key}={value}: the port must be a number.") from None
-
-
-_UNITS = {"k": 2**10, "m": 2**20, "g": 2**30, "t": 2**40}
-
-
-def _memory_bytes(text: str) -> int | None:
-    match = re.fullmatch(r"(\d+)([kmgt])b?", text.strip().lower())
-    if match is None:
-        return int(text) if text.isdigit() else None
-    return int(match.group(1)) * _UNITS[match.group(2)]

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from lazyscope._errors import LazyscopeError, short_engine_message
-from lazyscope.views._dag_model import Dag
+from lazyscope.model import Dag
 
 from ._spark_plan_dag import add_logical, add_physical, sections
 from .spark import spark_errors

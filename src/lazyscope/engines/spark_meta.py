@@ -10,7 +10,7 @@ import re
 from typing import Any
 
 from lazyscope._errors import LazyscopeError, short_engine_message
-from lazyscope.views._meta_model import Column, Facts, Meta, PlanItem
+from lazyscope.model import Column, Facts, Meta, PlanItem, parse_size
 
 from ._spark_plan import parse_explain
 from .spark import spark_errors
@@ -18,9 +18,7 @@ from .spark_connect import is_connect
 
 __all__ = ["rdd_meta", "spark_meta"]
 
-_MEMORY = re.compile(r"^(\d+)([kmgt]?)b?$")
 _LINEAGE_PREFIX = re.compile(r"^[\s|+\-]*(\(\d+\)\s*)?")
-_UNITS = {"": 1, "k": 2**10, "m": 2**20, "g": 2**30, "t": 2**40}
 
 
 def _columns(schema: Any) -> list[Column]:
@@ -39,11 +37,6 @@ def _column(name: str, dtype: Any, nullable: bool | None) -> Column:
         inner = _column("element", element, getattr(dtype, "containsNull", None))
         return Column(name, "array<struct>", nullable, inner.children)
     return Column(name, dtype.simpleString(), nullable)
-
-
-def _bytes(text: str | None) -> int | None:
-    match = _MEMORY.match((text or "").strip().lower())
-    return int(match.group(1)) * _UNITS[match.group(2)] if match else None
 
 
 def _check_alive(df: Any) -> None:
@@ -120,7 +113,7 @@ def spark_meta(df: Any) -> Meta:
         )
         if meta.facts.rdd_sources:
             meta.facts.rdd_rows_in_python = _rdd_rows_in_python(df)
-        meta.facts.max_result_bytes = _bytes(
+        meta.facts.max_result_bytes = parse_size(
             df.sparkSession.conf.get("spark.driver.maxResultSize", "1g")
         )
     except spark_errors() as exc:

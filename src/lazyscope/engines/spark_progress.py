@@ -16,7 +16,7 @@ import uuid
 import weakref
 from typing import Any
 
-from lazyscope.views._progress_model import ProgressBoard, StageProgress, tidy_call_site
+from lazyscope.model import ProgressBoard, StageProgress, tidy_call_site
 
 from ._spark_call_site import CallSites
 

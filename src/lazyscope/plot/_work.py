@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from lazyscope.views._progress_model import OWN_WORK, is_cell_file
+from lazyscope.model import OWN_WORK, is_cell_file
 
 __all__ = ["PLOT", "Work", "call_site", "dask_key", "spark_job"]
 

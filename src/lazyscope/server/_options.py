@@ -3,15 +3,14 @@ that reaches a command line or a constructor is checked here first (clear 400s).
 
 from __future__ import annotations
 
-import re
 from typing import Any
+
+from lazyscope.model import parse_size
 
 __all__ = ["OptionsError", "parse_memory", "validate_create", "validate_scale"]
 
 ENGINES = ("dask", "spark")
 MAX_WORKERS = 64
-_UNITS = {"": 1, "k": 2**10, "m": 2**20, "g": 2**30, "t": 2**40}
-_MEMORY = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?\s*$", re.IGNORECASE)
 
 
 class OptionsError(ValueError):
@@ -22,10 +21,10 @@ def parse_memory(value: Any) -> int:
     """``"2GiB"``, ``"512m"``, ``"1g"`` or a byte count -> bytes (binary units, as Spark)."""
     if isinstance(value, int) and not isinstance(value, bool) and value > 0:
         return value
-    match = _MEMORY.match(value) if isinstance(value, str) else None
-    if not match:
+    size = parse_size(value) if isinstance(value, str) else None
+    if not size:
         raise OptionsError(f"memory must look like '2GiB', '512m' or a byte count, not {value!r}")
-    return int(float(match.group(1)) * _UNITS[match.group(2).lower()])
+    return size
 
 
 def _count(body: dict[str, Any], key: str, low: int, default: int) -> int:

@@ -15,6 +15,7 @@ carries the whole UI and no link names a worker's own port.
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import json
 import os
 import re
@@ -48,11 +49,12 @@ def sweep_folders(log: Any = None) -> None:
 
 
 def _spark_home() -> Path:
-    # Imported here, not at module level: the server must not import pyspark's
-    # Python side eagerly (only its folder, holding bin/ and jars/, is needed).
-    import pyspark
-
-    return Path(pyspark.__file__).parent
+    # Found, not imported: the server needs only pyspark's folder (bin/ and jars/), and
+    # never imports an engine library (an import-linter contract).
+    spec = importlib.util.find_spec("pyspark")
+    if spec is None or spec.origin is None:
+        raise RuntimeError("pyspark is not installed: the server cannot start Spark clusters")
+    return Path(spec.origin).parent
 
 
 class SparkCluster(ManagedCluster):

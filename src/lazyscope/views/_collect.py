@@ -9,8 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from lazyscope._errors import LazyscopeError
-
-from ._meta_model import Meta
+from lazyscope.model import Meta
 
 __all__ = ["meta_of"]
 

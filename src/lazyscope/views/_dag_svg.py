@@ -7,8 +7,9 @@ import hashlib
 import re
 from xml.sax.saxutils import escape, quoteattr
 
+from lazyscope.model import Dag, Group, Node
+
 from ._dag_layout import layout
-from ._dag_model import Dag, Group, Node
 
 __all__ = ["counts_text", "render_svg"]
 

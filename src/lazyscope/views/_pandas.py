@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._meta_model import Column, Meta
+from lazyscope.model import Column, Meta
 
 __all__ = ["pandas_meta"]
 

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from html import escape
 
 from lazyscope._errors import short_engine_message
+from lazyscope.model import StageProgress
 
 from ._html import root
-from ._progress_model import StageProgress
 
 __all__ = ["ProgressSummary", "Section", "brief_error", "stage_line"]
 

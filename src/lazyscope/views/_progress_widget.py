@@ -13,8 +13,9 @@ from typing import Any
 import anywidget
 import traitlets
 
+from lazyscope.model import ProgressBoard
+
 from ._html import MATH_SAFE
-from ._progress_model import ProgressBoard
 
 __all__ = ["ProgressWidget", "route_cancel_early", "visible_rows"]
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
+from lazyscope.model import Column, Finding, Meta, format_bytes
+
 from ._html import root
-from ._meta_model import Column, Finding, Meta
-from .status import format_bytes
 
 __all__ = ["MIME_TYPE", "summary", "title", "to_html", "to_json", "to_text"]
 

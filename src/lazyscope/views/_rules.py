@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ._meta_model import Finding, Meta
-from .status import format_bytes
+from lazyscope.model import Finding, Meta, format_bytes
 
 __all__ = ["RULES"]
 

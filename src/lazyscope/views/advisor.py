@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from lazyscope.model import Finding, Meta
+
 from ._collect import meta_of
-from ._meta_model import Finding, Meta
 from ._rules import RULES
 
 __all__ = ["Finding", "advise", "findings_for"]

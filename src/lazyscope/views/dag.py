@@ -15,8 +15,8 @@ from typing import Any
 
 from lazyscope._errors import LazyscopeError
 from lazyscope.engines import check_session
+from lazyscope.model import Dag, Node
 
-from ._dag_model import Dag, Node
 from ._dag_svg import counts_text, render_svg
 
 __all__ = ["MIME_TYPE", "DagView", "dag"]

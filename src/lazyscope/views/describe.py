@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from lazyscope.engines import check_session
+from lazyscope.model import Finding, Meta
 
 from . import _render
 from ._collect import meta_of
-from ._meta_model import Finding, Meta
 from .advisor import findings_for
 
 __all__ = ["DescribeView", "describe"]

@@ -22,8 +22,8 @@ from typing import Any
 
 from lazyscope._errors import LazyscopeError, interrupt_behind
 from lazyscope.engines.progress_sources import sources_for
+from lazyscope.model import ProgressSource
 
-from ._progress_model import ProgressSource
 from ._progress_text import ProgressSummary, Section, brief_error
 
 __all__ = ["ProgressRun", "progress"]

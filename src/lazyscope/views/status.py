@@ -6,23 +6,13 @@ from html import escape
 
 from lazyscope._links import Link, dashboard_link
 from lazyscope.engines import SessionInfo
+from lazyscope.model import format_bytes
 
 from ._html import root
 
-__all__ = ["StatusView", "format_bytes"]
+__all__ = ["StatusView"]
 
 _TITLES = {"spark": "Spark", "spark-connect": "Spark Connect", "dask": "Dask"}
-
-
-def format_bytes(n: int | None) -> str:
-    if n is None:
-        return "unknown"
-    size = float(n)
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if size < 1024 or unit == "TiB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    raise AssertionError("unreachable")
 
 
 class StatusView:

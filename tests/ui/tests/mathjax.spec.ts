@@ -23,7 +23,7 @@ const CELLS: { name: string; source: string }[] = [
     name: 'progress summary',
     source: [
       'import lazyscope, time, pandas as pd, dask.dataframe as dd',
-      'from lazyscope.views._progress_model import ProgressBoard, StageProgress as S',
+      'from lazyscope.model import ProgressBoard, StageProgress as S',
       'from lazyscope.views._progress_text import ProgressSummary, Section',
       `anon = ${JSON.stringify(ANONFUN)}`,
       'stages = [S("2", f"stage 2 ({anon})", 4, 4, job="job 1", started=1.0, ended=2.5), S("3", f"stage 3 ({anon})", 1, 1, job="job 2", started=2.5, ended=3.0)]',
