@@ -9,8 +9,8 @@ from typing import Any
 
 from lazyscope.model import Dag, Edge, Group, Node
 
+from ._spark_explain import clean
 from ._spark_kinds import describe_operator, kind_of
-from ._spark_plan_dag import clean
 from ._spark_rest import Execution
 
 __all__ = ["add_executed"]

@@ -1,5 +1,4 @@
-"""Spark's explain text as DAG nodes: the one form classic and Connect sessions share
-(a Connect client holds no JVM handle), and producing it plans without running a job.
+"""Spark's explain text as DAG nodes (the text read by `_spark_explain`).
 
 Logical plans come from the "extended" text (one line per operator); the physical plan
 from the "formatted" text, whose numbered detail blocks become each node's attributes.
@@ -11,42 +10,15 @@ import re
 
 from lazyscope.model import Dag, Edge, Node
 
+from ._spark_explain import clean, sections, tree
 from ._spark_kinds import describe_operator
 
-__all__ = ["add_logical", "add_physical", "clean", "sections"]
+__all__ = ["add_logical", "add_physical"]
 
-# A tree line: levels of "   " or ":  ", then "+- " or ":- ", then maybe "*(1) " (codegen).
-_PREFIX = re.compile(r"^((?:   |:  )*)([+:]- )?(?:\*\(\d+\) |\* )?")
-_HEADER = re.compile(r"^== (.+) ==$", re.M)
-_EXPR_ID = re.compile(r"#\d+L?")
-_PLAN_ID = re.compile(r",?\s*\[plan_id=\d+\]")
 _OP_ID = re.compile(r"^(.*?) \((\d+)\)(?:, (.*))?$")
 _BLOCK = re.compile(r"^\((\d+)\) (.+?)(?: \[codegen id : (\d+)\])?$")
 _ATTR = re.compile(r"^([A-Za-z][\w ]*?)(?: \[\d+\])?\s?: ?(.*)$")
 _DETAIL_KEYS = ("Condition", "Arguments", "Functions", "Join type", "Output")
-
-
-def clean(text: str) -> str:
-    """Without expression ids (k#12L -> k) and plan ids: what a person reads."""
-    return _PLAN_ID.sub("", _EXPR_ID.sub("", text)).strip()
-
-
-def sections(text: str) -> dict[str, str]:
-    """ "== Physical Plan ==" headed parts of an explain text, by title."""
-    parts = _HEADER.split(text)
-    return {parts[i].strip(): parts[i + 1].strip("\n") for i in range(1, len(parts) - 1, 2)}
-
-
-def _tree(section: str) -> list[tuple[int, str]]:
-    lines: list[tuple[int, str]] = []
-    for line in section.splitlines():
-        if not line.strip():
-            break  # the formatted mode's detail blocks follow a blank line
-        prefix = _PREFIX.match(line)
-        assert prefix is not None  # every part of the pattern is optional
-        depth = (len(prefix.group(1)) + (3 if prefix.group(2) else 0)) // 3
-        lines.append((depth, line[prefix.end() :]))
-    return lines
 
 
 def _link(dag: Dag, ids: list[tuple[int, str]]) -> None:
@@ -62,7 +34,7 @@ def _link(dag: Dag, ids: list[tuple[int, str]]) -> None:
 
 def add_logical(dag: Dag, section: str, prefix: str) -> None:
     ids = []
-    for index, (depth, text) in enumerate(_tree(section)):
+    for index, (depth, text) in enumerate(tree(section)):
         ident = f"{prefix}{index}"
         kind, label, detail, attrs = describe_operator(text.lstrip("'"))
         attrs["operator"] = clean(text)
@@ -94,12 +66,12 @@ def add_physical(dag: Dag, formatted: str) -> None:
     blocks = _blocks(formatted)
     parts: list[tuple[str, str | None]] = [(body, None)]
     for sub in re.split(r"\n(?=Subquery:\d+ )", subqueries)[1:] if subqueries else []:
-        head, _, tree = sub.partition("\n")
+        head, _, subtree = sub.partition("\n")
         hosting = re.search(r"Hosting operator id = (\d+)", head)
-        parts.append((tree, hosting.group(1) if hosting else None))
-    for tree, host in parts:
+        parts.append((subtree, hosting.group(1) if hosting else None))
+    for part, host in parts:
         ids = []
-        for depth, text in _tree(tree.strip("\n")):
+        for depth, text in tree(part):
             if text.startswith("== Initial Plan"):  # after a run: the final plan is enough
                 break
             if text.startswith("=="):  # "== Final Plan ==" marks no operator

@@ -15,7 +15,8 @@ from typing import Any
 from lazyscope._errors import LazyscopeError, short_engine_message
 from lazyscope.model import Dag
 
-from ._spark_plan_dag import add_logical, add_physical, sections
+from ._spark_explain import sections
+from ._spark_plan_dag import add_logical, add_physical
 from .spark import spark_errors
 
 __all__ = ["LEVELS", "is_spark", "spark_dag"]

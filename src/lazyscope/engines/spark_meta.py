@@ -12,7 +12,7 @@ from typing import Any
 from lazyscope._errors import LazyscopeError, short_engine_message
 from lazyscope.model import Column, Facts, Meta, PlanItem, parse_size
 
-from ._spark_plan import parse_explain
+from ._spark_plan_facts import parse_explain
 from .spark import spark_errors
 from .spark_connect import is_connect
 

@@ -1,8 +1,5 @@
-"""Read Spark's `explain(mode="cost")` text into plan items and advisor facts.
-
-The text is the one interface classic and Connect sessions share (Connect has no JVM
-handle in the client), and producing it plans the query without running a job.
-"""
+"""Spark's `explain(mode="cost")` text (read by `_spark_explain`) as plan items, advisor
+facts, the output partitioning and the optimizer's size estimate."""
 
 from __future__ import annotations
 
@@ -11,12 +8,10 @@ from dataclasses import dataclass
 
 from lazyscope.model import Facts, PlanItem, Shuffle, Udf, parse_size
 
+from ._spark_explain import clean, tree
+
 __all__ = ["ParsedPlan", "parse_explain"]
 
-# Spark indents each level with "   " or ":  ", then branches with "+- " or ":- ".
-_PREFIX = re.compile(r"^((?:   |:  )*)([+:]- )?(?:\*\(\d+\) )?")
-_ATTR_ID = re.compile(r"#\d+L?")  # Spark's expression ids: k#12L -> k
-_PLAN_ID = re.compile(r",?\s*\[plan_id=\d+\]")
 _STATS = re.compile(r"Statistics\(sizeInBytes=([\d.]+\s*(?:[KMGTPE]i)?B)(?:, rowCount=([\d.E+]+))?")
 # Spark answers "8.0 EiB" (Long.MaxValue) when it has no idea; nothing real is that big.
 _UNKNOWN_SIZE = 2**60
@@ -55,20 +50,8 @@ class ParsedPlan:
     rows: int | None
 
 
-def _clean(text: str) -> str:
-    return _PLAN_ID.sub("", _ATTR_ID.sub("", text)).strip()
-
-
 def _nodes(section: str) -> list[tuple[int, str]]:
-    nodes = []
-    for line in section.splitlines():
-        if not line.strip():
-            continue
-        prefix = _PREFIX.match(line)
-        assert prefix is not None  # every part of the pattern is optional
-        depth = (len(prefix.group(1)) + (3 if prefix.group(2) else 0)) // 3
-        nodes.append((depth, _clean(line[prefix.end() :])))
-    return nodes
+    return [(depth, clean(text)) for depth, text in tree(section)]
 
 
 def _statistics(logical: str) -> tuple[int | None, int | None]:
