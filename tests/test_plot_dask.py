@@ -15,8 +15,8 @@ from distributed import get_task_stream
 
 import lazyscope
 from lazyscope._errors import LazyscopeError
-from lazyscope.plot._dask import _cancellable
-from lazyscope.plot._requests import SupersededError, Token
+from lazyscope.plotting._dask import _cancellable
+from lazyscope.plotting._requests import SupersededError, Token
 from tests._plot_categories import CATEGORY_CASES, categories_frame, check_categories, plain
 from tests._plot_data import BAD_INPUTS, in_window, points
 from tests._plot_names import GRID, check_names, run_plot_cell
@@ -247,8 +247,8 @@ def test_the_functions_shipped_to_workers_need_no_lazyscope() -> None:
 
     import cloudpickle
 
-    from lazyscope.plot import _dask_grid, _dask_hist, _dask_scan, _partials
-    from lazyscope.plot._spec import Spec, View
+    from lazyscope.plotting import _dask_grid, _dask_hist, _dask_scan, _partials
+    from lazyscope.plotting._spec import Spec, View
 
     cloudpickle.register_pickle_by_value(_partials)  # as dask_states does
     spec = Spec("x", "y", "count", None, "kind")

@@ -116,10 +116,9 @@ def test_import_stays_light() -> None:
     assert out.stdout.strip() == "[]"
 
 
-def test_plot_module_is_callable(df: pd.DataFrame) -> None:
-    """After `import lazyscope.plot`, the name is the package; calling it still plots."""
-    import lazyscope.plot as module
+def test_the_plotting_package_does_not_shadow_the_function(df: pd.DataFrame) -> None:
+    import lazyscope.plotting
 
-    p = module(df, "x", "y", **SMALL)
+    p = lazyscope.plot(df, "x", "y", **SMALL)
     assert int(p.aggregate.sum()) > 0
     assert np.isfinite(p.aggregate.attrs["x_range"]).all()

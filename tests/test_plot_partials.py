@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lazyscope.plot._grids import coarsen, finalize
-from lazyscope.plot._partials import STATES, decode, empty, encode, merge, partial
+from lazyscope.plotting._grids import coarsen, finalize
+from lazyscope.plotting._partials import STATES, decode, empty, encode, merge, partial
 
 CELLS = 8 * 6
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from lazyscope.plot._shade import colorbar_labels, palette, shade
+from lazyscope.plotting._shade import colorbar_labels, palette, shade
 
 
 def _rgba(image: xr.DataArray) -> np.ndarray:

@@ -16,9 +16,9 @@ import pytest
 
 import lazyscope
 from lazyscope._errors import LazyscopeError
-from lazyscope.plot._requests import SupersededError, Token
-from lazyscope.plot._spark import SparkBackend
-from lazyscope.plot._spec import Spec, View
+from lazyscope.plotting._requests import SupersededError, Token
+from lazyscope.plotting._spark import SparkBackend
+from lazyscope.plotting._spec import Spec, View
 from tests._connect import connect_session
 from tests._plot_categories import CATEGORY_CASES, categories_frame, check_categories, plain
 from tests._plot_data import BAD_INPUTS, in_window, points

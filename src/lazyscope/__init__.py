@@ -30,8 +30,8 @@ _PUBLIC: dict[str, str] = {
     "describe": "lazyscope.views.describe",
     "advise": "lazyscope.views.advisor",
     "dag": "lazyscope.views.dag",
-    "plot": "lazyscope.plot",
-    "hist": "lazyscope.plot",
+    "plot": "lazyscope.plotting",
+    "hist": "lazyscope.plotting",
 }
 
 

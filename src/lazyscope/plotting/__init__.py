@@ -1,4 +1,5 @@
-"""Down-sampled, zoomable plots of big DataFrames: `lazyscope.plot` and `lazyscope.hist`.
+"""Down-sampled, zoomable plots of big DataFrames: `lazyscope.plot` and `lazyscope.hist`
+(the package is `plotting`, so it never shadows the function `lazyscope.plot`).
 
 Every point is aggregated (exact counts, not a sample) by the engine that holds the data:
 Datashader on Dask, in-executor aggregation on Spark, Datashader in process for pandas.
@@ -6,8 +7,6 @@ Datashader on Dask, in-executor aggregation on Spark, Datashader in process for 
 
 from __future__ import annotations
 
-import sys
-import types
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -94,13 +93,3 @@ def hist(
     from ._backend import engine_of
 
     return Histogram(column, counts, edges, engine_of(df))
-
-
-class _CallableModule(types.ModuleType):
-    """`lazyscope.plot` is this package once imported; calling it still plots."""
-
-    def __call__(self, *args: Any, **kwargs: Any) -> PlotWidget:
-        return plot(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule
