@@ -142,7 +142,7 @@ def test_bags_arrays_and_lists_and_small_layers_expand(dask_client: Any) -> None
 
 
 def _tasks_limited(obj: Any) -> Any:
-    from lazyscope.engines.dask_dag import dask_dag
+    from lazyscope.dask._dag import dask_dag
 
     return dask_dag(obj, "tasks", task_limit=5)
 

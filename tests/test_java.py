@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from lazyscope._errors import LazyscopeError
-from lazyscope.engines import _java
-from lazyscope.engines.spark import SparkEngine
+from lazyscope.spark import _java
+from lazyscope.spark._session import SparkEngine
 
 
 def fake_jdk(root: Path, version_line: str) -> Path:

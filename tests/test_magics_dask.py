@@ -56,7 +56,7 @@ def test_unreachable_scheduler_fails_fast(ipshell: Any) -> None:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]  # bound but not listening: connection refused
         start = time.monotonic()
-        from lazyscope.engines.dask import DaskEngine
+        from lazyscope.dask._session import DaskEngine
 
         with pytest.raises(Exception, match=r"Cannot reach the Dask scheduler at 127.0.0.1:\d+"):
             DaskEngine.connect(f"tcp://127.0.0.1:{port}", timeout=5)
@@ -64,7 +64,7 @@ def test_unreachable_scheduler_fails_fast(ipshell: Any) -> None:
 
 
 def test_port_in_use_is_reported_before_starting(ipshell: Any) -> None:
-    from lazyscope.engines.dask import DaskEngine
+    from lazyscope.dask._session import DaskEngine
 
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -79,7 +79,7 @@ def test_port_in_use_is_reported_before_starting(ipshell: Any) -> None:
 def test_the_port_of_a_stopped_cluster_can_be_used_again() -> None:
     """Right after a stop, the scheduler's old connections linger in TIME_WAIT: free for a
     server's bind, but the port check once called the port in use."""
-    from lazyscope.engines.dask import DaskEngine
+    from lazyscope.dask._session import DaskEngine
 
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -127,7 +127,7 @@ def test_pinned_port_in_use_is_reported_before_the_jvm_starts() -> None:
     import socket
 
     from lazyscope._errors import LazyscopeError
-    from lazyscope.engines.spark import SparkEngine
+    from lazyscope.spark._session import SparkEngine
 
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -151,6 +151,6 @@ def test_pinned_port_in_use_is_reported_before_the_jvm_starts() -> None:
 )
 def test_cluster_managers_are_passed_through(master: str) -> None:
     # YARN and Kubernetes cannot run here: only the validation is exercised for them.
-    from lazyscope.engines.spark import check_master
+    from lazyscope.spark._session import check_master
 
     check_master(master)

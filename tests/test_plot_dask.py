@@ -215,7 +215,7 @@ def fresh_dask() -> Iterator[Any]:
 def test_progress_names_the_work_of_a_plot_and_a_histogram(ipshell: Any, fresh_dask: Any) -> None:
     import dask.dataframe as dd
 
-    from lazyscope.engines.dask_progress import DaskProgress
+    from lazyscope.dask._progress import DaskProgress
     from lazyscope.views.progress import ProgressRun
 
     frame = dd.from_pandas(plain(categories_frame("unsorted")), npartitions=3)

@@ -260,7 +260,7 @@ def test_spark_connect_categories_are_labelled_and_coloured_as_the_rows_say(
 def test_spark_connect_progress_names_the_work_of_a_plot_and_a_histogram(
     ipshell: Any, connect: Any
 ) -> None:
-    from lazyscope.engines.connect_progress import ConnectProgress
+    from lazyscope.spark._connect_progress import ConnectProgress
     from lazyscope.views.progress import ProgressRun
 
     run = run_plot_cell(

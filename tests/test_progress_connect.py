@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from lazyscope._errors import LazyscopeError
-from lazyscope.engines.connect_progress import ConnectProgress
+from lazyscope.spark._connect_progress import ConnectProgress
 from lazyscope.views.progress import ProgressRun
 from tests._progress import when_started
 

@@ -144,7 +144,7 @@ def test_two_threads_tasks_are_not_mixed(dask_client: Any) -> None:
 def test_scheduler_plugin_needs_no_lazyscope_on_the_scheduler() -> None:
     from distributed.protocol.pickle import dumps
 
-    from lazyscope.engines._dask_plugin import scheduler_plugin
+    from lazyscope.dask._plugin import scheduler_plugin
 
     code = (
         "import pickle, sys\n"
@@ -161,7 +161,7 @@ def test_scheduler_plugin_needs_no_lazyscope_on_the_scheduler() -> None:
 def test_progress_on_a_separate_scheduler_process(dask_scheduler_address: str) -> None:
     from distributed import Client
 
-    from lazyscope.engines.dask_progress import DaskProgress
+    from lazyscope.dask._progress import DaskProgress
     from lazyscope.views.progress import ProgressRun
 
     with Client(dask_scheduler_address, timeout=30) as client:

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 import lazyscope
-from lazyscope.engines.connect_progress import ConnectProgress
+from lazyscope.spark._connect_progress import ConnectProgress
 from lazyscope.views.progress import ProgressRun
 from tests._connect import connect_session
 from tests._summary import run_cell_summary

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from lazyscope._errors import LazyscopeError
-from lazyscope.engines.dask import DaskEngine
-from lazyscope.engines.spark_connect import SparkConnectEngine
+from lazyscope.dask._session import DaskEngine
+from lazyscope.spark._connect import SparkConnectEngine
 
 
 @pytest.mark.connect

@@ -73,7 +73,7 @@ def _syntax_message(exc: SyntaxError, offset: int = 0) -> str:
 
 def run_sql(spark: Any, body: str, limit: int | None) -> Any:
     """`%%spark --sql`: the query as a lazy DataFrame (Spark analyses it, runs nothing)."""
-    from .engines.spark import spark_errors
+    from .spark._session import spark_errors
 
     query = body.strip().rstrip(";").strip()
     if not query:

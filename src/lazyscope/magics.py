@@ -70,7 +70,7 @@ class LazyscopeMagics(Magics):  # type: ignore[misc]  # IPython is untyped
         return _commands.session_status("spark")
 
     def _spark_log(self, args: Any) -> None:
-        from .engines.spark import jvm_log
+        from .spark._session import jvm_log
 
         print(jvm_log())
 
@@ -131,7 +131,7 @@ class LazyscopeMagics(Magics):  # type: ignore[misc]  # IPython is untyped
             )
         engine = _commands.ensure_spark(**self._spark_options(args))
         self.shell.push(engine.namespace())
-        from .engines.spark import spark_errors
+        from .spark._session import spark_errors
 
         if args.sql:
             frame = _cells.run_sql(engine.namespace()["spark"], cell, args.limit)
@@ -174,7 +174,7 @@ class LazyscopeMagics(Magics):  # type: ignore[misc]  # IPython is untyped
         return _commands.session_status("dask")
 
     def _dask_log(self, args: Any) -> None:
-        from .engines.dask import dask_log
+        from .dask._session import dask_log
 
         print(dask_log())
 
@@ -232,7 +232,7 @@ class LazyscopeMagics(Magics):  # type: ignore[misc]  # IPython is untyped
         try:
             value = _cells.run_body(self.shell, cell, progress="dask")
         except Exception as exc:  # a failed task: its key and the user's frames, one paragraph
-            from .engines.dask import task_error
+            from .dask._session import task_error
 
             brief = task_error(exc)
             if brief is None:

@@ -12,7 +12,7 @@ from typing import Any
 from lazyscope._announce import write_announcement
 from lazyscope._errors import LazyscopeError, survived
 
-from ._base import Engine, SessionInfo
+from ._base import Engine, SessionInfo, _sessions, current
 
 __all__ = [
     "Engine",
@@ -27,12 +27,6 @@ __all__ = [
     "stop",
     "stop_all",
 ]
-
-_sessions: dict[str, Engine] = {}
-
-
-def current(kind: str) -> Engine | None:
-    return _sessions.get(kind)
 
 
 def _register(engine: Engine) -> Engine:
@@ -57,11 +51,11 @@ def check_spark_options(master: str | None, remote: str | None) -> None:
             "Use either --master (classic Spark) or --remote (Spark Connect), not both."
         )
     if master:
-        from .spark import check_master
+        from lazyscope.spark._session import check_master
 
         check_master(master)
     if remote:
-        from .spark_connect import parse_remote
+        from lazyscope.spark._connect import parse_remote
 
         parse_remote(remote)
 
@@ -80,7 +74,7 @@ def check_session(obj: Any) -> None:
 
 def check_dask_address(address: str | None) -> None:
     if address:
-        from .dask import parse_address
+        from lazyscope.dask._session import parse_address
 
         parse_address(address)
 
@@ -96,22 +90,22 @@ def start_spark(
 ) -> Engine:
     check_spark_options(master, remote)
     if remote:
-        from .spark_connect import SparkConnectEngine
+        from lazyscope.spark._connect import SparkConnectEngine
 
         return _register(SparkConnectEngine.start(remote, conf, app_name, timeout))
-    from .spark import SparkEngine
+    from lazyscope.spark._session import SparkEngine
 
     return _register(SparkEngine.start(master or default_master, conf, app_name))
 
 
 def start_dask(*, workers: int, threads: int, memory: str, port: int = 0) -> Engine:
-    from .dask import DaskEngine
+    from lazyscope.dask._session import DaskEngine
 
     return _register(DaskEngine.start(workers, threads, memory, port))
 
 
 def connect_dask(address: str, timeout: float) -> Engine:
-    from .dask import DaskEngine
+    from lazyscope.dask._session import DaskEngine
 
     return _register(DaskEngine.connect(address, timeout))
 

@@ -7,7 +7,7 @@ import uuid
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
-__all__ = ["Engine", "SessionInfo"]
+__all__ = ["Engine", "SessionInfo", "current"]
 
 
 @dataclass
@@ -52,3 +52,12 @@ class Engine(Protocol):
     def conflicts(self, wanted: dict[str, Any]) -> list[str]:
         """Which explicitly requested options differ from this running session."""
         ...
+
+
+# The kernel's running sessions, one per kind. Here, beside the interface, so an engine
+# package can ask for its session without importing the registry (which knows them all).
+_sessions: dict[str, Engine] = {}
+
+
+def current(kind: str) -> Engine | None:
+    return _sessions.get(kind)

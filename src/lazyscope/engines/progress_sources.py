@@ -11,9 +11,9 @@ import sys
 from typing import Any
 
 from lazyscope.model import ProgressSource
+from lazyscope.spark._connect import is_connect
 
 from . import current
-from .spark_connect import is_connect
 
 __all__ = ["sources_for"]
 
@@ -39,12 +39,12 @@ def _spark() -> list[ProgressSource]:
     if session is None:
         return []
     if is_connect(session):
-        from .connect_progress import ConnectProgress
+        from lazyscope.spark._connect_progress import ConnectProgress
 
         return [ConnectProgress(session)]
     if getattr(session, "sparkContext", session)._jsc is None:  # stopped
         return []
-    from .spark_progress import SparkProgress
+    from lazyscope.spark._progress import SparkProgress
 
     return [SparkProgress(session)]
 
@@ -66,7 +66,7 @@ def _user_session() -> Any:
 def _dask() -> list[ProgressSource]:
     if "dask" not in sys.modules:
         return []
-    from .dask_local_progress import DaskLocalProgress
+    from lazyscope.dask._local_progress import DaskLocalProgress
 
     sources: list[ProgressSource] = [DaskLocalProgress()]
     client: Any = getattr(current("dask"), "client", None)
@@ -78,7 +78,7 @@ def _dask() -> list[ProgressSource]:
         except ValueError:  # no client in this process
             client = None
     if client is not None and client.status == "running" and not client.asynchronous:
-        from .dask_progress import DaskProgress
+        from lazyscope.dask._progress import DaskProgress
 
         sources.append(DaskProgress(client))
     return sources

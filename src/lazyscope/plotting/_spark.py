@@ -14,7 +14,7 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from lazyscope._errors import LazyscopeError, short_engine_message
-from lazyscope.engines.spark_connect import functions_for
+from lazyscope.spark._connect import functions_for
 
 from . import _partials, _warm
 from ._frames import check_categories, per_object
@@ -50,7 +50,7 @@ def spark_kinds(schema: Any) -> dict[str, str]:
 
 
 def engine_errors() -> tuple[type[BaseException], ...]:
-    from lazyscope.engines.spark import spark_errors
+    from lazyscope.spark._session import spark_errors
 
     return spark_errors()
 

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from lazyscope._errors import LazyscopeError
-from lazyscope.engines.spark_connect import functions_for
+from lazyscope.spark._connect import functions_for
 
 from ._frames import per_object
 from ._spark import run_spark, spark_kinds

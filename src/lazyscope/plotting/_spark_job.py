@@ -6,7 +6,7 @@ import contextlib
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from lazyscope.engines.spark_connect import functions_for
+from lazyscope.spark._connect import functions_for
 
 from . import _partials
 from ._spec import View

@@ -32,17 +32,17 @@ def meta_of(obj: Any) -> Meta:
     classes = _classes(obj)
     modules = {module.split(".", 1)[0] for module, _ in classes}
     if ("pyspark.sql.dataframe", "DataFrame") in classes:
-        from lazyscope.engines.spark_meta import spark_meta
+        from lazyscope.spark._meta import spark_meta
 
         return spark_meta(obj)
     if ("pyspark.core.rdd", "RDD") in classes:
-        from lazyscope.engines.spark_meta import rdd_meta
+        from lazyscope.spark._meta import rdd_meta
 
         return rdd_meta(obj)
     if ("dask.dataframe.dask_expr._collection", "FrameBase") in classes or any(
         module.startswith(_DASK_GRAPH_MODULES) for module, _ in classes
     ):
-        from lazyscope.engines.dask_meta import dask_meta
+        from lazyscope.dask._meta import dask_meta
 
         return dask_meta(obj)
     if "pandas" in modules and type(obj).__name__ in ("DataFrame", "Series"):

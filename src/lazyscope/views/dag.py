@@ -70,14 +70,14 @@ class DagView:
 
 
 def _build(obj: Any, level: str, max_nodes: int, expand_limit: int, ui_url: str | None) -> Dag:
-    from lazyscope.engines.spark_dag import is_spark
+    from lazyscope.spark._dag import is_spark
 
     if is_spark(obj):
-        from lazyscope.engines.spark_dag import spark_dag
+        from lazyscope.spark._dag import spark_dag
 
         return spark_dag(obj, level, ui_url=ui_url)
     if "dask" in sys.modules:  # a Dask object implies Dask is imported; don't import it
-        from lazyscope.engines.dask_dag import dask_dag, is_dask
+        from lazyscope.dask._dag import dask_dag, is_dask
 
         if is_dask(obj):
             return dask_dag(obj, level, max_nodes=max_nodes, expand_limit=expand_limit)

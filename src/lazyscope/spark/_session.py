@@ -11,10 +11,13 @@ from urllib.parse import urlsplit
 
 from lazyscope._config import settings
 from lazyscope._errors import LazyscopeError, add_rewriter, short_engine_message
+from lazyscope.engines import _net
+from lazyscope.engines._base import SessionInfo
 from lazyscope.model import parse_size
 
-from . import _java, _net, _spark_errors, _spark_jvm
-from ._base import SessionInfo
+from . import _errors as _spark_errors
+from . import _java
+from . import _jvm as _spark_jvm
 
 __all__ = ["SparkEngine", "check_master", "jvm_log", "quiet_spark_loggers", "spark_errors"]
 

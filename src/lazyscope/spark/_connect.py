@@ -8,10 +8,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from lazyscope._errors import LazyscopeError, short_engine_message
+from lazyscope.engines import _net
+from lazyscope.engines._base import SessionInfo
 
-from . import _net
-from ._base import SessionInfo
-from .spark import quiet_spark_loggers, spark_errors
+from ._session import quiet_spark_loggers, spark_errors
 
 __all__ = ["SparkConnectEngine", "functions_for", "is_connect", "parse_remote"]
 

@@ -9,9 +9,9 @@ from typing import Any
 
 from lazyscope.model import Dag, Edge, Group, Node
 
-from ._spark_explain import clean
-from ._spark_kinds import describe_operator, kind_of
-from ._spark_rest import Execution
+from ._explain import clean
+from ._kinds import describe_operator, kind_of
+from ._rest import Execution
 
 __all__ = ["add_executed"]
 

@@ -24,7 +24,7 @@ from lazyscope.model import (
     unreported,
 )
 
-from ._spark_call_site import call_site
+from ._call_site import call_site
 
 __all__ = ["ConnectProgress"]
 

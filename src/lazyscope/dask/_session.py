@@ -12,9 +12,10 @@ from urllib.parse import urlsplit
 
 from lazyscope import _logfile
 from lazyscope._errors import LazyscopeError, short_engine_message, survived
+from lazyscope.engines import _net
+from lazyscope.engines._base import SessionInfo
 
-from . import _dask_worker, _net
-from ._base import SessionInfo
+from . import _worker as _dask_worker
 
 __all__ = ["DaskEngine", "dask_log", "parse_address", "task_error"]
 

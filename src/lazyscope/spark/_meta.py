@@ -12,9 +12,9 @@ from typing import Any
 from lazyscope._errors import LazyscopeError, short_engine_message
 from lazyscope.model import Column, Facts, Meta, PlanItem, parse_size
 
-from ._spark_plan_facts import parse_explain
-from .spark import spark_errors
-from .spark_connect import is_connect
+from ._connect import is_connect
+from ._plan_facts import parse_explain
+from ._session import spark_errors
 
 __all__ = ["rdd_meta", "spark_meta"]
 

@@ -18,7 +18,7 @@ from typing import Any
 from lazyscope._errors import LazyscopeError
 from lazyscope.model import Dag
 
-from ._dask_units import WouldCompute, add_units, no_compute
+from ._units import WouldCompute, add_units, no_compute
 
 __all__ = ["LEVELS", "dask_dag", "is_dask"]
 
@@ -76,7 +76,7 @@ def dask_dag(
     dag = Dag("dask", level, _title(items), levels=levels)
     with no_compute():
         if level in _FRAME_ONLY:
-            from ._dask_expr_dag import add_expressions
+            from ._expr_dag import add_expressions
 
             add_expressions(dag, _roots(frames, level, dag), fused_groups=True)
         else:
@@ -112,8 +112,8 @@ def _add_graph(
     expand_limit: int,
     task_limit: int,
 ) -> None:
-    from ._dask_expr_dag import expr_units
-    from ._dask_hlg_dag import hlg_units
+    from ._expr_dag import expr_units
+    from ._hlg_dag import hlg_units
 
     units, owners = [], []
     if frames:

@@ -13,7 +13,7 @@ from typing import Any
 from lazyscope._errors import LazyscopeError
 from lazyscope.model import Column, EmbeddedData, Facts, Meta, PlanItem, Shuffle
 
-from . import _dask_common as common
+from . import _common as common
 
 __all__ = ["dask_meta"]
 
@@ -191,7 +191,7 @@ def _frame_meta(obj: Any) -> Meta:
 def dask_meta(obj: Any) -> Meta:
     if hasattr(obj, "expr") and hasattr(obj, "_meta"):
         return _frame_meta(obj)
-    from ._dask_graph import graph_meta
+    from ._graph import graph_meta
 
     meta = graph_meta(obj)
     if meta is None:

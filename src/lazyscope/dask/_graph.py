@@ -12,7 +12,7 @@ from typing import Any
 
 from lazyscope.model import EmbeddedData, Facts, Meta, PlanItem, Shuffle
 
-from . import _dask_common as common
+from . import _common as common
 
 __all__ = ["graph_meta"]
 

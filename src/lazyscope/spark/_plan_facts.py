@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from lazyscope.model import Facts, PlanItem, Shuffle, Udf, parse_size
 
-from ._spark_explain import clean, tree
+from ._explain import clean, tree
 
 __all__ = ["ParsedPlan", "parse_explain"]
 

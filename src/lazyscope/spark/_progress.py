@@ -18,7 +18,7 @@ from typing import Any
 
 from lazyscope.model import ProgressBoard, StageProgress, tidy_call_site
 
-from ._spark_call_site import CallSites
+from ._call_site import CallSites
 
 __all__ = ["SparkProgress"]
 

@@ -10,8 +10,8 @@ import re
 
 from lazyscope.model import Dag, Edge, Node
 
-from ._spark_explain import clean, sections, tree
-from ._spark_kinds import describe_operator
+from ._explain import clean, sections, tree
+from ._kinds import describe_operator
 
 __all__ = ["add_logical", "add_physical"]
 

@@ -15,9 +15,9 @@ from typing import Any
 from lazyscope._errors import LazyscopeError, short_engine_message
 from lazyscope.model import Dag
 
-from ._spark_explain import sections
-from ._spark_plan_dag import add_logical, add_physical
-from .spark import spark_errors
+from ._explain import sections
+from ._plan_dag import add_logical, add_physical
+from ._session import spark_errors
 
 __all__ = ["LEVELS", "is_spark", "spark_dag"]
 
@@ -65,7 +65,7 @@ def spark_dag(df: Any, level: str = "auto", *, ui_url: str | None = None) -> Dag
             f"Spark could not plan this DataFrame: {short_engine_message(exc, 3)}"
         ) from None
     if execution is not None:
-        from ._spark_executed import add_executed
+        from ._executed import add_executed
 
         dag.level = "executed"
         add_executed(dag, execution)
@@ -80,7 +80,7 @@ def spark_dag(df: Any, level: str = "auto", *, ui_url: str | None = None) -> Dag
 
 
 def _execution(df: Any, formatted: str, ui_url: str | None, level: str) -> Any:
-    from ._spark_rest import SparkUi, find_execution
+    from ._rest import SparkUi, find_execution
 
     session = df.sparkSession
     if hasattr(df, "_jdf"):

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from ._spark_explain import clean
+from ._explain import clean
 
 __all__ = ["Execution", "SparkUi", "find_execution"]
 

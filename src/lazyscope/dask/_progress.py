@@ -21,7 +21,7 @@ from typing import Any
 
 from lazyscope.model import ProgressBoard, StageProgress
 
-from ._dask_plugin import OP, scheduler_plugin
+from ._plugin import OP, scheduler_plugin
 
 __all__ = ["DaskProgress"]
 
