@@ -12,16 +12,18 @@ from typing import Any
 from lazyscope._announce import write_announcement
 from lazyscope._errors import LazyscopeError, survived
 
-from ._base import Engine, SessionInfo, _sessions, current
+from ._base import Engine, EnginePackage, SessionInfo, _sessions, current
 
 __all__ = [
     "Engine",
+    "EnginePackage",
     "SessionInfo",
     "check_dask_address",
     "check_session",
     "check_spark_options",
     "connect_dask",
     "current",
+    "packages",
     "start_dask",
     "start_spark",
     "stop",
@@ -42,6 +44,13 @@ def _register(engine: Engine) -> Engine:
 def _announce() -> None:
     with contextlib.suppress(OSError):  # a read-only runtime dir must not break a session
         write_announcement([e.info.to_json() for e in _sessions.values()])
+
+
+def packages() -> tuple[EnginePackage, ...]:
+    """The engine packages: a new engine is one more folder named here."""
+    from lazyscope import dask, spark
+
+    return (spark, dask)
 
 
 def check_spark_options(master: str | None, remote: str | None) -> None:

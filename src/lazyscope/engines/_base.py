@@ -5,9 +5,12 @@ from __future__ import annotations
 import time
 import uuid
 from dataclasses import asdict, dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-__all__ = ["Engine", "SessionInfo", "current"]
+if TYPE_CHECKING:
+    from lazyscope.model import Dag, Meta
+
+__all__ = ["Engine", "EnginePackage", "SessionInfo", "current"]
 
 
 @dataclass
@@ -61,3 +64,20 @@ _sessions: dict[str, Engine] = {}
 
 def current(kind: str) -> Engine | None:
     return _sessions.get(kind)
+
+
+class EnginePackage(Protocol):
+    """What an engine package (`lazyscope.spark`, `lazyscope.dask`) answers for the views:
+    which objects are its own (by class names, importing nothing), their metadata, their DAG."""
+
+    LAZY_TYPES: tuple[tuple[str, str], ...]
+
+    def describes(self, obj: Any) -> bool: ...
+
+    def meta(self, obj: Any) -> Meta: ...
+
+    def draws(self, obj: Any) -> bool: ...
+
+    def dag(
+        self, obj: Any, level: str, *, max_nodes: int, expand_limit: int, ui_url: str | None
+    ) -> Dag: ...

@@ -4,3 +4,45 @@ into `_plan_facts`), DAGs (`_dag`, `_plan_dag`, the executed plan `_executed` fr
 REST API `_rest`), progress (`_progress`, `_connect_progress`, call sites `_call_site`) and
 error messages (`_errors`). Each builds `lazyscope.model` objects; the engine registry
 (`lazyscope.engines`) and the views reach them by name, so `import lazyscope` stays light."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from lazyscope.model import Dag, Meta
+
+__all__ = ["LAZY_TYPES", "dag", "describes", "draws", "meta"]
+
+# The lazy classes the describe view shows in every cell (base classes: classic and Connect
+# DataFrames subclass the first), by module and name, so nothing imports pyspark for them.
+LAZY_TYPES: tuple[tuple[str, str], ...] = (
+    ("pyspark.sql.dataframe", "DataFrame"),
+    ("pyspark.core.rdd", "RDD"),
+)
+
+
+def describes(obj: Any) -> bool:
+    """A Spark DataFrame or RDD? Decided by class names: pyspark is never imported here."""
+    return any((cls.__module__, cls.__name__) in LAZY_TYPES for cls in type(obj).__mro__)
+
+
+def meta(obj: Any) -> Meta:
+    """The metadata of a DataFrame or RDD that `describes` accepted; runs no job."""
+    from ._meta import rdd_meta, spark_meta
+
+    rdd = any((c.__module__, c.__name__) == LAZY_TYPES[1] for c in type(obj).__mro__)
+    return rdd_meta(obj) if rdd else spark_meta(obj)
+
+
+def draws(obj: Any) -> bool:
+    """A Spark DataFrame (classic or Connect)? By class name."""
+    kind = type(obj)
+    return kind.__name__ == "DataFrame" and kind.__module__.startswith("pyspark.sql")
+
+
+def dag(obj: Any, level: str, *, ui_url: str | None = None, **_: Any) -> Dag:
+    """The DAG of a DataFrame (other engines' options are ignored)."""
+    from ._dag import spark_dag
+
+    return spark_dag(obj, level, ui_url=ui_url)

@@ -10,18 +10,11 @@ from typing import Any
 
 from lazyscope._config import settings
 from lazyscope._errors import LazyscopeError
+from lazyscope.engines import packages
 
-__all__ = ["LAZY_TYPES", "register"]
+__all__ = ["register"]
 
 # Base classes, so subclasses (classic and Connect DataFrames, Series, Index) match too.
-LAZY_TYPES = (
-    ("pyspark.sql.dataframe", "DataFrame"),
-    ("pyspark.core.rdd", "RDD"),
-    ("dask.dataframe.dask_expr._collection", "FrameBase"),
-    ("dask.array.core", "Array"),
-    ("dask.bag.core", "Bag"),
-    ("dask.delayed", "Delayed"),
-)
 
 
 def _bundle(obj: Any) -> dict[str, Any] | None:
@@ -38,5 +31,5 @@ def _bundle(obj: Any) -> dict[str, Any] | None:
 
 def register(shell: Any) -> None:
     formatter = shell.display_formatter.mimebundle_formatter
-    for module, name in LAZY_TYPES:
+    for module, name in (t for engine in packages() for t in engine.LAZY_TYPES):
         formatter.for_type_by_name(module, name, _bundle)

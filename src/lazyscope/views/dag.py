@@ -10,11 +10,10 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import re
-import sys
 from typing import Any
 
 from lazyscope._errors import LazyscopeError
-from lazyscope.engines import check_session
+from lazyscope.engines import check_session, packages
 from lazyscope.model import Dag, Node
 
 from ._dag_svg import counts_text, render_svg
@@ -70,17 +69,11 @@ class DagView:
 
 
 def _build(obj: Any, level: str, max_nodes: int, expand_limit: int, ui_url: str | None) -> Dag:
-    from lazyscope.spark._dag import is_spark
-
-    if is_spark(obj):
-        from lazyscope.spark._dag import spark_dag
-
-        return spark_dag(obj, level, ui_url=ui_url)
-    if "dask" in sys.modules:  # a Dask object implies Dask is imported; don't import it
-        from lazyscope.dask._dag import dask_dag, is_dask
-
-        if is_dask(obj):
-            return dask_dag(obj, level, max_nodes=max_nodes, expand_limit=expand_limit)
+    for engine in packages():
+        if engine.draws(obj):
+            return engine.dag(
+                obj, level, max_nodes=max_nodes, expand_limit=expand_limit, ui_url=ui_url
+            )
     what = type(obj).__name__
     if type(obj).__module__.startswith("pandas"):
         raise LazyscopeError(f"A pandas {what} has no DAG: it is already computed, in memory.")
