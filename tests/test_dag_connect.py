@@ -30,7 +30,7 @@ def test_plans_come_from_the_server_without_a_job(spark_connect_server: Any, rem
     assert physical.model.level == "physical"
     kinds = {n.label: n.kind for n in physical.model.nodes}
     assert kinds["SortMergeJoin"] == "join"
-    assert kinds["Exchange"] == "exchange"
+    assert kinds["Exchange"] == "shuffle"
     assert kinds["Range"] == "scan"
     assert {"Join", "Aggregate"} <= {n.label for n in optimized.model.nodes}
     jsonschema.validate(physical.to_json(), schema())

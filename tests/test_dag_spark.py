@@ -59,7 +59,7 @@ def test_plans_of_a_billion_row_join_run_no_job(spark: Any, query: Any) -> None:
     assert "ArrowEvalPython" in _kinds(optimized)["udf"]  # the optimizer pulled the UDF out
     kinds = _kinds(physical)
     assert {"Range", "Scan ExistingRDD"} <= kinds["scan"]
-    assert kinds["exchange"] == {"Exchange"}
+    assert kinds["shuffle"] == {"Exchange"}
     assert kinds["join"] == {"SortMergeJoin"}  # the local list's size is unknown: no broadcast
     assert kinds["aggregate"] == {"HashAggregate"}
     join = next(n for n in physical.model.nodes if n.kind == "join")

@@ -30,7 +30,7 @@ _RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
             "fromgraph",
         ),
     ),
-    ("exchange", ("shuffle", "rechunk", "repartition", "set", "rearrange", "p2p", "partition")),
+    ("shuffle", ("shuffle", "rechunk", "repartition", "set", "rearrange", "p2p", "partition")),
     ("join", ("merge", "join")),
     ("union", ("concat", "stack", "union")),
     ("sort", ("sort", "nlargest", "nsmallest", "topk", "argtopk")),

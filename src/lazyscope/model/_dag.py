@@ -18,13 +18,14 @@ from typing import Any
 __all__ = ["KINDS", "Dag", "Edge", "Group", "Node", "schema"]
 
 # Operator kinds. The first ones are shared by Spark and Dask on purpose: a "join" is
-# drawn the same whichever engine planned it.
+# drawn the same whichever engine planned it. One word per idea, the one the advisor and
+# the describe view use too: a "shuffle" (Spark's Exchange, Dask's shuffle or rechunk).
 KINDS = (
     "scan",
     "filter",
     "project",
     "join",
-    "exchange",
+    "shuffle",
     "aggregate",
     "udf",
     "sort",

@@ -57,7 +57,7 @@ def _assign_stages(data: dict[str, Any], stages: dict[int, Any]) -> dict[int, in
         inputs.setdefault(edge["toId"], []).append(edge["fromId"])
 
     def crosses(node_id: int) -> bool:
-        return kind_of(names.get(node_id, "")) == "exchange"
+        return kind_of(names.get(node_id, "")) == "shuffle"
 
     codegen_nodes = {i for i, name in names.items() if _CODEGEN.match(name)}
     for node_id in sorted(names, reverse=True):  # ids grow from the root: inputs first

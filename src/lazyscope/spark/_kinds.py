@@ -39,7 +39,7 @@ _CONTAINS = (
         ),
     ),
     (
-        "exchange",
+        "shuffle",
         (
             "Exchange",
             "Repartition",
@@ -112,7 +112,7 @@ def describe_operator(text: str, name: str | None = None) -> tuple[str, str, str
         attrs["strategy"] = _JOIN_STRATEGY[name]
     elif kind == "join":
         attrs["join type"] = detail.split(",", 1)[0]
-    if kind == "exchange":
+    if kind == "shuffle":
         partitioning = _PARTITIONING.match(detail)
         if partitioning:
             attrs["partitioning"] = partitioning.group(1)

@@ -18,7 +18,7 @@ _PALETTE = {  # kind -> (fill, stroke): light fills, readable on light and dark 
     "filter": ("#f1f8e9", "#7cb342"),
     "project": ("#f5f5f5", "#9e9e9e"),
     "join": ("#fff3e0", "#fb8c00"),
-    "exchange": ("#fce4ec", "#d81b60"),
+    "shuffle": ("#fce4ec", "#d81b60"),
     "aggregate": ("#ede7f6", "#5e35b1"),
     "udf": ("#fffde7", "#f9a825"),
     "sort": ("#e0f7fa", "#00acc1"),

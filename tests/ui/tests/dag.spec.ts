@@ -86,7 +86,7 @@ const STAGES = {
   nodes: [
     { id: 'X:4', kind: 'scan', label: 'Range', counts: { rows: 1000 }, group: 'S:0' },
     { id: 'X:3', kind: 'aggregate', label: 'HashAggregate', detail: 'partial', group: 'S:0' },
-    { id: 'X:2', kind: 'exchange', label: 'Exchange', detail: 'hashpartitioning(k, 4)', findings: [0] },
+    { id: 'X:2', kind: 'shuffle', label: 'Exchange', detail: 'hashpartitioning(k, 4)', findings: [0] },
     { id: 'X:1', kind: 'aggregate', label: 'HashAggregate', counts: { rows: 10 }, group: 'S:1' }
   ],
   edges: [
