@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from lazyscope import _interrupts
 from lazyscope._errors import interrupt_behind
+from lazyscope.spark import _interrupts
 
 pytestmark = pytest.mark.spark
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import _config, _interrupts
+from . import _config
 from ._errors import LazyscopeError
+from .engines import packages
 from .views import _formatters
 
 __all__ = ["load", "unload"]
@@ -45,13 +46,15 @@ def load(shell: Any) -> None:
     _config.install(shell)
     shell.register_magics(LazyscopeMagics)
     _stop_sessions_on_shutdown(shell)
-    _interrupts.register(shell)  # an interrupt also stops the cell's Spark jobs
+    for engine in packages():  # e.g. an interrupt also stops the cell's Spark jobs
+        engine.register(shell)
     _formatters.register(shell)  # lazy Spark/Dask objects show the describe view
     if not shell.custom_exceptions:  # never take over another extension's handler
         shell.set_custom_exc((LazyscopeError,), _show_short_error)
 
 
 def unload(shell: Any) -> None:
-    _interrupts.unregister(shell)
+    for engine in packages():
+        engine.unregister(shell)
     if LazyscopeError in shell.custom_exceptions:
         shell.set_custom_exc((), None)

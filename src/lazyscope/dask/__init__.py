@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from lazyscope.model import Dag, Meta
 
-__all__ = ["LAZY_TYPES", "dag", "describes", "draws", "meta"]
+__all__ = ["LAZY_TYPES", "dag", "describes", "draws", "meta", "register", "unregister"]
 
 # The lazy classes the describe view shows in every cell (base classes), by module and name.
 LAZY_TYPES: tuple[tuple[str, str], ...] = (
@@ -54,3 +54,11 @@ def dag(obj: Any, level: str, *, max_nodes: int, expand_limit: int, **_: Any) ->
     from ._dag import dask_dag
 
     return dask_dag(obj, level, max_nodes=max_nodes, expand_limit=expand_limit)
+
+
+def register(shell: Any) -> None:
+    """`%load_ext lazyscope`: Dask needs no cell hooks (its progress is per cell magic)."""
+
+
+def unregister(shell: Any) -> None:
+    """Nothing registered, nothing to undo."""

@@ -68,7 +68,8 @@ def current(kind: str) -> Engine | None:
 
 class EnginePackage(Protocol):
     """What an engine package (`lazyscope.spark`, `lazyscope.dask`) answers for the views:
-    which objects are its own (by class names, importing nothing), their metadata, their DAG."""
+    which objects are its own (by class names, importing nothing), their metadata, their DAG;
+    and for `%load_ext`, its IPython hooks."""
 
     LAZY_TYPES: tuple[tuple[str, str], ...]
 
@@ -81,3 +82,8 @@ class EnginePackage(Protocol):
     def dag(
         self, obj: Any, level: str, *, max_nodes: int, expand_limit: int, ui_url: str | None
     ) -> Dag: ...
+
+    def register(self, shell: Any) -> None:
+        """`%load_ext lazyscope`: the engine's IPython hooks, if it has any."""
+
+    def unregister(self, shell: Any) -> None: ...

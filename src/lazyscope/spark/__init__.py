@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from lazyscope.model import Dag, Meta
 
-__all__ = ["LAZY_TYPES", "dag", "describes", "draws", "meta"]
+__all__ = ["LAZY_TYPES", "dag", "describes", "draws", "meta", "register", "unregister"]
 
 # The lazy classes the describe view shows in every cell (base classes: classic and Connect
 # DataFrames subclass the first), by module and name, so nothing imports pyspark for them.
@@ -46,3 +46,16 @@ def dag(obj: Any, level: str, *, ui_url: str | None = None, **_: Any) -> Dag:
     from ._dag import spark_dag
 
     return spark_dag(obj, level, ui_url=ui_url)
+
+
+def register(shell: Any) -> None:
+    """`%load_ext lazyscope`: an interrupted cell also cancels its Spark jobs."""
+    from . import _interrupts
+
+    _interrupts.register(shell)
+
+
+def unregister(shell: Any) -> None:
+    from . import _interrupts
+
+    _interrupts.unregister(shell)

@@ -15,7 +15,7 @@ import sys
 import uuid
 from typing import Any
 
-from ._errors import interrupt_behind, survived
+from lazyscope._errors import interrupt_behind, survived
 
 __all__ = ["after_cell", "before_cell", "register", "unregister"]
 
