@@ -23,8 +23,6 @@ if TYPE_CHECKING:
 
 __all__ = ["Backend", "engine_of", "open_backend"]
 
-MAX_CATEGORIES = 64  # a legend longer than this is unreadable and the grids grow by that factor
-
 
 class Backend(Protocol):
     engine: str  # "pandas" | "dask" | "spark"

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from ._dask_tasks import per_partition
-from ._spec import Spec
+from ._spec import MAX_CATEGORIES, Spec
 from ._work import Work
 
 __all__ = ["scan_partitions"]
@@ -21,8 +21,6 @@ def scan_partitions(
     """(one row of BOUNDS per partition, or None; the distinct non-null values of `by`)."""
     import dask
     import pandas as pd
-
-    from ._backend import MAX_CATEGORIES
 
     xy = (spec.x, spec.y) if extent else ()
     columns = [*xy, *([by] if by is not None else [])]

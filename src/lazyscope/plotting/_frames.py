@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 from lazyscope._errors import LazyscopeError
 
-from ._spec import Spec, View
+from ._spec import MAX_CATEGORIES, Spec, View
 
 __all__ = ["canvas", "check_categories", "finish", "kinds_of", "per_object", "reduction"]
 
@@ -50,8 +50,6 @@ def kinds_of(dtypes: Mapping[str, Any]) -> dict[str, str]:
 
 
 def check_categories(spec: Spec, values: list[Any], float_by: bool) -> tuple[Any, ...]:
-    from ._backend import MAX_CATEGORIES
-
     if float_by:
         raise LazyscopeError(
             f"by={spec.by!r} is a float column: by= needs categories (strings, integers)."

@@ -21,7 +21,7 @@ from ._frames import check_categories, per_object
 from ._grids import States, finalize, sum_partials, to_dataarray
 from ._pyramid import Pyramid, levels_for, scaled
 from ._requests import SupersededError
-from ._spec import Range, Spec, View, check_schema, finish_extent
+from ._spec import MAX_CATEGORIES, Range, Spec, View, check_schema, finish_extent
 from ._work import PLOT, Work, spark_job
 
 if TYPE_CHECKING:
@@ -86,10 +86,7 @@ class SparkBackend:
     def categories(self) -> tuple[Any, ...]:
         if self.spec.by is None:
             return ()
-        from ._backend import MAX_CATEGORIES
-
         f = functions_for(self.df)
-
         by = self.spec.by
 
         def scan() -> tuple[Any, ...]:

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 __all__ = [
     "AGGS",
     "HOWS",
+    "MAX_CATEGORIES",
     "Range",
     "Spec",
     "View",
@@ -32,6 +33,7 @@ __all__ = [
 
 AGGS = ("count", "sum", "mean", "min", "max", "std")
 HOWS = ("eq_hist", "linear", "log", "cbrt")
+MAX_CATEGORIES = 64  # a legend longer than this is unreadable and the grids grow by that factor
 MAX_PIXELS = 4096  # per side: a grid bigger than a screen is memory spent on nothing
 Range = tuple[float, float]
 
