@@ -14,7 +14,7 @@ __all__ = ["check_futures", "cores", "held_bytes", "nbytes"]
 
 def cores() -> int | None:
     """Threads the collection would run on: the kernel's cluster, else the default client."""
-    from lazyscope.engines._base import current
+    from lazyscope._sessions import current
 
     engine = current("dask")
     if engine is not None and engine.info.cores:

@@ -10,10 +10,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from lazyscope import _logfile
+from lazyscope import _logfile, _net
 from lazyscope._errors import LazyscopeError, short_engine_message, survived
-from lazyscope.engines import _net
-from lazyscope.engines._base import SessionInfo
+from lazyscope._sessions import SessionInfo
 
 from . import _worker as _dask_worker
 

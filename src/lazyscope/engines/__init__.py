@@ -11,8 +11,7 @@ from typing import Any
 
 from lazyscope._announce import write_announcement
 from lazyscope._errors import LazyscopeError, survived
-
-from ._base import Engine, EnginePackage, SessionInfo, _sessions, current
+from lazyscope._sessions import Engine, EnginePackage, SessionInfo, _sessions, current
 
 __all__ = [
     "Engine",

@@ -7,9 +7,9 @@ from types import ModuleType
 from typing import Any
 from urllib.parse import urlsplit
 
+from lazyscope import _net
 from lazyscope._errors import LazyscopeError, short_engine_message
-from lazyscope.engines import _net
-from lazyscope.engines._base import SessionInfo
+from lazyscope._sessions import SessionInfo
 
 from ._session import quiet_spark_loggers, spark_errors
 

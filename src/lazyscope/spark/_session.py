@@ -9,10 +9,10 @@ import sys
 from typing import Any
 from urllib.parse import urlsplit
 
+from lazyscope import _net
 from lazyscope._config import settings
 from lazyscope._errors import LazyscopeError, add_rewriter, short_engine_message
-from lazyscope.engines import _net
-from lazyscope.engines._base import SessionInfo
+from lazyscope._sessions import SessionInfo
 from lazyscope.model import parse_size
 
 from . import _errors as _spark_errors

@@ -1,4 +1,7 @@
-"""What every engine exposes: a session's status and the small Engine interface."""
+"""The kernel's sessions: what one reports (`SessionInfo`), what an engine's session does
+(`Engine`), what an engine package answers (`EnginePackage`), and the running ones
+(`current`). Below the engine packages and their registry (`lazyscope.engines`), so each
+package reaches these without importing the registry, which imports them all."""
 
 from __future__ import annotations
 
