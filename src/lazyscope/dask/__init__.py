@@ -16,8 +16,9 @@ if TYPE_CHECKING:
 __all__ = ["LAZY_TYPES", "dag", "describes", "draws", "meta", "register", "unregister"]
 
 # The lazy classes the describe view shows in every cell (base classes), by module and name.
+_FRAME = ("dask.dataframe.dask_expr._collection", "FrameBase")  # DataFrame, Series, Index
 LAZY_TYPES: tuple[tuple[str, str], ...] = (
-    ("dask.dataframe.dask_expr._collection", "FrameBase"),
+    _FRAME,
     ("dask.array.core", "Array"),
     ("dask.bag.core", "Bag"),
     ("dask.delayed", "Delayed"),
@@ -29,7 +30,7 @@ _GRAPH_MODULES = ("dask.array", "dask.bag", "dask.delayed")
 def describes(obj: Any) -> bool:
     """A Dask DataFrame, Series, Index, Array, Bag or Delayed? By class names alone."""
     classes = {(cls.__module__, cls.__name__) for cls in type(obj).__mro__}
-    return LAZY_TYPES[0] in classes or any(m.startswith(_GRAPH_MODULES) for m, _ in classes)
+    return _FRAME in classes or any(m.startswith(_GRAPH_MODULES) for m, _ in classes)
 
 
 def meta(obj: Any) -> Meta:

@@ -14,7 +14,7 @@ from lazyscope import _logfile, _net
 from lazyscope._errors import LazyscopeError, short_engine_message, survived
 from lazyscope._sessions import SessionInfo
 
-from . import _worker as _dask_worker
+from . import _worker
 
 __all__ = ["DaskEngine", "dask_log", "parse_address", "task_error"]
 
@@ -28,7 +28,7 @@ def _kernel_log() -> Path:
     global _log
     if _log is None:
         _log = _logfile.new_log("dask", "dask-cluster.log")
-    _dask_worker.route_kernel_logs(_log)  # again: a user's import may have added handlers
+    _worker.route_kernel_logs(_log)  # again: a user's import may have added handlers
     return _log
 
 
@@ -87,10 +87,10 @@ class DaskEngine:
                 scheduler_port=port,
                 dashboard_address="127.0.0.1:0",
                 # Workers log warnings and errors, to the log file once their preload
-                # ran (see _dask_worker); their INFO lines before it would reach a cell.
+                # ran (see _worker); their INFO lines before it would reach a cell.
                 silence_logs=logging.WARNING,
-                preload=[_dask_worker.__name__],  # workers survive the kernel's interrupt
-                env={_dask_worker.LOG_ENV: str(log)},  # ... and log to the file
+                preload=[_worker.__name__],  # workers survive the kernel's interrupt
+                env={_worker.LOG_ENV: str(log)},  # ... and log to the file
             )
         except (ValueError, TypeError) as exc:
             raise LazyscopeError(f"Dask did not start: {short_engine_message(exc, 2)}") from None

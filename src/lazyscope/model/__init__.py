@@ -11,7 +11,6 @@ from ._progress import (
     StageProgress,
     is_cell_file,
     tidy_call_site,
-    unreported,
 )
 from ._units import UNITS, format_bytes, parse_size
 
@@ -39,5 +38,4 @@ __all__ = [
     "parse_size",
     "schema",
     "tidy_call_site",
-    "unreported",
 ]

@@ -1,4 +1,4 @@
-"""The engine-neutral DAG: what engines/ produce and every DAG renderer draws.
+"""The engine-neutral DAG: what spark/ and dask/ produce and every DAG renderer draws.
 
 Nodes carry a kind (from a small fixed vocabulary, so renderers can style them without
 knowing Spark or Dask), a label, numeric counts and free-text attributes. Groups are

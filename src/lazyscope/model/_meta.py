@@ -1,4 +1,4 @@
-"""The engine-neutral metadata model: what engines/ extract, and what views and rules read.
+"""The engine-neutral metadata model: what spark/ and dask/ extract, what views and rules read.
 
 Engines fill a `Meta` without running anything; the describe view renders it and the
 advisor's rules read its `Facts`. Nothing here knows Spark or Dask.

@@ -1,7 +1,7 @@
 """Engine-neutral progress: counts per stage (Spark) or task group (Dask).
 
-Engine sources (in `lazyscope.engines`) write `StageProgress` records into a
-`ProgressBoard`; the progress view reads the board from its own thread. Nothing
+Engine sources (in `lazyscope.spark` and `lazyscope.dask`) write `StageProgress` records
+into a `ProgressBoard`; the progress view reads the board from its own thread. Nothing
 here knows Spark or Dask.
 """
 
@@ -20,7 +20,6 @@ __all__ = [
     "StageProgress",
     "is_cell_file",
     "tidy_call_site",
-    "unreported",
 ]
 
 # What lazyscope's own engine work on this thread is, in the user's words, while it runs
@@ -73,17 +72,6 @@ class StageProgress:
         if self.started is None or self.ended is None:
             return None
         return max(0.0, self.ended - self.started)
-
-
-def unreported(operation: str, where: str, ended: float) -> StageProgress:
-    """A Spark Connect operation that ended before any progress report: no counts."""
-    return StageProgress(
-        key=f"operation {operation}",
-        label=where,
-        total=0,
-        job=f"operation {operation[:8]}",
-        ended=ended,
-    )
 
 
 class ProgressBoard:

@@ -22,7 +22,7 @@ def parse_memory(value: Any) -> int:
     if isinstance(value, int) and not isinstance(value, bool) and value > 0:
         return value
     size = parse_size(value) if isinstance(value, str) else None
-    if not size:
+    if size is None:
         raise OptionsError(f"memory must look like '2GiB', '512m' or a byte count, not {value!r}")
     return size
 

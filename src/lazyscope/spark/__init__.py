@@ -16,22 +16,24 @@ __all__ = ["LAZY_TYPES", "dag", "describes", "draws", "meta", "register", "unreg
 
 # The lazy classes the describe view shows in every cell (base classes: classic and Connect
 # DataFrames subclass the first), by module and name, so nothing imports pyspark for them.
-LAZY_TYPES: tuple[tuple[str, str], ...] = (
-    ("pyspark.sql.dataframe", "DataFrame"),
-    ("pyspark.core.rdd", "RDD"),
-)
+_RDD = ("pyspark.core.rdd", "RDD")
+LAZY_TYPES: tuple[tuple[str, str], ...] = (("pyspark.sql.dataframe", "DataFrame"), _RDD)
+
+
+def _name(cls: type) -> tuple[str, str]:
+    return cls.__module__, cls.__name__
 
 
 def describes(obj: Any) -> bool:
     """A Spark DataFrame or RDD? Decided by class names: pyspark is never imported here."""
-    return any((cls.__module__, cls.__name__) in LAZY_TYPES for cls in type(obj).__mro__)
+    return any(_name(cls) in LAZY_TYPES for cls in type(obj).__mro__)
 
 
 def meta(obj: Any) -> Meta:
     """The metadata of a DataFrame or RDD that `describes` accepted; runs no job."""
     from ._meta import rdd_meta, spark_meta
 
-    rdd = any((c.__module__, c.__name__) == LAZY_TYPES[1] for c in type(obj).__mro__)
+    rdd = any(_name(cls) == _RDD for cls in type(obj).__mro__)
     return rdd_meta(obj) if rdd else spark_meta(obj)
 
 

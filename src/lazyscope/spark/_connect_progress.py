@@ -17,12 +17,7 @@ import time
 import uuid
 from typing import Any
 
-from lazyscope.model import (
-    OWN_WORK,
-    ProgressBoard,
-    StageProgress,
-    unreported,
-)
+from lazyscope.model import OWN_WORK, ProgressBoard, StageProgress
 
 from ._call_site import call_site
 
@@ -91,7 +86,7 @@ class ConnectProgress:
         if done and not stages and op not in self._reported:
             # It ended before the server's first report (every few seconds): the
             # operation still ran, say so rather than drop it from the summary.
-            self.board.put(unreported(op, where, now))
+            self.board.put(_unreported(op, where, now))
             return
         if stages:
             self._reported.add(op)
@@ -117,3 +112,14 @@ class ConnectProgress:
                 running = 0  # in-flight tasks are counted once, on the first open stage
                 self._open[sid] = stage
             self.board.put(stage)
+
+
+def _unreported(operation: str, where: str, ended: float) -> StageProgress:
+    """An operation that ended before any progress report: listed, without counts."""
+    return StageProgress(
+        key=f"operation {operation}",
+        label=where,
+        total=0,
+        job=f"operation {operation[:8]}",
+        ended=ended,
+    )

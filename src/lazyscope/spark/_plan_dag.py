@@ -1,4 +1,4 @@
-"""Spark's explain text as DAG nodes (the text read by `_spark_explain`).
+"""Spark's explain text as DAG nodes (the text read by `_explain`).
 
 Logical plans come from the "extended" text (one line per operator); the physical plan
 from the "formatted" text, whose numbered detail blocks become each node's attributes.

@@ -1,4 +1,4 @@
-"""Spark's `explain(mode="cost")` text (read by `_spark_explain`) as plan items, advisor
+"""Spark's `explain(mode="cost")` text (read by `_explain`) as plan items, advisor
 facts, the output partitioning and the optimizer's size estimate."""
 
 from __future__ import annotations

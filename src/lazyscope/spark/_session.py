@@ -15,14 +15,12 @@ from lazyscope._errors import LazyscopeError, add_rewriter, short_engine_message
 from lazyscope._sessions import SessionInfo
 from lazyscope.model import parse_size
 
-from . import _errors as _spark_errors
-from . import _java
-from . import _jvm as _spark_jvm
+from . import _errors, _java, _jvm
 
 __all__ = ["SparkEngine", "check_master", "jvm_log", "quiet_spark_loggers", "spark_errors"]
 
-add_rewriter(_spark_errors.rewrite)
-jvm_log = _spark_jvm.log_tail  # `%spark log`
+add_rewriter(_errors.rewrite)
+jvm_log = _jvm.log_tail  # `%spark log`
 
 _LOCAL = re.compile(r"^local(\[(\*|\d+)(,\s*\d+)?\])?$")
 _PASS_THROUGH = ("yarn", "k8s://", "mesos://")
@@ -112,7 +110,7 @@ class SparkEngine:
             builder = builder.config(key, value)
         failures: tuple[type[BaseException], ...] = (LazyscopeError, *spark_errors())
         try:
-            _spark_jvm.launch(SparkConf(loadDefaults=False).setAll(list(options.items())))
+            _jvm.launch(SparkConf(loadDefaults=False).setAll(list(options.items())))
             session = builder.getOrCreate()
         except failures as exc:
             raise LazyscopeError(_start_failed(exc, conf)) from None
@@ -136,7 +134,7 @@ class SparkEngine:
         self.info.workers = max(len(executors) - 1, 1) if not sc.master.startswith("local") else 1
         self.info.cores = sc.defaultParallelism
         self.info.memory = parse_size(conf.get("spark.executor.memory", "1g"))
-        log = _spark_jvm.log_path()
+        log = _jvm.log_path()
         self.info.log = str(log) if log is not None and self.info.owned else None
         return self.info
 
@@ -178,7 +176,7 @@ def _start_failed(exc: BaseException, conf: dict[str, str]) -> str:
     # Name the --conf the JVM refused: its message quotes the value, not the key.
     named = [f"--conf {k}={v}" for k, v in conf.items() if len(v) > 2 and v in said]
     cause = f" (from {', '.join(named)})" if named else ""
-    log = _spark_jvm.log_path()
+    log = _jvm.log_path()
     where = f" Spark's log: {log} (%spark log shows its end)." if log else ""
     return f"Spark did not start: {said.rstrip('.')}{cause}.{where}"
 
