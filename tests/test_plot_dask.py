@@ -15,8 +15,8 @@ from distributed import get_task_stream
 
 import lazyscope
 from lazyscope._errors import LazyscopeError
-from lazyscope.plotting._dask import _cancellable
-from lazyscope.plotting._requests import SupersededError, Token
+from lazyscope.dask._plot import _cancellable
+from lazyscope.grids._requests import SupersededError, Token
 from tests._plot_categories import CATEGORY_CASES, categories_frame, check_categories, plain
 from tests._plot_data import BAD_INPUTS, in_window, points
 from tests._plot_names import GRID, check_names, run_plot_cell
@@ -247,8 +247,11 @@ def test_the_functions_shipped_to_workers_need_no_lazyscope() -> None:
 
     import cloudpickle
 
-    from lazyscope.plotting import _dask_grid, _dask_hist, _dask_scan, _partials
-    from lazyscope.plotting._spec import Spec, View
+    from lazyscope.dask import _hist as _dask_hist
+    from lazyscope.dask import _plot_grid as _dask_grid
+    from lazyscope.dask import _plot_scan as _dask_scan
+    from lazyscope.grids import _partials
+    from lazyscope.grids._spec import Spec, View
 
     cloudpickle.register_pickle_by_value(_partials)  # as dask_states does
     spec = Spec("x", "y", "count", None, "kind")

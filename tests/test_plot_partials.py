@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lazyscope.plotting._grids import coarsen, finalize
-from lazyscope.plotting._partials import STATES, decode, empty, encode, merge, partial
+from lazyscope.grids._partials import STATES, decode, empty, encode, merge, partial
+from lazyscope.grids._states import coarsen, finalize
 
 CELLS = 8 * 6
 

@@ -16,9 +16,9 @@ import pytest
 
 import lazyscope
 from lazyscope._errors import LazyscopeError
-from lazyscope.plotting._requests import SupersededError, Token
-from lazyscope.plotting._spark import SparkBackend
-from lazyscope.plotting._spec import Spec, View
+from lazyscope.grids._requests import SupersededError, Token
+from lazyscope.grids._spec import Spec, View
+from lazyscope.spark._plot import SparkBackend
 from tests._connect import connect_session
 from tests._plot_categories import CATEGORY_CASES, categories_frame, check_categories, plain
 from tests._plot_data import BAD_INPUTS, in_window, points

@@ -14,7 +14,7 @@ import pytest
 
 import lazyscope
 from lazyscope._errors import LazyscopeError
-from lazyscope.plotting._requests import Latest, Token
+from lazyscope.grids._requests import Latest, Token
 from tests._plot_data import in_window, points
 from tests._waiting import wait_for
 

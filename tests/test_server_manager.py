@@ -19,7 +19,7 @@ from distributed import LocalCluster
 
 from lazyscope.server._manager import ClusterManager, UnknownClusterError
 from lazyscope.server._options import OptionsError, parse_memory, validate_create, validate_scale
-from lazyscope.server._spark_cluster import SparkCluster
+from lazyscope.spark._cluster import SparkCluster
 
 DEFAULTS = {"workers": 1, "cores": 1, "memory": "1GiB"}
 
@@ -258,3 +258,25 @@ def test_shutdown_leaves_no_process_behind(tmp_path: Path, monkeypatch: pytest.M
     # Logs, work dirs and temporary files were in the cluster's folder, now deleted.
     assert {"master.log", "worker-0.log", "connect.log", "tmp"} <= set(files), files
     assert [p.name for p in tmp_path.glob("lazyscope-spark-*")] == []
+
+
+def test_the_server_starts_spark_clusters_without_importing_an_engine_library() -> None:
+    # The contract of pyproject.toml checks direct imports only: the cluster code the
+    # server reaches through the Spark package's interface must not load pyspark either.
+    code = """
+import json, logging, sys
+from lazyscope import spark
+from lazyscope.server._manager import ClusterManager
+ClusterManager()  # sweeps leftovers through every engine package
+cluster = spark.server_cluster(
+    "spark-test", "t", {"workers": 1, "cores": 1, "memory": 2**30, "connect": False},
+    log=logging.getLogger("t"), ui_path=None,
+)
+cluster.remove_files()
+print(json.dumps([m for m in ("pyspark", "py4j", "dask", "distributed") if m in sys.modules]))
+"""
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[]"

@@ -16,7 +16,7 @@ from distributed import LocalCluster
 from tornado import web
 from tornado.httpclient import HTTPClientError
 
-from lazyscope.server._model import checked_dashboard
+from lazyscope._clusters import checked_dashboard
 from tests.test_server_discovery import live_kernel
 
 pytestmark = pytest.mark.server

@@ -14,7 +14,7 @@ from typing import Any
 from ._config import settings
 from ._errors import LazyscopeError, short_engine_message
 
-__all__ = ["run_body", "run_sql"]
+__all__ = ["run_body"]
 
 
 def run_body(
@@ -69,21 +69,3 @@ def _syntax_message(exc: SyntaxError, offset: int = 0) -> str:
     where = f" at line {exc.lineno + offset} of the cell" if exc.lineno else ""
     text = (exc.text or "").strip()
     return f"{type(exc).__name__}{where}: {exc.msg}" + (f"\n    {text}" if text else "")
-
-
-def run_sql(spark: Any, body: str, limit: int | None) -> Any:
-    """`%%spark --sql`: the query as a lazy DataFrame (Spark analyses it, runs nothing)."""
-    from .spark._session import spark_errors
-
-    query = body.strip().rstrip(";").strip()
-    if not query:
-        raise LazyscopeError("The %%spark --sql cell is empty: write one SQL statement in it.")
-    try:
-        frame = spark.sql(query)
-    except spark_errors() as exc:
-        raise LazyscopeError(f"SQL error: {short_engine_message(exc, 4)}") from None
-    if limit is not None:
-        if limit < 0:
-            raise LazyscopeError("--limit must be zero or more.")
-        frame = frame.limit(limit)
-    return frame

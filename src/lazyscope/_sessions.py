@@ -11,6 +11,12 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
+    import numpy as np
+
+    from lazyscope._clusters import ManagedCluster
+    from lazyscope.grids._backend import Backend
+    from lazyscope.grids._spec import Range, Spec
+    from lazyscope.grids._work import Work
     from lazyscope.model import Dag, Meta
 
 __all__ = ["Engine", "EnginePackage", "SessionInfo", "current"]
@@ -72,8 +78,10 @@ def current(kind: str) -> Engine | None:
 class EnginePackage(Protocol):
     """What an engine package (`lazyscope.spark`, `lazyscope.dask`) answers for the views:
     which objects are its own (by class names, importing nothing), their metadata, their DAG;
-    and for `%load_ext`, its IPython hooks."""
+    for the plots, its back-end and histogram; for the magics, its log; for the server, the
+    cluster it can start; and for `%load_ext`, its IPython hooks."""
 
+    NAME: str  # "spark", "dask": how views name the engine
     LAZY_TYPES: tuple[tuple[str, str], ...]
 
     def describes(self, obj: Any) -> bool: ...
@@ -85,6 +93,27 @@ class EnginePackage(Protocol):
     def dag(
         self, obj: Any, level: str, *, max_nodes: int, expand_limit: int, ui_url: str | None
     ) -> Dag: ...
+
+    def plots(self, obj: Any) -> bool:
+        """A DataFrame of this engine, which `plot_backend` and `histogram` take?"""
+
+    def plot_backend(self, df: Any, spec: Spec, work: Work) -> Backend: ...
+
+    def histogram(
+        self, df: Any, column: str, bins: int, value_range: Range | None, work: Work
+    ) -> tuple[np.ndarray, np.ndarray]: ...
+
+    def log(self) -> str:
+        """Where this kernel's engine processes write their log (for `%spark log`)."""
+
+    def server_cluster(
+        self, cid: str, name: str, options: dict[str, Any], *, log: Any, ui_path: str | None,
+        dask_factory: str, dask_kwargs: dict[str, Any],
+    ) -> ManagedCluster:  # fmt: skip
+        """A cluster the Jupyter server starts (each engine takes the options it knows)."""
+
+    def sweep_leftovers(self, log: Any) -> None:
+        """What clusters of a server that died left behind (its folders) goes."""
 
     def register(self, shell: Any) -> None:
         """`%load_ext lazyscope`: the engine's IPython hooks, if it has any."""

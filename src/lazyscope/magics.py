@@ -70,9 +70,9 @@ class LazyscopeMagics(Magics):  # type: ignore[misc]  # IPython is untyped
         return _commands.session_status("spark")
 
     def _spark_log(self, args: Any) -> None:
-        from .spark._session import jvm_log
+        from . import spark
 
-        print(jvm_log())
+        print(spark.log())
 
     @magic_arguments()
     @argument("action", nargs="?", help="start | stop | status | log (line magic; default: status)")
@@ -131,15 +131,15 @@ class LazyscopeMagics(Magics):  # type: ignore[misc]  # IPython is untyped
             )
         engine = _commands.ensure_spark(**self._spark_options(args))
         self.shell.push(engine.namespace())
-        from .spark._session import spark_errors
+        from . import spark
 
         if args.sql:
-            frame = _cells.run_sql(engine.namespace()["spark"], cell, args.limit)
+            frame = spark.run_sql(engine.namespace()["spark"], cell, args.limit)
             if args.output:
                 self.shell.push({args.output: frame})
             return _shown(frame, args.dag)
         _refuse_cell_options("spark", args, ("output", "limit"))
-        return _shown(_cells.run_body(self.shell, cell, spark_errors(), progress="spark"), args.dag)
+        return _shown(_cells.run_body(self.shell, cell, spark.errors(), progress="spark"), args.dag)
 
     # ------------------------------------------------------------------- dask
     def _dask_options(self, args: Any) -> dict[str, Any]:
@@ -174,9 +174,9 @@ class LazyscopeMagics(Magics):  # type: ignore[misc]  # IPython is untyped
         return _commands.session_status("dask")
 
     def _dask_log(self, args: Any) -> None:
-        from .dask._session import dask_log
+        from . import dask
 
-        print(dask_log())
+        print(dask.log())
 
     @magic_arguments()
     @argument(
@@ -232,9 +232,9 @@ class LazyscopeMagics(Magics):  # type: ignore[misc]  # IPython is untyped
         try:
             value = _cells.run_body(self.shell, cell, progress="dask")
         except Exception as exc:  # a failed task: its key and the user's frames, one paragraph
-            from .dask._session import task_error
+            from . import dask
 
-            brief = task_error(exc)
+            brief = dask.task_error(exc)
             if brief is None:
                 raise
             raise brief from None

@@ -1,9 +1,11 @@
 """Everything that knows Dask: the session (`_session`, its workers' preload `_worker`),
 metadata (`_meta`, `_graph`, `_common`), DAGs (`_dag` over expressions `_expr_dag` or
 high-level graphs `_hlg_dag`, grouped into `_units`), progress (`_progress` through the
-scheduler plugin `_plugin`; `_local_progress` for the threaded scheduler). Each builds
-`lazyscope.model` objects; the engine registry (`lazyscope.engines`) and the views reach them
-by name, so `import lazyscope` stays light."""
+scheduler plugin `_plugin`; `_local_progress` for the threaded scheduler), the plot back-end
+(`_plot`, its tasks `_plot_tasks`, `_plot_grid`, `_plot_scan`, `_plot_warm`, and `_hist`).
+Each builds `lazyscope.model` objects; the engine registry (`lazyscope.engines`), the views,
+the plots and the magics reach them through the functions below, so `import lazyscope`
+stays light."""
 
 from __future__ import annotations
 
@@ -11,9 +13,34 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    import numpy as np
+
+    from lazyscope._clusters import ManagedCluster
+    from lazyscope._errors import LazyscopeError
+    from lazyscope.grids._backend import Backend
+    from lazyscope.grids._spec import Range, Spec
+    from lazyscope.grids._work import Work
     from lazyscope.model import Dag, Meta
 
-__all__ = ["LAZY_TYPES", "dag", "describes", "draws", "meta", "register", "unregister"]
+__all__ = [
+    "LAZY_TYPES",
+    "NAME",
+    "dag",
+    "describes",
+    "draws",
+    "histogram",
+    "log",
+    "meta",
+    "plot_backend",
+    "plots",
+    "register",
+    "server_cluster",
+    "sweep_leftovers",
+    "task_error",
+    "unregister",
+]
+
+NAME = "dask"
 
 # The lazy classes the describe view shows in every cell (base classes), by module and name.
 _FRAME = ("dask.dataframe.dask_expr._collection", "FrameBase")  # DataFrame, Series, Index
@@ -55,6 +82,56 @@ def dag(obj: Any, level: str, *, max_nodes: int, expand_limit: int, **_: Any) ->
     from ._dag import dask_dag
 
     return dask_dag(obj, level, max_nodes=max_nodes, expand_limit=expand_limit)
+
+
+def plots(obj: Any) -> bool:
+    """A Dask DataFrame? Never imports dask."""
+    frames = sys.modules.get("dask.dataframe")
+    return frames is not None and isinstance(obj, frames.DataFrame)
+
+
+def plot_backend(df: Any, spec: Spec, work: Work) -> Backend:
+    """The plot back-end aggregating `df` where its partitions live (computes nothing yet)."""
+    from ._plot import DaskBackend
+
+    return DaskBackend(df, spec, work)
+
+
+def histogram(
+    df: Any, column: str, bins: int, value_range: Range | None, work: Work
+) -> tuple[np.ndarray, np.ndarray]:
+    from ._hist import dask_histogram
+
+    return dask_histogram(df, column, bins, value_range, work)
+
+
+def log() -> str:
+    """`%dask log`: the end of this kernel's Dask log."""
+    from ._session import dask_log
+
+    return dask_log()
+
+
+def task_error(exc: BaseException) -> LazyscopeError | None:
+    """A failed task's error as one paragraph, or None when `exc` is not one."""
+    from ._session import task_error
+
+    return task_error(exc)
+
+
+def server_cluster(
+    cid: str, name: str, options: dict[str, Any], *, log: Any, dask_factory: str,
+    dask_kwargs: dict[str, Any], **_: Any,
+) -> ManagedCluster:  # fmt: skip
+    """A cluster of the class `dask_factory` (a LocalCluster by default), started in the
+    Jupyter server's event loop."""
+    from ._cluster import DaskCluster
+
+    return DaskCluster(cid, name, options, log=log, factory=dask_factory, kwargs=dask_kwargs)
+
+
+def sweep_leftovers(log: Any) -> None:
+    """Nothing to sweep: Dask purges its own scratch folders when it next starts."""
 
 
 def register(shell: Any) -> None:

@@ -11,8 +11,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from lazyscope.engines import check_session
-
-from ._spec import Spec, View, check_range, check_size
+from lazyscope.grids._spec import Spec, View, check_range, check_size
 
 if TYPE_CHECKING:
     from ._hist import Histogram
@@ -45,11 +44,11 @@ def plot(
     The result shows in Jupyter; `.zoom()`, `.reset()`, `.aggregate` and `.image` script it.
     """
     from lazyscope._errors import LazyscopeError
+    from lazyscope.grids._work import Work
 
     from ._backend import open_backend
     from ._shade import category_colors, check_how, palette
     from ._widget import PlotWidget
-    from ._work import Work
 
     check_session(df)  # a DataFrame of a stopped Spark session: one clear paragraph
     work = Work.here("lazyscope.plot")  # names our engine work after the user's call
@@ -80,10 +79,10 @@ def hist(
     numpy.histogram: bins are half-open except the last, which includes its upper edge.
     """
     from lazyscope._errors import LazyscopeError
+    from lazyscope.grids._work import Work
 
     from ._backend import histogram
     from ._hist import Histogram
-    from ._work import Work
 
     if not isinstance(bins, int) or isinstance(bins, bool) or not 1 <= bins <= 10_000:
         raise LazyscopeError("bins must be a whole number from 1 to 10000.")

@@ -7,8 +7,9 @@ from typing import Any
 
 import numpy as np
 
+from lazyscope.grids._spec import Spec, View
+
 from ._shade import TICKS, colorbar_labels
-from ._spec import Spec, View
 
 __all__ = ["Figure"]
 

@@ -5,15 +5,22 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from lazyscope._errors import LazyscopeError
-
-from ._frames import canvas, check_categories, finish, kinds_of, reduction
-from ._spec import Range, Spec, View, check_column, check_schema, column_range, finish_extent
+from lazyscope.grids._frames import canvas, check_categories, finish, kinds_of, reduction
+from lazyscope.grids._spec import (
+    Range,
+    Spec,
+    View,
+    check_column,
+    check_schema,
+    column_range,
+    finish_extent,
+)
 
 if TYPE_CHECKING:
     import numpy as np
     import xarray as xr
 
-    from ._requests import Token
+    from lazyscope.grids._requests import Token
 
 __all__ = ["PandasBackend", "pandas_histogram"]
 

@@ -13,8 +13,7 @@ from typing import Any
 import numpy as np
 
 from lazyscope._errors import LazyscopeError
-
-from ._spec import HOWS
+from lazyscope.grids._spec import HOWS
 
 __all__ = [
     "ColorTable",

@@ -17,12 +17,12 @@ from collections import OrderedDict
 from typing import Any
 
 from lazyscope._errors import LazyscopeError, short_engine_message
+from lazyscope.grids._requests import Latest, Token
+from lazyscope.grids._spec import View, check_range
 
 from ._backend import Backend
 from ._display import SPINNER, error_line, load_bokehjs, summary
-from ._requests import Latest, Token
 from ._shade import png, shade, values_of
-from ._spec import View, check_range
 
 __all__ = ["PlotWidget"]
 

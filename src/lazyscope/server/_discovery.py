@@ -19,7 +19,7 @@ from typing import Any
 
 import psutil
 
-from ._model import checked_dashboard
+from lazyscope._clusters import checked_dashboard
 
 __all__ = ["ENGINES", "PATTERN", "announced_sessions", "read_announcement"]
 

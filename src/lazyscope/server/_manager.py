@@ -13,11 +13,11 @@ from typing import Any
 from traitlets import Dict, Int, Unicode
 from traitlets.config import LoggingConfigurable
 
+from lazyscope._clusters import ManagedCluster, checked_dashboard
+from lazyscope.engines import packages
+
 from . import _discovery
-from ._dask_cluster import LOCAL, DaskCluster
-from ._model import ManagedCluster, checked_dashboard
 from ._options import OptionsError, validate_create, validate_scale
-from ._spark_cluster import SparkCluster, sweep_folders
 
 __all__ = ["ClusterManager", "OptionsError", "UnknownClusterError"]
 
@@ -28,7 +28,7 @@ class UnknownClusterError(KeyError):
 
 class ClusterManager(LoggingConfigurable):  # type: ignore[misc]  # traitlets is untyped
     dask_factory = Unicode(
-        LOCAL,
+        "distributed.LocalCluster",
         help="Dotted path of the Dask cluster class, e.g. dask_jobqueue.SLURMCluster; "
         "any class other than LocalCluster is built from dask_kwargs and then scaled.",
     ).tag(config=True)
@@ -52,7 +52,8 @@ class ClusterManager(LoggingConfigurable):  # type: ignore[misc]  # traitlets is
         # If the server dies without stopping extensions, still leave no JVMs behind.
         # (Killed, it runs no hook: its processes end with it, its folders end here.)
         atexit.register(self.kill_processes)
-        sweep_folders(self.log)
+        for package in packages():
+            package.sweep_leftovers(self.log)
 
     async def create(
         self, body: Any, ui_path: Callable[[str], str] | None = None
@@ -68,22 +69,19 @@ class ClusterManager(LoggingConfigurable):  # type: ignore[misc]  # traitlets is
         cid = f"{options['engine']}-{uuid.uuid4().hex[:8]}"
         name = options.pop("name") or f"{options['engine'].capitalize()} {len(self.clusters) + 1}"
         engine = options.pop("engine")
-        cluster: ManagedCluster
-        if engine == "dask":
-            cluster = DaskCluster(cid, name, options, log=self.log)
-        else:
-            path = ui_path(cid) if ui_path is not None else None
-            cluster = SparkCluster(cid, name, options, log=self.log, ui_path=path)
+        (package,) = (p for p in packages() if engine == p.NAME)  # the options checked it
+        cluster = package.server_cluster(
+            cid, name, options, log=self.log,
+            ui_path=ui_path(cid) if ui_path is not None else None,
+            dask_factory=self.dask_factory, dask_kwargs=dict(self.dask_kwargs),
+        )  # fmt: skip
         self.clusters[cid] = cluster
         self._tasks[cid] = asyncio.ensure_future(self._start(cluster))
         return cluster.to_json()
 
     async def _start(self, cluster: ManagedCluster) -> None:
         try:
-            if isinstance(cluster, DaskCluster):
-                await cluster.start(self.dask_factory, dict(self.dask_kwargs))
-            elif isinstance(cluster, SparkCluster):
-                await cluster.start()
+            await cluster.start()
             cluster.status = "running"
         except Exception as exc:  # shown on the card; the processes must not stay
             self.log.warning("lazyscope: cluster %s failed to start", cluster.id, exc_info=True)
@@ -100,7 +98,7 @@ class ClusterManager(LoggingConfigurable):  # type: ignore[misc]  # traitlets is
         return self.clusters[cid]
 
     async def _refresh(self, cluster: ManagedCluster) -> dict[str, Any]:
-        if isinstance(cluster, SparkCluster) and cluster.status == "running":
+        if cluster.status == "running":
             await cluster.refresh()
         return cluster.to_json()
 
@@ -170,9 +168,8 @@ class ClusterManager(LoggingConfigurable):  # type: ignore[misc]  # traitlets is
     def kill_processes(self) -> None:
         """At interpreter exit (the server died without stopping its extensions)."""
         for cluster in self.clusters.values():
-            if isinstance(cluster, SparkCluster):
-                cluster.kill()
-                try:
-                    cluster.remove_files()
-                except OSError as exc:
-                    self.log.warning("lazyscope: %s left files behind: %s", cluster.id, exc)
+            cluster.kill()
+            try:
+                cluster.remove_files()
+            except OSError as exc:
+                self.log.warning("lazyscope: %s left files behind: %s", cluster.id, exc)

@@ -2,17 +2,44 @@
 quiet JVM `_jvm`, Java `_java`), metadata (`_meta`, from the explain text read by `_explain`
 into `_plan_facts`), DAGs (`_dag`, `_plan_dag`, the executed plan `_executed` from the UI's
 REST API `_rest`), progress (`_progress`, `_connect_progress`, call sites `_call_site`) and
-error messages (`_errors`). Each builds `lazyscope.model` objects; the engine registry
-(`lazyscope.engines`) and the views reach them by name, so `import lazyscope` stays light."""
+error messages (`_errors`), the `%%spark --sql` cell (`_sql`), the plot back-end (`_plot`, its
+job `_plot_job`, `_hist`) and the names of our own jobs (`_own_work`). Each builds
+`lazyscope.model` objects; the engine registry (`lazyscope.engines`), the views, the plots
+and the magics reach them through the functions below, so `import lazyscope` stays light."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    import numpy as np
+
+    from lazyscope._clusters import ManagedCluster
+    from lazyscope.grids._backend import Backend
+    from lazyscope.grids._spec import Range, Spec
+    from lazyscope.grids._work import Work
     from lazyscope.model import Dag, Meta
 
-__all__ = ["LAZY_TYPES", "dag", "describes", "draws", "meta", "register", "unregister"]
+__all__ = [
+    "LAZY_TYPES",
+    "NAME",
+    "dag",
+    "describes",
+    "draws",
+    "errors",
+    "histogram",
+    "log",
+    "meta",
+    "plot_backend",
+    "plots",
+    "register",
+    "run_sql",
+    "server_cluster",
+    "sweep_leftovers",
+    "unregister",
+]
+
+NAME = "spark"
 
 # The lazy classes the describe view shows in every cell (base classes: classic and Connect
 # DataFrames subclass the first), by module and name, so nothing imports pyspark for them.
@@ -48,6 +75,64 @@ def dag(obj: Any, level: str, *, ui_url: str | None = None, **_: Any) -> Dag:
     from ._dag import spark_dag
 
     return spark_dag(obj, level, ui_url=ui_url)
+
+
+def plots(obj: Any) -> bool:
+    """A Spark DataFrame (classic or Connect)? Never imports pyspark."""
+    return draws(obj)
+
+
+def plot_backend(df: Any, spec: Spec, work: Work) -> Backend:
+    """The plot back-end aggregating `df` in the executors (checks columns, runs no job)."""
+    from ._plot import SparkBackend
+
+    return SparkBackend(df, spec, work)
+
+
+def histogram(
+    df: Any, column: str, bins: int, value_range: Range | None, work: Work
+) -> tuple[np.ndarray, np.ndarray]:
+    from ._hist import spark_histogram
+
+    return spark_histogram(df, column, bins, value_range, work)
+
+
+def log() -> str:
+    """`%spark log`: the end of this kernel's JVM log."""
+    from ._jvm import log_tail
+
+    return log_tail()
+
+
+def errors() -> tuple[type[BaseException], ...]:
+    """The exception types of pyspark and py4j that get a short message."""
+    from ._session import spark_errors
+
+    return spark_errors()
+
+
+def run_sql(spark: Any, body: str, limit: int | None) -> Any:
+    """`%%spark --sql`: the query as a lazy DataFrame (Spark analyses it, runs nothing)."""
+    from ._sql import run_sql
+
+    return run_sql(spark, body, limit)
+
+
+def server_cluster(
+    cid: str, name: str, options: dict[str, Any], *, log: Any, ui_path: str | None, **_: Any
+) -> ManagedCluster:
+    """A standalone master and workers (and a Connect server) the Jupyter server starts;
+    its UI seen below `ui_path` when given. Imports no pyspark: it runs Spark's scripts."""
+    from ._cluster import SparkCluster
+
+    return SparkCluster(cid, name, options, log=log, ui_path=ui_path)
+
+
+def sweep_leftovers(log: Any) -> None:
+    """The cluster folders of servers that died without stopping their clusters go."""
+    from ._cluster import sweep_folders
+
+    sweep_folders(log)
 
 
 def register(shell: Any) -> None:

@@ -1,6 +1,6 @@
 """Our Dask computations as named tasks: one per partition, merged in a shallow tree.
 
-Every key is "<name>-<token>" (`_work.dask_key`), so the progress view and the dashboard
+Every key is "<name>-<token>" (`dask_key`), so the progress view and the dashboard
 show the task group as what it does ("lazyscope.plot: x/y ranges at cell line 3"), not
 as our function names. The functions are closures, shipped by value: workers need no
 lazyscope installed.
@@ -11,11 +11,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ._work import dask_key
-
-__all__ = ["per_partition", "tree"]
+__all__ = ["dask_key", "per_partition", "tree"]
 
 FAN_IN = 8  # partials merged per task: a shallow tree, each task holding few partials
+
+
+def dask_key(name: str, *token: Any) -> str:
+    """A task key that Dask's progress and dashboard show as `name` (key_split stops at the
+    first '-', so a hyphen in a column name becomes a non-breaking one)."""
+    from dask.base import tokenize
+
+    return f"{name.replace('-', chr(0x2011))}-{tokenize(*token)}"
 
 
 def per_partition(fn: Callable[[Any], Any], frame: Any, name: str, *token: Any) -> list[Any]:

@@ -1,4 +1,4 @@
-"""Datashader's start-up cost, paid once per kernel and overlapped with other work.
+"""Datashader's start-up cost on Dask workers, paid once and overlapped with other work.
 
 Importing Datashader takes seconds, and Numba compiles a reduction the first time it runs
 in a process (about a second each). On first use - never at import - we start that work
@@ -6,46 +6,23 @@ early, in the background, so it overlaps the extent pass and the other imports:
 
 - Dask workers import Datashader while the kernel imports it too. Not in a task: on the
   worker's event loop (see `import_on_workers`), where the worker unpickles the tasks.
-- Each worker then runs the real per-partition function (`_dask_grid`) on a two-row frame
+- Each worker then runs the real per-partition function (`_plot_grid`) on a two-row frame
   with the same columns and dtypes: Numba compiles there once per worker process, and
   Datashader memoises the result per schema and reduction for the real tasks.
-- For Spark, the kernel imports the shading and widget stack while the Spark jobs run.
 """
 
 from __future__ import annotations
 
 import contextlib
-import importlib
-import threading
 import uuid
 from typing import Any
 
-from ._spec import Spec
+from lazyscope.grids._spec import Spec
+from lazyscope.grids._warm import import_modules, once
 
-__all__ = ["dask_jit", "import_on_workers", "local_imports"]
+__all__ = ["dask_jit", "import_on_workers"]
 
-_lock = threading.Lock()
-_seen: set[object] = set()
 _futures: set[Any] = set()  # a released future cancels its task: keep them until done
-
-
-def _once(key: object) -> bool:
-    with _lock:
-        if key in _seen:
-            return False
-        _seen.add(key)
-        return True
-
-
-def local_imports() -> None:
-    if _once("local"):
-        modules = ("datashader.transfer_functions", "bokeh.plotting")
-        threading.Thread(target=_import, args=modules, name="lazyscope-warm", daemon=True).start()
-
-
-def _import(*modules: str) -> None:
-    for name in modules:
-        importlib.import_module(name)
 
 
 # What the progress view shows for the warm-up tasks (it groups tasks by key prefix).
@@ -78,14 +55,14 @@ def import_on_workers(client: Any) -> None:
     worker closed, and the plot waited for ever. On the loop, the import runs before the
     worker unpickles the next message, so imports on a worker never overlap.
     """
-    if _once(("import", client.scheduler.address)):
+    if once(("import", client.scheduler.address)):
         client.run(_import_on_loop, "datashader", wait=False)
 
 
 async def _import_on_loop(*modules: str) -> None:
     # A coroutine, so that `client.run(..., wait=False)` returns at once; its body blocks
     # the worker's loop on purpose (see import_on_workers).
-    _import(*modules)
+    import_modules(*modules)
 
 
 def _jit_key(client: Any, frame: Any, spec: Spec) -> object:
@@ -96,10 +73,11 @@ def _jit_key(client: Any, frame: Any, spec: Spec) -> object:
 def dask_jit(client: Any, frame: Any, spec: Spec) -> None:
     """Each worker compiles this reduction for these dtypes on a two-row frame, in a task
     queued ahead of the real ones (with one thread per worker they then find it compiled)."""
-    if not _once(_jit_key(client, frame, spec)):
+    if not once(_jit_key(client, frame, spec)):
         return
-    from ._dask_grid import partition_states
-    from ._spec import View
+    from lazyscope.grids._spec import View
+
+    from ._plot_grid import partition_states
 
     states = partition_states(spec, View((-1.0, 1.0), (-1.0, 1.0), 2, 2))
     _on_each_worker(client, _quietly, states, _tiny_frame(frame._meta))

@@ -1,5 +1,5 @@
 """Dask histogram: numpy.histogram of each partition with the same edges, summed on the
-workers. Named tasks (see `_dask_tasks`), so progress shows "lazyscope.hist: 50 bins of v"
+workers. Named tasks (see `_plot_tasks`), so progress shows "lazyscope.hist: 50 bins of v"
 and "lazyscope.hist: range of v" instead of dask.array's internal steps."""
 
 from __future__ import annotations
@@ -9,11 +9,11 @@ from typing import Any
 import numpy as np
 
 from lazyscope._errors import LazyscopeError
+from lazyscope.grids._frames import kinds_of, per_object
+from lazyscope.grids._spec import Range, check_column, column_range
+from lazyscope.grids._work import Work
 
-from ._dask_tasks import per_partition, tree
-from ._frames import kinds_of, per_object
-from ._spec import Range, check_column, column_range
-from ._work import Work
+from ._plot_tasks import per_partition, tree
 
 __all__ = ["dask_histogram"]
 

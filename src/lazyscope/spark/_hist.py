@@ -11,12 +11,12 @@ from typing import Any
 import numpy as np
 
 from lazyscope._errors import LazyscopeError
-from lazyscope.spark._connect import functions_for
+from lazyscope.grids._frames import per_object
+from lazyscope.grids._spec import Range, check_column, column_range
+from lazyscope.grids._work import Work
 
-from ._frames import per_object
-from ._spark import run_spark, spark_kinds
-from ._spec import Range, check_column, column_range
-from ._work import Work
+from ._connect import functions_for
+from ._plot import run_spark, spark_kinds
 
 __all__ = ["spark_histogram"]
 

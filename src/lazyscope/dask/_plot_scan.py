@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._dask_tasks import per_partition
-from ._spec import MAX_CATEGORIES, Spec
-from ._work import Work
+from lazyscope.grids._spec import MAX_CATEGORIES, Spec
+from lazyscope.grids._work import Work
+
+from ._plot_tasks import per_partition
 
 __all__ = ["scan_partitions"]
 

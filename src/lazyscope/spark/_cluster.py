@@ -27,13 +27,13 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from ._model import ManagedCluster
-from ._processes import kill_group, new_folder, reserve_port, spawn, sweep
+from lazyscope._clusters import ManagedCluster
+from lazyscope._processes import kill_group, new_folder, reserve_port, spawn, sweep
 
 __all__ = ["FOLDER_PREFIX", "SparkCluster", "sweep_folders"]
 
-# Named with the server's pid (see _processes.new_folder); a kernel's own JVM logs go to
-# lazyscope-driver-log-* instead.
+# Named with the server's pid (see lazyscope._processes.new_folder); a kernel's own JVM
+# logs go to lazyscope-driver-log-* instead.
 FOLDER_PREFIX = "lazyscope-spark-"
 
 

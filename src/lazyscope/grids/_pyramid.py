@@ -1,7 +1,7 @@
 """Multi-resolution pyramids, so Spark zooms rarely need a new job.
 
 One Spark job aggregates a window at 2^L times the screen resolution; levels 0..L are
-coarsenings of it (exact, see `_grids`). A zoom inside the home view is served from the
+coarsenings of it (exact, see `_states`). A zoom inside the home view is served from the
 lowest level that still gives at least one grid cell per screen pixel, cropped to whole
 cells around the window - so the grid it returns covers the window plus at most one cell on
 each side, and every count in it is exact for the range it reports. A window that needs
@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import math
 
-from ._grids import States, coarsen, crop
 from ._spec import View
+from ._states import States, coarsen, crop
 
 __all__ = ["Pyramid", "inside", "levels_for", "scaled"]
 

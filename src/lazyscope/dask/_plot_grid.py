@@ -17,9 +17,10 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from . import _partials
-from ._dask_tasks import per_partition, tree
-from ._spec import Spec, View
+from lazyscope.grids import _partials
+from lazyscope.grids._spec import Spec, View
+
+from ._plot_tasks import per_partition, tree
 
 __all__ = ["dask_states", "partition_states"]
 

@@ -6,14 +6,15 @@ import contextlib
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from lazyscope.spark._connect import functions_for
+from lazyscope.grids import _partials
+from lazyscope.grids._spec import View
 
-from . import _partials
-from ._spec import View
+from ._connect import functions_for
 
 if TYPE_CHECKING:
-    from ._requests import Token
-    from ._spark import SparkBackend
+    from lazyscope.grids._requests import Token
+
+    from ._plot import SparkBackend
 
 __all__ = ["partial_grids", "pixel_column", "tagged"]
 

@@ -14,20 +14,22 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from lazyscope._errors import LazyscopeError, short_engine_message
-from lazyscope.spark._connect import functions_for
+from lazyscope.grids import _partials
+from lazyscope.grids._frames import check_categories, per_object
+from lazyscope.grids._pyramid import Pyramid, levels_for, scaled
+from lazyscope.grids._requests import SupersededError
+from lazyscope.grids._spec import MAX_CATEGORIES, Range, Spec, View, check_schema, finish_extent
+from lazyscope.grids._states import States, finalize, sum_partials, to_dataarray
+from lazyscope.grids._warm import local_imports
+from lazyscope.grids._work import PLOT, Work
 
-from . import _partials, _warm
-from ._frames import check_categories, per_object
-from ._grids import States, finalize, sum_partials, to_dataarray
-from ._pyramid import Pyramid, levels_for, scaled
-from ._requests import SupersededError
-from ._spec import MAX_CATEGORIES, Range, Spec, View, check_schema, finish_extent
-from ._work import PLOT, Work, spark_job
+from ._connect import functions_for
+from ._own_work import spark_job
 
 if TYPE_CHECKING:
     import xarray as xr
 
-    from ._requests import Token
+    from lazyscope.grids._requests import Token
 
 __all__ = ["SparkBackend", "engine_errors", "run_spark", "spark_kinds"]
 
@@ -50,7 +52,7 @@ def spark_kinds(schema: Any) -> dict[str, str]:
 
 
 def engine_errors() -> tuple[type[BaseException], ...]:
-    from lazyscope.spark._session import spark_errors
+    from ._session import spark_errors
 
     return spark_errors()
 
@@ -80,7 +82,7 @@ class SparkBackend:
         self.df, self.spec, self.session, self.work = df, spec, df.sparkSession, work
         self.pyramids: list[Pyramid] = []
         self.jobs = 0  # Spark jobs run for grids (tests check pyramid zooms run none)
-        _warm.local_imports()  # shading and widget imports overlap the Spark jobs
+        local_imports()  # shading and widget imports overlap the Spark jobs
 
     @property
     def categories(self) -> tuple[Any, ...]:
@@ -135,7 +137,7 @@ class SparkBackend:
     def _grid(self, view: View, token: Token, shown: View) -> States:
         """One Spark job: the states of every pixel of `view`, partials summed here. It is
         named after the grid the user sees (`shown`); `view` is that at 2^levels."""
-        from ._spark_job import partial_grids
+        from ._plot_job import partial_grids
 
         shape = (max(len(self.categories), 1), view.height, view.width)
         tag = f"lazyscope-plot-{uuid.uuid4().hex[:12]}"

@@ -1,5 +1,6 @@
-"""What every cluster or session the server lists has, whatever its engine: the
-server-managed cluster's base class, and the rule for where its dashboard may be."""
+"""What every cluster or session the server lists has, whatever its engine: the base class
+of the clusters a server starts (each engine package has its own, `lazyscope.spark._cluster`,
+`lazyscope.dask._cluster`), and the rule for where a dashboard may be."""
 
 from __future__ import annotations
 
@@ -93,6 +94,14 @@ class ManagedCluster(ABC):
         self.started = time.time()
 
     @abstractmethod
+    async def start(self) -> None:
+        """Start the processes; the cluster is running when this returns."""
+
+    async def refresh(self) -> None:
+        """Read what `measure` reports, where that costs a request (Spark's master)."""
+        return  # by default, `measure` needs no request
+
+    @abstractmethod
     async def scale(self, workers: int, timeout: float = 120) -> None: ...
 
     @abstractmethod
@@ -102,6 +111,14 @@ class ManagedCluster(ABC):
     async def abort(self) -> None:
         """After a failed start: stop what runs (a cluster may keep what explains why)."""
         await self.close()
+
+    def kill(self) -> None:
+        """At interpreter exit, without an event loop: kill the processes outside ours."""
+        return  # by default, the cluster runs inside the server's process (Dask's)
+
+    def remove_files(self) -> None:
+        """At interpreter exit: delete the cluster's folder, if it has one."""
+        return  # by default, the cluster has no folder of ours
 
     @abstractmethod
     def measure(self) -> tuple[int, int, int]:

@@ -13,9 +13,9 @@ import asyncio
 import importlib
 from typing import Any
 
-from ._model import ManagedCluster, checked_dashboard
+from lazyscope._clusters import ManagedCluster, checked_dashboard
 
-__all__ = ["DaskCluster", "import_factory"]
+__all__ = ["LOCAL", "DaskCluster", "import_factory"]
 
 LOCAL = "distributed.LocalCluster"
 
@@ -36,11 +36,16 @@ async def _started(cluster: Any) -> None:
 class DaskCluster(ManagedCluster):
     engine = "dask"
 
-    def __init__(self, cid: str, name: str, options: dict[str, Any], log: Any = None) -> None:
+    def __init__(
+        self, cid: str, name: str, options: dict[str, Any], log: Any = None,
+        factory: str = LOCAL, kwargs: dict[str, Any] | None = None,
+    ) -> None:  # fmt: skip
         super().__init__(cid, name, options, log)
+        self.factory, self.kwargs = factory, dict(kwargs or {})
         self.cluster: Any = None
 
-    async def start(self, factory: str, kwargs: dict[str, Any]) -> None:
+    async def start(self) -> None:
+        factory, kwargs = self.factory, self.kwargs
         cls = import_factory(factory)
         opts = self.options
         if factory == LOCAL:

@@ -1,5 +1,5 @@
 """Dask back-end: Datashader on each partition of the Dask DataFrame, always with explicit
-ranges (see `_dask_grid`).
+ranges (see `_plot_grid`).
 
 The partitions (persisted ones included) are aggregated where they live; only grids travel
 to the kernel. Unknown ranges and categories cost one cached pass. In the worker thread
@@ -13,14 +13,15 @@ import contextlib
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from . import _warm
-from ._dask_grid import dask_states
-from ._dask_scan import scan_partitions
-from ._frames import check_categories, kinds_of, per_object
-from ._grids import finalize, to_dataarray
-from ._requests import SupersededError, Token
-from ._spec import Range, Spec, View, check_schema, finish_extent
-from ._work import PLOT, Work
+from lazyscope.grids._frames import check_categories, kinds_of, per_object
+from lazyscope.grids._requests import SupersededError, Token
+from lazyscope.grids._spec import Range, Spec, View, check_schema, finish_extent
+from lazyscope.grids._states import finalize, to_dataarray
+from lazyscope.grids._work import PLOT, Work
+
+from . import _plot_warm
+from ._plot_grid import dask_states
+from ._plot_scan import scan_partitions
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -49,9 +50,9 @@ class DaskBackend:
             self.frame = self.frame.astype(dict.fromkeys(numeric, "float64"))
         self._categories: tuple[Any, ...] | None = None if spec.by else ()
         if self.client is not None:  # first use: hide Datashader's import and JIT (see _warm)
-            _warm.import_on_workers(self.client)
+            _plot_warm.import_on_workers(self.client)
             if spec.by is None:
-                _warm.dask_jit(self.client, self.frame, spec)
+                _plot_warm.dask_jit(self.client, self.frame, spec)
 
     @property
     def categories(self) -> tuple[Any, ...]:
@@ -90,7 +91,7 @@ class DaskBackend:
                 float_by = frame[by].dtype.kind == "f"
                 self._categories = check_categories(spec, values, float_by)
                 if self.client is not None:
-                    _warm.dask_jit(self.client, self._prepared(), spec)
+                    _plot_warm.dask_jit(self.client, self._prepared(), spec)
         return cached.get(key) if need_extent else None
 
     def _cached(self) -> dict[Any, Any]:
@@ -99,7 +100,7 @@ class DaskBackend:
         return cached
 
     def _prepared(self) -> Any:
-        """The frame as each partition reaches Datashader (`_dask_grid` recodes `by` to the
+        """The frame as each partition reaches Datashader (`_plot_grid` recodes `by` to the
         plot's categories there): the warm-up compiles for these dtypes. Metadata only."""
         if not self.spec.by:
             return self.frame
@@ -112,7 +113,7 @@ class DaskBackend:
 
     def aggregate(self, view: View, token: Token) -> xr.DataArray:
         if self.client is not None:
-            _warm.dask_jit(self.client, self._prepared(), self.spec)  # no-op after the first
+            _plot_warm.dask_jit(self.client, self._prepared(), self.spec)  # no-op after the first
         token.check()
         boxes = self._cached().get(("boxes", self.spec.x, self.spec.y))
         name = self.work.name(f"{view.width}\u00d7{view.height} grid")
