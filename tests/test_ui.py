@@ -52,10 +52,13 @@ def test_galata_specs_pass() -> None:
         "TMPDIR": str(tmp),
         # A free port, so a JupyterLab already on 8888 is neither reused nor in the way.
         "LAZYSCOPE_UI_PORT": str(_free_port()),
+        # The hub-style server and the one without our lab extension: free ports too.
+        "LAZYSCOPE_UI_HUB_PORT": str(_free_port()),
+        "LAZYSCOPE_UI_NOEXT_PORT": str(_free_port()),
         # Under CI=true, Yarn refuses to touch the lockfile; these specs' lockfile is
         # committed, and a drift in its metadata must not fail the browser tests.
         "YARN_ENABLE_IMMUTABLE_INSTALLS": "false",
     }
     if not (UI / "node_modules").is_dir():
         _run(["jlpm", "install"], env, timeout=900)
-    _run(["jlpm", "playwright", "test"], env, timeout=900)
+    _run(["jlpm", "playwright", "test"], env, timeout=1500)

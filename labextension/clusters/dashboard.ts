@@ -10,6 +10,13 @@ export function dashboardId(cluster: ICluster, plot?: IDashboardPlot): string {
   return `lazyscope-dashboard-${cluster.id}${page}`;
 }
 
+/** Where a browser finds a cluster's dashboard (or one plot of it): the server's proxy. */
+export function dashboardUrl(cluster: ICluster, plot?: IDashboardPlot): string {
+  // The proxy path already holds the server's base URL; only the origin is added.
+  const path = plot ? URLExt.join(proxyRoot(cluster), plot.path) : cluster.proxy ?? '';
+  return URLExt.join(new URL(PageConfig.getBaseUrl()).origin, path);
+}
+
 /**
  * A main-area tab showing a cluster's dashboard through the server's proxy, or one
  * plot of a Dask dashboard (a pane the user can dock beside notebooks).
@@ -24,9 +31,7 @@ export class DashboardWidget extends Widget {
     this.title.icon = cluster.engine === 'dask' ? daskIcon : sparkIcon;
     this.title.closable = true;
     const frame = document.createElement('iframe');
-    // The proxy path already holds the server's base URL; only the origin is added.
-    const path = plot ? URLExt.join(proxyRoot(cluster), plot.path) : cluster.proxy ?? '';
-    frame.src = URLExt.join(new URL(PageConfig.getBaseUrl()).origin, path);
+    frame.src = dashboardUrl(cluster, plot);
     frame.title = this.title.label;
     // A dashboard is another application showing strings users control: it runs in an
     // origin of its own (never allow-same-origin), so its scripts cannot use the lab's

@@ -12,7 +12,7 @@ import {
   scaleCluster,
   stopCluster
 } from './api';
-import { DashboardWidget, dashboardId } from './dashboard';
+import { DashboardWidget, dashboardId, dashboardUrl } from './dashboard';
 import { ClusterForm } from './form';
 import { ClustersPanel } from './panel';
 
@@ -34,21 +34,25 @@ type Defaults = Omit<IClusterOptions, 'engine'>;
 /**
  * The Clusters sidebar: every Spark and Dask cluster of the server and every session a
  * kernel started, with actions as commands (so they are in the palette, too).
+ *
+ * Any shell with a left area will do: JupyterLab's, and Jupyter Notebook 7's (which has no
+ * ILabShell). Where the shell has no tabbed main area (Notebook 7), dashboards open in a
+ * browser tab instead of a lab tab.
  */
 export const clustersPlugin: JupyterFrontEndPlugin<void> = {
   id: PLUGIN_ID,
   description: 'The Clusters panel: Spark and Dask clusters and sessions of this server.',
   autoStart: true,
-  requires: [ILabShell],
-  optional: [ICommandPalette, ISettingRegistry, ILayoutRestorer],
+  optional: [ILabShell, ICommandPalette, ISettingRegistry, ILayoutRestorer],
   activate: async (
     app: JupyterFrontEnd,
-    shell: ILabShell,
+    labShell: ILabShell | null,
     palette: ICommandPalette | null,
     registry: ISettingRegistry | null,
     restorer: ILayoutRestorer | null
   ): Promise<void> => {
     let defaults: Defaults = { workers: 1, cores: 1, memory: '1GiB' };
+    const shell = app.shell;
     const panel = new ClustersPanel(app.serviceManager.sessions, 5000);
     shell.add(panel, 'left', { rank: 250 });
     restorer?.add(panel, panel.id);
@@ -116,6 +120,12 @@ export const clustersPlugin: JupyterFrontEndPlugin<void> = {
     });
     // One tab per dashboard (or plot): opening it again shows the open one.
     const showDashboard = (cluster: ICluster, plot?: IDashboardPlot): void => {
+      if (!labShell) {
+        // Notebook 7's main area is the one document of its page: a browser tab instead.
+        // The server sandboxes the proxied page (CSP) as it does inside the lab's iframe.
+        window.open(dashboardUrl(cluster, plot), '_blank', 'noopener');
+        return;
+      }
       const id = dashboardId(cluster, plot);
       const open = Array.from(shell.widgets('main')).find(w => w.id === id);
       const widget = open ?? new DashboardWidget(cluster, plot);

@@ -17,3 +17,5 @@ c.ServerApp.allow_root = True
 c.ServerApp.port = int(os.environ.get("LAZYSCOPE_UI_PORT", "8888"))
 # The tutorials run small here, as in tests/test_notebooks.py; kernels inherit this.
 os.environ.setdefault("LAZYSCOPE_TUTORIAL_SCALE", "0.02")
+# Notebook 7 pages of this server (notebook.spec.ts) expose their app as the lab does.
+c.JupyterNotebookApp.expose_app_in_browser = True

@@ -14,6 +14,11 @@ const baseURL = `http://localhost:${port}`;
 const hubPort = process.env.LAZYSCOPE_UI_HUB_PORT || String(Number(port) + 1);
 const hubURL = `http://localhost:${hubPort}/user/alice`;
 const HUB_SPECS = ['clusters.spec.ts', 'dashboard.spec.ts'];
+// A third JupyterLab with lazyscope's lab extension disabled (ipywidgets and the standard
+// renderers only): what every output still shows there.
+const noextPort = process.env.LAZYSCOPE_UI_NOEXT_PORT || String(Number(port) + 2);
+const noextURL = `http://localhost:${noextPort}`;
+const NOEXT_SPECS = ['noext.spec.ts'];
 
 module.exports = {
   ...baseConfig,
@@ -31,8 +36,9 @@ module.exports = {
     video: 'off'
   },
   projects: [
-    { name: 'root', use: { baseURL } },
-    { name: 'hub', testMatch: HUB_SPECS, use: { baseURL: hubURL } }
+    { name: 'root', testIgnore: NOEXT_SPECS, use: { baseURL } },
+    { name: 'hub', testMatch: HUB_SPECS, use: { baseURL: hubURL } },
+    { name: 'noext', testMatch: NOEXT_SPECS, use: { baseURL: noextURL } }
   ],
   webServer: [
     {
@@ -48,6 +54,14 @@ module.exports = {
       command: 'jupyter lab --config jupyter_server_hub_config.py',
       url: `${hubURL}/lab`,
       env: { LAZYSCOPE_UI_HUB_PORT: hubPort },
+      timeout: 120 * 1000,
+      reuseExistingServer: false,
+      gracefulShutdown: { signal: 'SIGTERM', timeout: 10000 }
+    },
+    {
+      command: 'jupyter lab --config jupyter_server_noext_config.py',
+      url: `${noextURL}/lab`,
+      env: { LAZYSCOPE_UI_NOEXT_PORT: noextPort },
       timeout: 120 * 1000,
       reuseExistingServer: false,
       gracefulShutdown: { signal: 'SIGTERM', timeout: 10000 }
