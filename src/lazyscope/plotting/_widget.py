@@ -23,6 +23,7 @@ from lazyscope.grids._spec import View, check_range
 from ._backend import Backend
 from ._display import SPINNER, error_line, load_bokehjs, summary
 from ._shade import png, shade, values_of
+from ._still import still_svg
 
 __all__ = ["PlotWidget"]
 
@@ -161,11 +162,8 @@ class PlotWidget:
 
                 from ._figure import Figure
 
-                title = (
-                    f"{self.spec.label} of {self.spec.y} vs {self.spec.x} ({self.backend.engine})"
-                )
                 self._ui["figure"] = Figure(
-                    self.spec, self.home, self._colors, self.backend.categories, title
+                    self.spec, self.home, self._colors, self.backend.categories, self._title()
                 )
                 self._ui["status"] = HTML()
                 self._show(self._agg, self._elapsed)  # before the Bokeh document is sent
@@ -197,9 +195,26 @@ class PlotWidget:
         bundle: dict[str, Any] = dict(
             ui["widget"]._repr_mimebundle_(include=include, exclude=exclude) or {}
         )
-        bundle["image/png"] = base64.b64encode(self.image).decode("ascii")
+        image = self.image
+        bundle["image/png"] = base64.b64encode(image).decode("ascii")
+        bundle["image/svg+xml"] = self._still(image)  # with axes, where no widget runs
         bundle["text/plain"] = repr(self)
         return bundle
+
+    def _title(self) -> str:
+        return f"{self.spec.label} of {self.spec.y} vs {self.spec.x} ({self.backend.engine})"
+
+    def _still(self, image: bytes) -> str:
+        agg = self._agg
+        legend = list(zip(self.backend.categories, self._colors, strict=False))
+        return still_svg(
+            image,
+            tuple(agg.attrs["x_range"]),
+            tuple(agg.attrs["y_range"]),
+            (agg.shape[1], agg.shape[0]),
+            (self._title(), self.spec.x, self.spec.y),
+            legend if self.spec.by else (),
+        )
 
     def __repr__(self) -> str:
         (x0, x1), (y0, y1) = self._agg.attrs["x_range"], self._agg.attrs["y_range"]
