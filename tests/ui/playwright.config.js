@@ -20,6 +20,20 @@ const noextPort = process.env.LAZYSCOPE_UI_NOEXT_PORT || String(Number(port) + 2
 const noextURL = `http://localhost:${noextPort}`;
 const NOEXT_SPECS = ['noext.spec.ts'];
 
+/** A JupyterLab server Playwright starts, and waits for, before the specs. */
+function jupyterLab(command, url, env) {
+  return {
+    command,
+    url: `${url}/lab`,
+    env,
+    timeout: 120 * 1000,
+    reuseExistingServer: false,
+    // SIGTERM, not Playwright's default SIGKILL: the server runs its shutdown hooks
+    // (lazyscope stops the clusters it started, Jupyter its kernels).
+    gracefulShutdown: { signal: 'SIGTERM', timeout: 10000 }
+  };
+}
+
 module.exports = {
   ...baseConfig,
   reporter: [['list'], ['html', { open: 'never' }]],
@@ -41,30 +55,12 @@ module.exports = {
     { name: 'noext', testMatch: NOEXT_SPECS, use: { baseURL: noextURL } }
   ],
   webServer: [
-    {
-      command: 'jlpm start',
-      url: `${baseURL}/lab`,
-      timeout: 120 * 1000,
-      reuseExistingServer: false,
-      // SIGTERM, not Playwright's default SIGKILL: the server runs its shutdown hooks
-      // (lazyscope stops the clusters it started, Jupyter its kernels).
-      gracefulShutdown: { signal: 'SIGTERM', timeout: 10000 }
-    },
-    {
-      command: 'jupyter lab --config jupyter_server_hub_config.py',
-      url: `${hubURL}/lab`,
-      env: { LAZYSCOPE_UI_HUB_PORT: hubPort },
-      timeout: 120 * 1000,
-      reuseExistingServer: false,
-      gracefulShutdown: { signal: 'SIGTERM', timeout: 10000 }
-    },
-    {
-      command: 'jupyter lab --config jupyter_server_noext_config.py',
-      url: `${noextURL}/lab`,
-      env: { LAZYSCOPE_UI_NOEXT_PORT: noextPort },
-      timeout: 120 * 1000,
-      reuseExistingServer: false,
-      gracefulShutdown: { signal: 'SIGTERM', timeout: 10000 }
-    }
+    jupyterLab('jlpm start', baseURL, {}),
+    jupyterLab('jupyter lab --config jupyter_server_hub_config.py', hubURL, {
+      LAZYSCOPE_UI_HUB_PORT: hubPort
+    }),
+    jupyterLab('jupyter lab --config jupyter_server_noext_config.py', noextURL, {
+      LAZYSCOPE_UI_NOEXT_PORT: noextPort
+    })
   ]
 };
