@@ -163,14 +163,21 @@ def report(engine: str, n: int, peer: str, results: dict[str, Any]) -> None:
     )
     for key, what, unit in (
         ("messages", "messages to front end during cell", "n"),
-        ("bytes", "bytes to front end during cell", "B"),
         ("late_messages", "messages to front end after cell", "n"),
+        ("bytes", "bytes to front end during cell", "B"),
         ("late_bytes", "bytes to front end after cell", "B"),
     ):
+        line(f"{name}: {what}", Fig(ours[key], unit), peers(key, unit), versus=peer)
+    for key, what, unit in (("messages", "messages", "n"), ("bytes", "bytes", "B")):
+        both = {s: {key: [a + b for a, b in zip(r[key], r["late_" + key])]} for s, r in results.items()}
+        ours_total = Fig(both["lazyscope"][key], unit)
+        peers_total: list[tuple[str, Fig | str]] = [
+            (p, Fig(both[p][key], unit) if p in both else "peer not installed") for p in peers_of
+        ]
         line(
-            f"{name}: {what}",
-            Fig(ours[key], unit),
-            peers(key, unit),
+            f"{name}: {what} to front end, cell + after",
+            ours_total,
+            peers_total,
             versus=peer,
             goal=f"fewer than {peer}",
             max_ratio=1.0,
