@@ -93,6 +93,8 @@ def line(
     max_ratio: float | None = None,
     noise: bool = False,
     min_ratio: float | None = None,
+    verdict: str | None = None,
+    ratio: str | None = None,
 ) -> None:
     """Print one comparison. `versus` names the peer the ratio and goal compare with.
 
@@ -106,7 +108,9 @@ def line(
         shown.append(f"{peer}: {fig}")
         if peer == versus and isinstance(fig, Fig):
             ref = fig
-    ratio = verdict = "-"
+    shown_ratio, forced = ratio, verdict
+    ratio = "-"
+    verdict = "-"
     if isinstance(ours, Fig) and ref is not None and ref.median:
         r = ours.median / ref.median
         ratio = f"{r:.3f}"
@@ -121,6 +125,10 @@ def line(
             verdict = "met" if ok else "not met"
     elif versus is not None and goal:
         verdict = "not measured"
+    if forced is not None:
+        verdict = forced
+    if shown_ratio is not None:
+        ratio = shown_ratio
     print(
         f"| {name} | {ours if ours is not None else '-'} | {'; '.join(shown) or '-'} "
         f"| {ratio} | {goal or '-'} | {verdict} |",

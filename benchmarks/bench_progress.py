@@ -18,7 +18,8 @@ Dask, a 2-worker x 1-thread LocalCluster on every side (the distributed schedule
 
 Figures: wall time of the cell (request sent to kernel idle, measured by the client);
 kernel -> front-end IOPub messages and bytes (not counting status / execute_input)
-during the cell, and after it (listening up to 60 s after idle, until 10 s pass quiet).
+during the cell, and after it (listening up to 60 s after idle, until 10 s pass quiet;
+5 s with --small).
 Sides run interleaved (order rotating), each warmed once on a small job; median [min-max].
 Run alone: `python benchmarks/bench_progress.py [--small] [--repeat N] [--dask-tasks N]`.
 """
@@ -194,6 +195,9 @@ def main(argv: list[str] | None = None) -> None:
     spark_n = 500 if args.small else 5000
     dask_n = args.dask_tasks or (5_000 if args.small else 50_000)
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    global LATE_QUIET
+    if args.small:
+        LATE_QUIET = 5.0
     if args.only != "dask":
         started = time.perf_counter()
         res = measure("spark", spark_n, 200, args.repeat)
