@@ -1,7 +1,7 @@
 """lazyscope.dag against Dask's own views of the same object, at 10^4 and 10^6 tasks.
 
-The object: `da.ones((s, s), chunks=(1, 1)) * 2` with s*s = 10^4 or 10^6 chunks (two layers,
-2 x s*s tasks), and a 10^4-call Delayed sum.
+The object: `da.ones((s, s), chunks=(1, 1)) * 2` with 2 * s * s = 10^4 or 10^6 tasks (two
+layers of s * s), and a Delayed sum of 10^4 calls (one layer per call; 10^3 with --small).
 - lazyscope: `lazyscope.dag(x)._repr_mimebundle_()` (all the formats a front end receives);
 - dask.visualize: `dask.visualize(x, filename=None)` (graphviz: Python builds the dot
   source, Debian's `dot` lays it out and renders the PNG), in a child process stopped after
@@ -9,7 +9,7 @@ The object: `da.ones((s, s), chunks=(1, 1)) * 2` with s*s = 10^4 or 10^6 chunks 
 - HLG listing: `x.__dask_graph__()._repr_html_()`, the HighLevelGraph layer table Jupyter
   shows for `x.dask` (one row per layer, no task drawn).
 Median [min-max] of REPEAT interleaved runs after a warm-up, lazyscope on a new object each\ntime (nothing cached); the HLG listing runs once when one run takes over 5 s; visualize\nruns once per size.
-`--small`: 10^5 instead of 10^6. Run alone: `python benchmarks/bench_dag.py [--small]`.
+`--small`: 10^5 instead of 10^6, visualize stopped after 20 s. Run alone: `python benchmarks/bench_dag.py [--small]`.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ def build(kind: str, n: int) -> Any:
     if kind == "array":
         import dask.array as da
 
-        side = round(n**0.5)
+        side = round((n / 2) ** 0.5)  # two layers of side^2 tasks: n tasks in all
         return da.ones((side, side), chunks=(1, 1)) * 2
     from dask import delayed
 
@@ -125,11 +125,13 @@ def main(argv: list[str] | None = None) -> None:
     from lazyscope import dag
 
     dag(build("array", 4))._repr_mimebundle_()  # warm imports
-    big = 10**5 if args.small else 10**6
+    global VIZ_TIMEOUT
+    big, calls = (10**5, 10**3) if args.small else (10**6, 10**4)
+    VIZ_TIMEOUT = 20.0 if args.small else VIZ_TIMEOUT
     started = time.perf_counter()
-    compare("array", 10**4, "1e4-chunk array")
-    compare("array", big, f"1e{len(str(big)) - 1}-chunk array")
-    compare("delayed", 10**4, "1e4-call Delayed")
+    compare("array", 10**4, "1e4-task array")
+    compare("array", big, f"1e{len(str(big)) - 1}-task array")
+    compare("delayed", calls, f"1e{len(str(calls)) - 1}-call Delayed")
     note(f"bench_dag: {time.perf_counter() - started:.0f} s")
 
 
