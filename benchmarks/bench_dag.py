@@ -9,12 +9,14 @@ layers of s * s), and a Delayed sum of 10^4 calls (one layer per call; 10^3 with
 - HLG listing: `x.__dask_graph__()._repr_html_()`, the HighLevelGraph layer table Jupyter
   shows for `x.dask` (one row per layer, no task drawn).
 Median [min-max] of REPEAT interleaved runs after a warm-up, lazyscope on a new object each\ntime (nothing cached); the HLG listing runs once when one run takes over 5 s; visualize\nruns once per size.
-`--small`: 10^5 instead of 10^6, visualize stopped after 20 s. Run alone: `python benchmarks/bench_dag.py [--small]`.
+`--small`: 10^5 instead of 10^6, visualize stopped after 10 s. Run alone: `python benchmarks/bench_dag.py [--small]`.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import signal
 import subprocess
 import sys
 import time
@@ -60,16 +62,24 @@ def visualize(kind: str, n: int) -> Fig | str:
     from pathlib import Path
 
     code = VIZ.format(here=str(Path(__file__).parent), kind=kind, n=n)
+    # Its own process group: on timeout the graphviz `dot` it started must stop too.
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     try:
-        proc = subprocess.run(
-            [sys.executable, "-c", code], capture_output=True, text=True, timeout=VIZ_TIMEOUT
-        )
+        stdout, stderr = proc.communicate(timeout=VIZ_TIMEOUT)
     except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
         return f"> {VIZ_TIMEOUT:.0f} s (stopped)"
-    for text in proc.stdout.splitlines():
+    for text in stdout.splitlines():
         if text.startswith("SECONDS "):
             return Fig([float(text.split()[1])])
-    return f"failed: {(proc.stderr.strip().splitlines() or ['?'])[-1][:100]}"
+    return f"failed: {(stderr.strip().splitlines() or ['?'])[-1][:100]}"
 
 
 def compare(kind: str, n: int, label: str) -> None:
@@ -127,7 +137,7 @@ def main(argv: list[str] | None = None) -> None:
     dag(build("array", 4))._repr_mimebundle_()  # warm imports
     global VIZ_TIMEOUT
     big, calls = (10**5, 10**3) if args.small else (10**6, 10**4)
-    VIZ_TIMEOUT = 20.0 if args.small else VIZ_TIMEOUT
+    VIZ_TIMEOUT = 10.0 if args.small else VIZ_TIMEOUT
     started = time.perf_counter()
     compare("array", 10**4, "1e4-task array")
     compare("array", big, f"1e{len(str(big)) - 1}-task array")

@@ -9,7 +9,7 @@ The objects (built untimed, a new query each run so no plan is served from a cac
   Jupyter shows for it).
 - lazyscope: `lazyscope.describe(obj)._repr_mimebundle_()` (read metadata, render the view).
 Median [min-max] of REPEAT interleaved runs after a warm-up of each side.
-Run alone: `python benchmarks/bench_describe.py`.
+`--small`: 5 runs. Run alone: `python benchmarks/bench_describe.py [--small]`.
 """
 
 from __future__ import annotations
@@ -97,6 +97,9 @@ def compare(engine: str, peer: str, query: Any, own: Any) -> None:
 
 
 def main() -> None:
+    global REPEAT
+    if "--small" in sys.argv:
+        REPEAT = 5
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     spark = _spark()
     try:

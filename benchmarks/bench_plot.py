@@ -21,7 +21,7 @@ Spark, 20M rows cached (local[2], 8 partitions, driver memory 6g):
   sides), peak RSS above the level before the call, Python and the JVM (psutil on the java
   child; in local mode it is also the executor) apart.
 Sides interleaved (order rotating), one warm-up run each, median [min-max] of REPEAT.
-`--small`: 2M points. Run alone: `python benchmarks/bench_plot.py [--small] [--only dask|spark]`.
+`--small`: 1M points. Run alone: `python benchmarks/bench_plot.py [--small] [--only dask|spark]`.
 """
 
 from __future__ import annotations
@@ -320,7 +320,7 @@ def bench_spark(n: int) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--small", action="store_true", help="2M points instead of 20M")
+    parser.add_argument("--small", action="store_true", help="1M points instead of 20M")
     parser.add_argument("--only", choices=["dask", "spark"], help="run one engine")
     parser.add_argument("--memory-child", choices=MEMORY_SIDES, help=argparse.SUPPRESS)
     parser.add_argument("--n", type=int, help=argparse.SUPPRESS)
@@ -329,7 +329,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.memory_child:
         memory_child(args.memory_child, args.n)
         return
-    n = 2_000_000 if args.small else 20_000_000
+    n = 1_000_000 if args.small else 20_000_000
     if args.only != "spark":
         bench_dask(n)
     if args.only != "dask":

@@ -19,7 +19,7 @@ Dask, a 2-worker x 1-thread LocalCluster on every side (the distributed schedule
 Figures: wall time of the cell (request sent to kernel idle, measured by the client);
 kernel -> front-end IOPub messages and bytes (not counting status / execute_input)
 during the cell, and after it (listening up to 60 s after idle, until 10 s pass quiet;
-5 s with --small).
+3 s with --small).
 Sides run interleaved (order rotating), each warmed once on a small job; median [min-max].
 Run alone: `python benchmarks/bench_progress.py [--small] [--repeat N] [--dask-tasks N]`.
 """
@@ -187,25 +187,25 @@ def report(engine: str, n: int, peer: str, results: dict[str, Any]) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--small", action="store_true", help="500 Spark / 5,000 Dask tasks")
+    parser.add_argument("--small", action="store_true", help="200 Spark / 2,000 Dask tasks")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--dask-tasks", type=int, default=None)
     parser.add_argument("--only", choices=["spark", "dask"])
     args = parser.parse_args(argv)
-    spark_n = 500 if args.small else 5000
-    dask_n = args.dask_tasks or (5_000 if args.small else 50_000)
+    spark_n = 200 if args.small else 5000
+    dask_n = args.dask_tasks or (2_000 if args.small else 50_000)
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     global LATE_QUIET
     if args.small:
-        LATE_QUIET = 5.0
+        LATE_QUIET = 3.0
     if args.only != "dask":
         started = time.perf_counter()
-        res = measure("spark", spark_n, 200, args.repeat)
+        res = measure("spark", spark_n, min(200, spark_n), args.repeat)
         report("spark", spark_n, "sparkmonitor", res)
         note(f"progress_spark: {time.perf_counter() - started:.0f} s in all")
     if args.only != "spark":
         started = time.perf_counter()
-        res = measure("dask", dask_n, 1000, args.repeat)
+        res = measure("dask", dask_n, min(1000, dask_n), args.repeat)
         report("dask", dask_n, "distributed.progress", res)
         runs = res["plain"]["wall"]
         note(

@@ -8,7 +8,7 @@ in 1g), so every side reads the same rows the same way. Each run is a fresh proc
 2. `lazyscope.plot(sdf, "x", "y")`, ranges unknown (two passes over the rows: extent, then
    the grid), at F / 4, F and 10 x F: completes, and rows/s stays flat (time grows linearly).
 Prints each run (rows, seconds, rows/s, peak RSS of Python and of the JVM), then the lines.
-`--small`: toPandas at 2M only and lazyscope at 2M and 20M (no search for F).
+`--small`: toPandas at 1M only and lazyscope at 1M and 10M (no search for F).
 Run alone: `python benchmarks/bench_scale.py [--small]`.
 """
 
@@ -108,9 +108,9 @@ def main(argv: list[str] | None = None) -> None:
         child(args.child, args.n)
         return
     if args.small:
-        base = run_child("toPandas", 2_000_000)
-        fail, sizes = None, [2_000_000, 20_000_000]
-        ok_size = 2_000_000
+        base = run_child("toPandas", 1_000_000)
+        fail, sizes = None, [1_000_000, 10_000_000]
+        ok_size = 1_000_000
     else:
         n, fail, ok_size = START, None, 0
         while n <= CAP:

@@ -79,7 +79,7 @@ def main() -> None:
 
     ip = start_ipython()
     ip.run_line_magic("load_ext", "lazyscope")
-    runs = 3
+    runs = 1 if "--small" in sys.argv else 3
     pairs = [dask_pair(ip, ours_first=i % 2 == 0) for i in range(2 * runs)]
     report(
         "session start: %dask start",
