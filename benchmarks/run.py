@@ -41,9 +41,8 @@ def main(argv: list[str]) -> int:
         start = time.perf_counter()
         args = [sys.executable, str(script), *(["--small"] if small else [])]
         proc = subprocess.run(args, capture_output=True, text=True, check=False, env=env)
-        out = proc.stdout.rstrip()
-        if out:
-            print(out, flush=True)
+        for text in proc.stdout.rstrip().splitlines():  # rows and notes; anything else a note
+            print(text if text.startswith(("|", "#")) else f"# {text}", flush=True)
         if proc.returncode != 0:
             failed += 1
             print(f"# {script.name} failed (exit {proc.returncode}):", flush=True)
