@@ -1,115 +1,148 @@
-"""dag() of Dask graphs at any size: call to MIME bundle for 10^4 and 10^6 tasks.
+"""lazyscope.dag against Dask's own views of the same object, at 10^4 and 10^6 tasks.
 
-Each line: `name  lazyscope_figure  baseline_figure  ratio`.
-- "call to bundle": median time of `lazyscope.dag(x)._repr_mimebundle_()` (all three
-  formats) against materializing the low-level task graph of the same object, which any
-  task-level drawing (dask.visualize included) must do before drawing a single node.
-- "nodes shown": what the default view draws against the tasks in the graph.
-- "growth": the same figure at 10^6 tasks against 10^4 (flat is the goal), for lazyscope
-  and for the baseline.
-- dask.visualize itself is tried on both; without graphviz it fails, and the line says so.
-Run alone: `python benchmarks/bench_dag.py [--small]` (--small: 10^5 instead of 10^6).
+The object: `da.ones((s, s), chunks=(1, 1)) * 2` with 2 * s * s = 10^4 or 10^6 tasks (two
+layers of s * s), and a Delayed sum of 10^4 calls (one layer per call; 10^3 with --small).
+- lazyscope: `lazyscope.dag(x)._repr_mimebundle_()` (all the formats a front end receives);
+- dask.visualize: `dask.visualize(x, filename=None)` (graphviz: Python builds the dot
+  source, Debian's `dot` lays it out and renders the PNG), in a child process stopped after
+  VIZ_TIMEOUT s; `dask.visualize` without graphviz installed: the line says so;
+- HLG listing: `x.__dask_graph__()._repr_html_()`, the HighLevelGraph layer table Jupyter
+  shows for `x.dask` (one row per layer, no task drawn).
+Median [min-max] of REPEAT interleaved runs after a warm-up, lazyscope on a new object each\ntime (nothing cached); the HLG listing runs once when one run takes over 5 s; visualize\nruns once per size.
+`--small`: 10^5 instead of 10^6, visualize stopped after 10 s. Run alone: `python benchmarks/bench_dag.py [--small]`.
 """
 
 from __future__ import annotations
 
-import statistics
+import argparse
+import os
+import signal
+import subprocess
 import sys
 import time
-from collections.abc import Callable
 from typing import Any
 
+from _bench import Fig, interleave, line, note, timed
+
 REPEAT = 5
+VIZ_TIMEOUT = 60.0
+
+VIZ = """
+import sys, time
+sys.path.insert(0, {here!r})
+import dask
+from bench_dag import build
+x = build({kind!r}, {n})
+t = time.perf_counter()
+dask.visualize(x, filename=None)
+print("SECONDS", time.perf_counter() - t)
+"""
 
 
-def _array(tasks: int) -> Any:
-    import dask.array as da
+def build(kind: str, n: int) -> Any:
+    if kind == "array":
+        import dask.array as da
 
-    side = round(tasks**0.5)
-    return da.ones((side, side), chunks=(1, 1)) * 2  # one Blockwise layer of side² tasks
-
-
-def _median(action: Callable[[], Any], repeat: int = REPEAT) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
-def _line(name: str, ours: float, base: float, unit: str = "s") -> None:
-    """Times (seconds) print as ms, counts as they are; the ratio is lazyscope / baseline."""
-    fmt = (lambda v: f"{v * 1000:>10.1f}ms") if unit == "s" else (lambda v: f"{v:>12,.0f}")
-    print(f"{name:<44} {fmt(ours)} {fmt(base)} {ours / base:>7.4f}")
-
-
-def _visualize(obj: Any) -> str:
-    import dask
-
-    start = time.perf_counter()
-    try:
-        dask.visualize(obj, filename=None)
-    except Exception as exc:  # report why, whatever dask raises
-        return f"failed ({type(exc).__name__}: {str(exc).splitlines()[0][:70]})"
-    return f"{time.perf_counter() - start:.2f} s"
-
-
-def main() -> None:
-    from lazyscope import dag
-
-    big_n = 10**5 if "--small" in sys.argv else 10**6
-    small, big = _array(10**4), _array(big_n)
-    dag(_array(4))._repr_mimebundle_()  # warm imports; steady state is what a user sees
-    figures = {}
-    for label, obj in (("1e4", small), (f"1e{len(str(big_n)) - 1}", big)):
-        ours = _median(lambda obj=obj: dag(obj)._repr_mimebundle_())
-        base = _median(lambda obj=obj: dict(obj.__dask_graph__()), repeat=1 if obj is big else 3)
-        figures[label] = (ours, base)
-        tasks = len(obj.__dask_graph__())
-        _line(f"dag {label}-chunk array: call to bundle", ours, base)
-        shown = dag(obj).to_json()["stats"]["nodes"]
-        _line(f"dag {label}-chunk array: nodes shown / tasks", shown, tasks, unit="")
-    (small_ours, small_base), (big_ours, big_base) = figures.values()
-    _line("dag growth 1e4 -> big (lazyscope)", big_ours, small_ours)
-    _line("dag growth 1e4 -> big (materialize graph)", big_base, small_base)
-    _frame(big_n)
-    _delayed()
-    print(f"# dask.visualize on 1e4 chunks: {_visualize(small)}")
-    print(f"# dask.visualize on the big array: {_visualize(big)}")
-
-
-def _frame(partitions: int) -> None:
-    """A DataFrame of `partitions` partitions: our optimized-expression view against Dask's
-    own text rendering of the same optimized tree (`optimize().pprint()` minus printing)."""
-    import dask.dataframe as dd
-    import pandas as pd
-
-    from lazyscope import dag
-
-    meta = pd.DataFrame({"x": pd.Series([], dtype=float), "k": pd.Series([], dtype=int)})
-    frame = dd.from_map(lambda i: meta, range(partitions), meta=meta, enforce_metadata=False)
-    query = frame[frame.x > 0].assign(y=frame.x * 2).groupby("k").y.mean()
-    ours = _median(lambda: dag(query)._repr_mimebundle_())
-    base = _median(lambda: query.optimize().expr.tree_repr())
-    _line(f"dag {partitions:.0e}-partition DataFrame vs tree_repr", ours, base)
-
-
-def _delayed() -> None:
-    """10^4 Delayed calls (a layer each): merged by key prefix into a few nodes."""
+        side = round((n / 2) ** 0.5)  # two layers of side^2 tasks: n tasks in all
+        return da.ones((side, side), chunks=(1, 1)) * 2
     from dask import delayed
-
-    from lazyscope import dag
 
     def load(i: int) -> int:
         return i
 
-    total = delayed(sum)([delayed(load)(i) for i in range(10**4)])
-    ours = _median(lambda: dag(total)._repr_mimebundle_(), repeat=3)
-    base = _median(lambda: dict(total.__dask_graph__()), repeat=3)
-    _line("dag 1e4-call Delayed: call to bundle", ours, base)
-    shown = dag(total).to_json()["stats"]["nodes"]
-    _line("dag 1e4-call Delayed: nodes shown / tasks", shown, 10**4 + 1, unit="")
+    return delayed(sum)([delayed(load)(i) for i in range(n)])
+
+
+def visualize(kind: str, n: int) -> Fig | str:
+    import importlib.util
+    import shutil
+
+    if importlib.util.find_spec("graphviz") is None or shutil.which("dot") is None:
+        return "peer not installed (graphviz)"
+    from pathlib import Path
+
+    code = VIZ.format(here=str(Path(__file__).parent), kind=kind, n=n)
+    # Its own process group: on timeout the graphviz `dot` it started must stop too.
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        stdout, stderr = proc.communicate(timeout=VIZ_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        return f"> {VIZ_TIMEOUT:.0f} s (stopped)"
+    for text in stdout.splitlines():
+        if text.startswith("SECONDS "):
+            return Fig([float(text.split()[1])])
+    return f"failed: {(stderr.strip().splitlines() or ['?'])[-1][:100]}"
+
+
+def compare(kind: str, n: int, label: str) -> None:
+    from lazyscope import dag
+
+    # A new object for every run: lazyscope must not be served from a cache of the last one.
+    fresh = [build(kind, n) for _ in range(REPEAT + 2)]
+    dag(fresh.pop())._repr_mimebundle_()  # warm-up
+    x = fresh[0]
+    tasks = len(x.__dask_graph__())
+    sides = {
+        "lazyscope": lambda: dag(fresh.pop())._repr_mimebundle_(),
+        "HLG listing": lambda: x.__dask_graph__()._repr_html_(),
+    }
+    once = timed(sides["HLG listing"])  # also its warm-up
+    if once < 5:
+        t = interleave(sides, REPEAT, warm=False)
+    else:  # too slow to repeat: its one run is its figure
+        t = {**interleave({"lazyscope": sides["lazyscope"]}, REPEAT), "HLG listing": Fig([once])}
+    ours = t["lazyscope"]
+    viz = visualize(kind, n)
+    ratio = None
+    verdict = None
+    if isinstance(viz, str) and viz.startswith(">"):  # stopped: lazyscope finished in less
+        ratio = f"< {ours.median / VIZ_TIMEOUT:.4f}"
+        verdict = "met" if ours.hi < VIZ_TIMEOUT else "not met"
+    line(
+        f"dag {label} ({tasks:,} tasks): vs dask.visualize",
+        ours,
+        [("dask.visualize", viz), ("HLG listing", t["HLG listing"])],
+        versus="dask.visualize",
+        goal="not slower than dask.visualize (within noise)",
+        noise=True,
+        ratio=ratio,
+        verdict=verdict,
+    )
+    line(
+        f"dag {label} ({tasks:,} tasks): vs HLG listing",
+        ours,
+        [("HLG listing", t["HLG listing"])],
+        versus="HLG listing",
+        goal="not slower than the HLG listing (within noise)",
+        noise=True,
+    )
+    shown = dag(x).to_json()["stats"]["nodes"]
+    note(f"dag {label}: lazyscope draws {shown} nodes for {tasks:,} tasks")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--small", action="store_true", help="10^5 instead of 10^6 chunks")
+    args = parser.parse_args(argv)
+    from lazyscope import dag
+
+    dag(build("array", 4))._repr_mimebundle_()  # warm imports
+    global VIZ_TIMEOUT
+    big, calls = (10**5, 10**3) if args.small else (10**6, 10**4)
+    VIZ_TIMEOUT = 10.0 if args.small else VIZ_TIMEOUT
+    started = time.perf_counter()
+    compare("array", 10**4, "1e4-task array")
+    compare("array", big, f"1e{len(str(big)) - 1}-task array")
+    compare("delayed", calls, f"1e{len(str(calls)) - 1}-call Delayed")
+    note(f"bench_dag: {time.perf_counter() - started:.0f} s")
 
 
 if __name__ == "__main__":

@@ -1,272 +1,340 @@
-"""lazyscope.plot against its baselines, side by side in one run.
+"""lazyscope.plot against what a user would otherwise run, same data, same 800x600 grid.
 
-Dask (points persisted on a 2-worker LocalCluster): `lazyscope.plot` / raw
-`datashader.Canvas(...).points` on the same Dask DataFrame (goal <= 1.2), and the zoom
-re-render time (goal <= 300 ms), also on rows in x order (a zoom then skips partitions).
-Spark (rows cached, local[2]): `lazyscope.plot` / Arrow `toPandas()` + Datashader
-(goal <= 0.5), and driver peak memory (goal <= 1/4): Python plus JVM, and Python alone
-(the local JVM is also the executor, so the first figure includes executor heap growth).
-Then how each cost grows from the small size to the big one.
-
-Prints `name  lazyscope_figure  baseline_figure  ratio` lines: wall seconds, then (`_cpu`)
-CPU seconds of the whole process tree - driver, JVM, Spark's Python workers, Dask workers -
-which other programs on a shared machine barely move; MiB for memory. A ratio below 1 means
-lazyscope is cheaper. `--small` runs 200k / 2M points instead of 2M / 20M.
+Dask, 20M points persisted on a 2-worker x 1-thread LocalCluster (8 partitions):
+- datashader: `ds.Canvas(800, 600).points(ddf, "x", "y")`, ranges unknown (Datashader's
+  own bounds pass) and given;
+- lazyscope: `lazyscope.plot(ddf[["x", "y"]], "x", "y")` (a new frame object each time, so
+  its per-object extent cache never helps), and with x_range/y_range given;
+- hvPlot: `ddf.hvplot.points("x", "y", rasterize=True, width=800, height=600)[()]`: the
+  DynamicMap built and evaluated once, which runs HoloViews' rasterize operation (Datashader
+  underneath) and returns the aggregated `hv.Image`; no Bokeh rendering on any side.
+- one zoom each to x, y in (-1, 1): lazyscope `p.zoom(...)` on a displayed plot; Datashader
+  a Canvas with those ranges; hvPlot `dmap.event(x_range=..., y_range=...)` then `dmap[()]`.
+Spark, 20M rows cached (local[2], 8 partitions, driver memory 6g):
+- toPandas + Datashader: Arrow `sdf.toPandas()` then `ds.Canvas(800, 600).points(...)`;
+- SQL binning: a min/max pass (`agg(min, max)`, skipped with ranges given), then
+  `floor` pixel indices (clipped to the last pixel), `groupBy(px, py).count().toPandas()`
+  and the counts put in an 800x600 numpy grid;
+- lazyscope: `lazyscope.plot(sdf.select("x", "y"), "x", "y")` (a new DataFrame: extent pass
+  paid), with ranges given, and a re-plot of one same DataFrame (its extent cached).
+  Peak memory: each side once in a fresh process (data cached first, untouched by the other
+  sides), peak RSS above the level before the call, Python and the JVM (psutil on the java
+  child; in local mode it is also the executor) apart.
+Sides interleaved (order rotating), one warm-up run each, median [min-max] of REPEAT.
+`--small`: 1M points. Run alone: `python benchmarks/bench_plot.py [--small] [--only dask|spark]`.
 """
 
 from __future__ import annotations
 
 import argparse
-import statistics
-import threading
-import time
-from collections.abc import Callable
+import json
+import os
+import subprocess
+import sys
 from typing import Any
 
-import psutil
+from _bench import Fig, PeakMemory, interleave, line, note, release_memory
 
 W, H = 800, 600
 REPEAT = 3
-
-
-def row(name: str, ours: float | None, base: float | None) -> None:
-    ratio = f"{ours / base:.3f}" if ours is not None and base else "n/a"
-    shown = [f"{v:.3f}" if v is not None else "n/a" for v in (ours, base)]
-    print(f"{name:<34} {shown[0]:>12} {shown[1]:>12} {ratio:>8}", flush=True)
-
-
-def cpu_seconds() -> float:
-    """CPU time of this process and all its descendants (JVM, Spark's Python workers, Dask
-    workers): unlike wall time, barely moved by other programs competing for the cores."""
-    me = psutil.Process()
-    total = sum(me.cpu_times()[:2])
-    for child in me.children(recursive=True):
-        try:
-            total += sum(child.cpu_times()[:2])
-        except psutil.Error:
-            continue
-    return total
-
-
-def timed(fn: Callable[[], Any], cpu: list[float] | None = None) -> float:
-    start, busy = time.perf_counter(), cpu_seconds()
-    fn()
-    if cpu is not None:
-        cpu.append(cpu_seconds() - busy)
-    return time.perf_counter() - start
-
-
-def median_pair(name: str, ours: Callable[[], Any], base: Callable[[], Any]) -> float:
-    """Alternate the two REPEAT times (so load changes hit both); print wall and CPU medians."""
-    a, b, ca, cb = [], [], [], []
-    for _ in range(REPEAT):
-        a.append(timed(ours, ca))
-        b.append(timed(base, cb))
-    row(name, statistics.median(a), statistics.median(b))
-    row(name + "_cpu", statistics.median(ca), statistics.median(cb))
-    return statistics.median(a)
-
-
-class PeakMemory:
-    """Peak resident memory above the level at entry: `peak` of this process plus its JVM,
-    `python_peak` of this process alone. In local mode the JVM is also the executor, so
-    `peak` includes the executors' heap growth - which the run that goes second reuses."""
-
-    def __init__(self) -> None:
-        self.peak = self.python_peak = 0
-        self._stop = threading.Event()
-
-    @staticmethod
-    def _rss() -> tuple[int, int]:
-        me = psutil.Process()
-        python = total = me.memory_info().rss
-        for child in me.children(recursive=True):
-            try:
-                if child.name() == "java":  # the driver JVM, not Spark's Python workers
-                    total += child.memory_info().rss
-            except psutil.Error:
-                continue
-        return total, python
-
-    def _sample(self) -> None:
-        total, python = self._rss()
-        self.peak = max(self.peak, total - self.base[0])
-        self.python_peak = max(self.python_peak, python - self.base[1])
-
-    def _watch(self) -> None:
-        while not self._stop.wait(0.005):
-            self._sample()
-
-    def __enter__(self) -> PeakMemory:
-        self.base = self._rss()
-        self._thread = threading.Thread(target=self._watch, daemon=True)
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-        self._sample()
+RANGES = {"x_range": (-3.0, 3.0), "y_range": (-3.0, 3.0)}
+ZOOM = ((-1.0, 1.0), (-1.0, 1.0))
 
 
 def label_of(n: int) -> str:
     return f"{n // 1_000_000}M" if n >= 1_000_000 else f"{n // 1000}k"
 
 
-def bench_dask(sizes: list[int]) -> dict[int, float]:
+def _has(module: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(module) is not None
+
+
+# -------------------------------------------------------------------------- Dask
+def bench_dask(n: int) -> None:
     import dask.array as da
     import dask.dataframe as dd
+    import datashader as ds
     from distributed import Client, LocalCluster, wait
 
-    per_size = {}
+    import lazyscope
+
+    label = label_of(n)
     with LocalCluster(n_workers=2, threads_per_worker=1) as cluster, Client(cluster):
-        for n in sizes:
-            arr = da.random.default_rng(1).standard_normal((n, 2), chunks=(max(n // 8, 1), 2))
-            ddf = dd.from_dask_array(arr, columns=["x", "y"]).persist()
-            wait(ddf)
-            per_size[n] = dask_size(ddf, label_of(n), first=n == sizes[0])
-        dask_ordered_zoom(sizes[-1])
-    return per_size
+        arr = da.random.default_rng(1).standard_normal((n, 2), chunks=(max(n // 8, 1), 2))
+        ddf = dd.from_dask_array(arr, columns=["x", "y"]).persist()
+        wait(ddf)
+        sides: dict[str, Any] = {
+            "datashader": lambda: ds.Canvas(W, H).points(ddf, "x", "y"),
+            "lazyscope": lambda: lazyscope.plot(ddf[["x", "y"]], "x", "y"),
+            "datashader ranges given": lambda: ds.Canvas(W, H, **RANGES).points(ddf, "x", "y"),
+            "lazyscope ranges given": lambda: lazyscope.plot(ddf, "x", "y", **RANGES),
+        }
+        hv_missing = "peer not installed"
+        if _has("hvplot"):
+            import hvplot.dask  # noqa: F401  # registers .hvplot on Dask frames
+
+            def hvplot_points() -> Any:
+                return ddf.hvplot.points("x", "y", rasterize=True, width=W, height=H)[()]
+
+            sides["hvplot"] = hvplot_points
+        t = interleave(sides, REPEAT)
+        hv: Fig | str = t.get("hvplot", hv_missing)
+        line(
+            f"dask_plot_{label}: ranges unknown, vs datashader",
+            t["lazyscope"],
+            [("datashader", t["datashader"]), ("hvplot", hv)],
+            versus="datashader",
+            goal="not slower than datashader (within noise)",
+            noise=True,
+        )
+        line(
+            f"dask_plot_{label}: ranges unknown, vs hvplot",
+            t["lazyscope"],
+            [("hvplot", hv)],
+            versus="hvplot",
+            goal="not slower than hvplot (within noise)",
+            noise=True,
+        )
+        line(
+            f"dask_plot_{label}: ranges given",
+            t["lazyscope ranges given"],
+            [("datashader", t["datashader ranges given"])],
+            versus="datashader",
+            goal="not slower than datashader (within noise)",
+            noise=True,
+        )
+        # One zoom each, to the same window; each side zooms from its own home view.
+        p = lazyscope.plot(ddf, "x", "y")
+        p._repr_mimebundle_()  # displayed: a zoom re-shades and updates the Bokeh figure
+        wins = [((-1.0 - i / 100, 1.0), (-1.0, 1.0 + i / 100)) for i in range(REPEAT + 1)]
+        zooms: dict[str, Any] = {
+            "lazyscope": lambda: p.zoom(*wins.pop()),
+            "datashader": lambda: ds.Canvas(W, H, *ZOOM).points(ddf, "x", "y"),
+        }
+        if _has("hvplot"):
+            dmap = ddf.hvplot.points("x", "y", rasterize=True, width=W, height=H)
+            dmap[()]
+            hv_wins = list(wins)
+
+            def hv_zoom() -> Any:
+                xr, yr = hv_wins.pop()
+                dmap.event(x_range=xr, y_range=yr)
+                return dmap[()]
+
+            zooms["hvplot"] = hv_zoom
+        z = interleave(zooms, REPEAT)
+        line(
+            f"dask_zoom_{label}: one zoom to (-1, 1)",
+            z["lazyscope"],
+            [("datashader", z["datashader"]), ("hvplot", z.get("hvplot", hv_missing))],
+            versus="datashader",
+            goal="not slower than datashader (within noise)",
+            noise=True,
+        )
+        if "hvplot" in z:
+            line(
+                f"dask_zoom_{label}: one zoom, vs hvplot",
+                z["lazyscope"],
+                [("hvplot", z["hvplot"])],
+                versus="hvplot",
+                goal="not slower than hvplot (within noise)",
+                noise=True,
+            )
 
 
-def dask_ordered_zoom(n: int) -> None:
-    """Rows in x order (a time series, a sorted table): a zoom reads only the partitions
-    that reach its window. Raw Datashader reads them all."""
-    import dask.array as da
-    import dask.dataframe as dd
-    import datashader as ds
-    from distributed import wait
-
-    import lazyscope
-
-    chunks = max(n // 8, 1)
-    x = da.linspace(-3.0, 3.0, n, chunks=chunks)
-    y = da.random.default_rng(2).standard_normal(n, chunks=chunks)
-    ddf = dd.from_dask_array(da.stack([x, y], axis=1), columns=["x", "y"]).persist()
-    wait(ddf)
-    p = lazyscope.plot(ddf, "x", "y")
-    p._repr_mimebundle_()
-    windows = iter([((-0.5 - i / 10, 0.5), (-1, 1 + i / 10)) for i in range(REPEAT)])
-    median_pair(
-        f"dask_zoom_ordered_rows_{label_of(n)}",
-        lambda: p.zoom(*next(windows)),
-        lambda: ds.Canvas(W, H, x_range=(-0.5, 0.5), y_range=(-1, 1)).points(ddf, "x", "y"),
-    )
-
-
-def dask_size(ddf: Any, label: str, first: bool) -> float:
-    import datashader as ds
-
-    import lazyscope
-
-    if first:
-        row(f"dask_first_plot_cold_{label}", timed(lambda: lazyscope.plot(ddf, "x", "y")), None)
-        ds.Canvas(W, H).points(ddf, "x", "y")  # the baseline's JIT, outside the timing
-    # A new frame object each time: lazyscope's cached extent pass is paid every time,
-    # as Datashader pays its own bounds pass when not given ranges.
-    ours = median_pair(
-        f"dask_plot_{label}",
-        lambda: lazyscope.plot(ddf[["x", "y"]], "x", "y"),
-        lambda: ds.Canvas(W, H).points(ddf, "x", "y"),
-    )
-    median_pair(  # + shading, the Bokeh document and the PNG of the display bundle
-        f"dask_plot_and_display_{label}",
-        lambda: lazyscope.plot(ddf[["x", "y"]], "x", "y")._repr_mimebundle_(),
-        lambda: ds.Canvas(W, H).points(ddf, "x", "y"),
-    )
-    ranges = {"x_range": (-3.0, 3.0), "y_range": (-3.0, 3.0)}
-    median_pair(
-        f"dask_plot_given_ranges_{label}",
-        lambda: lazyscope.plot(ddf, "x", "y", **ranges),
-        lambda: ds.Canvas(W, H, **ranges).points(ddf, "x", "y"),
-    )
-    p = lazyscope.plot(ddf, "x", "y")
-    p._repr_mimebundle_()  # displayed: each zoom then re-shades and updates the Bokeh figure
-    windows = iter([((-1 - i / 10, 1), (-1, 1 + i / 10)) for i in range(REPEAT)])
-    median_pair(
-        f"dask_zoom_rerender_{label}",
-        lambda: p.zoom(*next(windows)),
-        lambda: ds.Canvas(W, H, x_range=(-1, 1), y_range=(-1, 1)).points(ddf, "x", "y"),
-    )
-    return ours
-
-
-def bench_spark(sizes: list[int]) -> dict[int, float]:
+# -------------------------------------------------------------------------- Spark
+def spark_session(memory: str = "6g") -> Any:
     from pyspark.sql import SparkSession
-    from pyspark.sql import functions as f
 
     spark = (
         SparkSession.builder.master("local[2]")
         .appName("bench_plot")
-        .config("spark.driver.memory", "6g")
+        .config("spark.driver.memory", memory)
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
         .getOrCreate()
     )
     spark.sparkContext.setLogLevel("ERROR")
-    per_size = {}
-    try:
-        for n in sizes:
-            sdf = spark.range(n, numPartitions=8).select(
-                f.randn(1).alias("x"), f.randn(2).alias("y")
-            )
-            sdf = sdf.cache()
-            sdf.count()
-            per_size[n] = spark_size(sdf, label_of(n), first=n == sizes[0])
-            sdf.unpersist()
-    finally:
-        spark.stop()
-    return per_size
+    return spark
 
 
-def spark_size(sdf: Any, label: str, first: bool) -> float:
+def spark_points(spark: Any, n: int, partitions: int = 8) -> Any:
+    from pyspark.sql import functions as f
+
+    sdf = spark.range(n, numPartitions=partitions).select(
+        f.randn(1).alias("x"), f.randn(2).alias("y")
+    )
+    sdf = sdf.cache()
+    sdf.count()
+    return sdf
+
+
+def to_pandas_datashader(sdf: Any, ranges: dict[str, Any] | None = None) -> Any:
     import datashader as ds
 
+    return ds.Canvas(W, H, **(ranges or {})).points(sdf.toPandas(), "x", "y")
+
+
+def sql_binning(sdf: Any, ranges: dict[str, Any] | None = None) -> Any:
+    """The hand-written Spark way: ranges, pixel indices, groupBy count, a small pandas."""
+    import numpy as np
+    from pyspark.sql import functions as f
+
+    if ranges is None:
+        r = sdf.agg(f.min("x"), f.max("x"), f.min("y"), f.max("y")).first()
+        (x0, x1), (y0, y1) = (r[0], r[1]), (r[2], r[3])
+    else:
+        (x0, x1), (y0, y1) = ranges["x_range"], ranges["y_range"]
+    x, y = f.col("x"), f.col("y")
+    px = f.least(f.floor((x - x0) / (x1 - x0) * W), f.lit(W - 1)).cast("int")
+    py = f.least(f.floor((y - y0) / (y1 - y0) * H), f.lit(H - 1)).cast("int")
+    inside = x.between(x0, x1) & y.between(y0, y1)
+    counts = (
+        sdf.where(inside).select(px.alias("px"), py.alias("py")).groupBy("px", "py").count()
+    ).toPandas()
+    grid = np.zeros((H, W), dtype=np.uint32)
+    grid[counts["py"].to_numpy(), counts["px"].to_numpy()] = counts["count"].to_numpy()
+    return grid
+
+
+def lazyscope_plot(sdf: Any, ranges: dict[str, Any] | None = None) -> Any:
     import lazyscope
 
-    def ours() -> Any:
-        return lazyscope.plot(sdf.select("x", "y"), "x", "y")  # a new object: no cached extent
-
-    def base() -> Any:
-        return ds.Canvas(W, H).points(sdf.toPandas(), "x", "y")
-
-    if first:
-        row(f"spark_first_plot_cold_{label}", timed(ours), None)
-        base()  # the baseline's JIT, outside the timing
-    t_ours = median_pair(f"spark_plot_{label}", ours, base)
-    with PeakMemory() as ours_mem:  # ours first: a JVM heap grown by it favours toPandas
-        ours()
-    with PeakMemory() as base_mem:
-        base()
-    row(f"spark_driver_peak_MiB_{label}", ours_mem.peak / 2**20, base_mem.peak / 2**20)
-    python_peaks = ours_mem.python_peak / 2**20, base_mem.python_peak / 2**20
-    row(f"spark_driver_python_peak_MiB_{label}", *python_peaks)
-    p = ours()
-    p._repr_mimebundle_()  # displayed: each zoom then re-shades and updates the Bokeh figure
-    # half the extent each way: served by the home pyramid, no Spark job
-    windows = iter([((-3 - i / 10, 3), (-3, 3 + i / 10)) for i in range(REPEAT)])
-    zooms = [timed(lambda: p.zoom(*next(windows))) for _ in range(REPEAT)]
-    row(f"spark_zoom_pyramid_{label}", statistics.median(zooms), None)
-    row(f"spark_zoom_new_job_{label}", timed(lambda: p.zoom((0.0, 0.01), (0.0, 0.01))), None)
-    return t_ours
+    return lazyscope.plot(sdf.select("x", "y"), "x", "y", **(ranges or {}))
 
 
-def growth(engine: str, per_size: dict[int, float]) -> None:
-    small, big = sorted(per_size)
-    row(f"{engine}_cost_growth_x{big // small}", per_size[big], per_size[small])
+MEMORY_SIDES = ("toPandas+datashader", "sql binning", "lazyscope")
+
+
+def memory_child(side: str, n: int) -> None:
+    """In a fresh process: one run of `side` after the data is cached; print its peaks."""
+    spark = spark_session()
+    sdf = spark_points(spark, n)
+    fn = {
+        "toPandas+datashader": to_pandas_datashader,
+        "sql binning": sql_binning,
+        "lazyscope": lazyscope_plot,
+    }[side]
+    fn(spark_points(spark, 1000))  # imports and JIT outside the measure
+    release_memory()
+    with PeakMemory() as mem:
+        result = fn(sdf)
+    del result
+    print("MEMORY", json.dumps({"python": mem.python, "jvm": mem.jvm}), flush=True)
+    spark.stop()
+
+
+def memory_of(side: str, n: int) -> dict[str, float] | str:
+    args = [sys.executable, __file__, "--memory-child", side, "--n", str(n)]
+    proc = subprocess.run(args, capture_output=True, text=True, check=False)
+    for text in proc.stdout.splitlines():
+        if text.startswith("MEMORY "):
+            return {k: v / 2**20 for k, v in json.loads(text[7:]).items()}
+    return f"not measured: {proc.stderr.strip().splitlines()[-1:]}"
+
+
+def bench_spark(n: int) -> None:
+    label = label_of(n)
+    spark = spark_session()
+    try:
+        sdf = spark_points(spark, n)
+        same = sdf.select("x", "y")  # the re-plot side plots this one object every time
+
+        import lazyscope
+
+        sides = {
+            "toPandas+datashader": lambda: to_pandas_datashader(sdf),
+            "sql binning": lambda: sql_binning(sdf),
+            "lazyscope": lambda: lazyscope_plot(sdf),
+            "toPandas+datashader ranges given": lambda: to_pandas_datashader(sdf, RANGES),
+            "sql binning ranges given": lambda: sql_binning(sdf, RANGES),
+            "lazyscope ranges given": lambda: lazyscope_plot(sdf, RANGES),
+            "lazyscope re-plot": lambda: lazyscope.plot(same, "x", "y"),
+        }
+        t = interleave(sides, REPEAT)
+    finally:
+        spark.stop()
+    tp, sql = t["toPandas+datashader"], t["sql binning"]
+    tpg, sqlg = t["toPandas+datashader ranges given"], t["sql binning ranges given"]
+    line(
+        f"spark_plot_{label}: ranges unknown",
+        t["lazyscope"],
+        [("toPandas+datashader", tp), ("sql binning", sql)],
+        versus="toPandas+datashader",
+        goal="<= 1.0 x toPandas+datashader",
+        max_ratio=1.0,
+    )
+    line(
+        f"spark_plot_{label}: ranges given",
+        t["lazyscope ranges given"],
+        [("toPandas+datashader", tpg), ("sql binning", sqlg)],
+        versus="toPandas+datashader",
+        goal="<= 0.5 x toPandas+datashader",
+        max_ratio=0.5,
+    )
+    line(
+        f"spark_plot_{label}: re-plot, ranges cached",
+        t["lazyscope re-plot"],
+        [("toPandas+datashader", tp), ("sql binning", sql)],
+        versus="toPandas+datashader",
+        goal="<= 0.5 x toPandas+datashader",
+        max_ratio=0.5,
+    )
+    line(
+        f"spark_plot_{label}: ranges unknown, vs SQL binning",
+        t["lazyscope"],
+        [("sql binning", sql)],
+        versus="sql binning",
+        goal="ahead of SQL binning (< 1.0)",
+        max_ratio=0.999,
+    )
+    line(
+        f"spark_plot_{label}: ranges given, vs SQL binning",
+        t["lazyscope ranges given"],
+        [("sql binning", sqlg)],
+        versus="sql binning",
+        goal="ahead of SQL binning (< 1.0)",
+        max_ratio=0.999,
+    )
+    mem = {side: memory_of(side, n) for side in MEMORY_SIDES}
+    for key, what in (("python", "Python"), ("jvm", "JVM"), ("total", "Python + JVM")):
+
+        def fig(side: str, key: str = key) -> Fig | str:
+            m = mem[side]
+            if isinstance(m, str):
+                return m
+            return Fig([m["python"] + m["jvm"] if key == "total" else m[key]], "MiB")
+
+        goal = "<= 0.25 x toPandas+datashader"
+        line(
+            f"spark_plot_{label}: driver peak memory, {what}",
+            fig("lazyscope"),
+            [("toPandas+datashader", fig("toPandas+datashader")), ("sql binning", fig("sql binning"))],
+            versus="toPandas+datashader",
+            goal=goal if key != "jvm" else "",
+            max_ratio=0.25 if key != "jvm" else None,
+        )
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--small", action="store_true", help="200k and 2M points (quick)")
+    parser.add_argument("--small", action="store_true", help="1M points instead of 20M")
     parser.add_argument("--only", choices=["dask", "spark"], help="run one engine")
+    parser.add_argument("--memory-child", choices=MEMORY_SIDES, help=argparse.SUPPRESS)
+    parser.add_argument("--n", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    sizes = [200_000, 2_000_000] if args.small else [2_000_000, 20_000_000]
-    print(f"{'name':<34} {'lazyscope':>12} {'baseline':>12} {'ratio':>8}")
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    if args.memory_child:
+        memory_child(args.memory_child, args.n)
+        return
+    n = 1_000_000 if args.small else 20_000_000
     if args.only != "spark":
-        growth("dask", bench_dask(sizes))
+        bench_dask(n)
     if args.only != "dask":
-        growth("spark", bench_spark(sizes))
+        bench_spark(n)
+    note(f"bench_plot: {label_of(n)} points, {W}x{H} grid, {REPEAT} interleaved runs per side")
 
 
 if __name__ == "__main__":

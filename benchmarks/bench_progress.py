@@ -1,149 +1,218 @@
-"""What the live progress view costs: a Spark job of 5,000 tasks and Dask computations of
-100,000 tasks, each timed with the view and without, in a real kernel.
+"""Live progress against what a user would run instead, each in its own real kernel.
 
-Each line: `name  lazyscope_figure  baseline_figure  ratio`.
-- `*_wall_s`: seconds with `lazyscope.progress()` (widget live, messages really sent on
-  the kernel's IOPub socket) / without; goal <= 1.03. Best of REPEAT interleaved runs.
-- `*_kernel_cpu_s`: CPU seconds of the kernel process (our polling thread included),
-  best of the runs; steadier than wall time on a busy machine.
-- `*_messages_per_s`: widget messages the kernel sent per second / the 10 per second cap.
-- `*_bytes_per_s`: bytes of those messages per second / the bytes of one full row set
-  10 times a second (what an unthrottled view sending every row would at least cost).
-- `*_kernel_rss_mib`: kernel memory after the run with the view / without: does not
-  grow with the task count.
-- `*_state_rows`: rows the view keeps / tasks run: bounded by stages or key prefixes.
-Run alone: `python benchmarks/bench_progress.py [--small] [--repeat N]`.
+Spark, 5,000 tasks (`spark.range(0, 10**7, numPartitions=5000)` -> sum), local[2]:
+- plain: a bare `SparkSession` (console progress bar off, as on every side), no view;
+- lazyscope: `%load_ext lazyscope`, `%spark start --master local[2]`, the job in `%%spark`;
+- sparkmonitor: `%load_ext sparkmonitor.kernelextension`, its Spark 4 listener jar from
+  inside the installed package via `spark.extraListeners` + `spark.driver.extraClassPath`.
+  Its kernel extension forwards the listener's events only once a front end has opened a
+  comm to its target `SparkMonitor` (without one its socket thread dies on the first
+  event); this client opens that comm, as the notebook page would.
+Dask, a 2-worker x 1-thread LocalCluster on every side (the distributed scheduler):
+- plain: `x.compute()`; lazyscope: `%%dask` around it; distributed: `client.compute(x)`,
+  `display(distributed.progress(f, notebook=True))`, `f.result()`.
+  The graph is `da.ones(n // 2, chunks=1).sum(split_every=100)`: n tasks and a small
+  reduction tree. The scheduler runs about 1,100 such tasks/s on this 2-core machine, so
+  100,000 tasks cost ~90 s a run; the default is 50,000 (`--dask-tasks 100000` for the
+  issue's size) to keep one run under a minute.
+
+Figures: wall time of the cell (request sent to kernel idle, measured by the client);
+kernel -> front-end IOPub messages and bytes (not counting status / execute_input)
+during the cell, and after it (listening up to 60 s after idle, until 10 s pass quiet;
+3 s with --small).
+Sides run interleaved (order rotating), each warmed once on a small job; median [min-max].
+Run alone: `python benchmarks/bench_progress.py [--small] [--repeat N] [--dask-tasks N]`.
 """
 
 from __future__ import annotations
 
-import json
+import argparse
+import os
 import sys
 import time
 from typing import Any
 
-REPEAT = 3  # interleaved pairs of runs; `--repeat N` to change
+from _bench import Fig, Kernel, line, note
 
-_TIMED = """
-import gc, time, psutil, lazyscope
-{setup}
-gc.collect()
-_t, _cpu = time.perf_counter(), time.process_time()
-{body}
-_dt, _cpu = time.perf_counter() - _t, time.process_time() - _cpu
-gc.collect()
-print("RESULT", _dt, psutil.Process().memory_info().rss / 2**20, {rows}, _cpu)
+LATE_MAX, LATE_QUIET = 60.0, 10.0
+
+SPARK_JOB = '_r = spark.range(0, 10**7, numPartitions={n}).selectExpr("sum(id)").collect()'
+SPARK_PLAIN = """
+from pyspark.sql import SparkSession
+spark = (SparkSession.builder.master("local[2]").appName("bench-plain")
+         .config("spark.ui.showConsoleProgress", "false").getOrCreate())
+spark.sparkContext.setLogLevel("ERROR")
 """
-_WITH_VIEW = "with lazyscope.progress({engine!r}) as _run:\n    _job()"
-_ROWS = "sum(len(s.board.stages()) for s in _run.sources)"
-
-SPARK_SETUP = """%spark start --master local[2]
-def _job(n={n}):
-    spark.range(0, n, 1, n).write.format("noop").mode("overwrite").save()
+SPARK_MONITOR = """
+import os, sparkmonitor
+from pyspark.sql import SparkSession
+_jar = os.path.join(os.path.dirname(sparkmonitor.__file__), "listener_spark4_2.13.jar")
+spark = (SparkSession.builder.master("local[2]").appName("bench-sparkmonitor").config(conf=conf)
+         .config("spark.extraListeners", "sparkmonitor.listener.JupyterSparkMonitorListener")
+         .config("spark.driver.extraClassPath", _jar)
+         .config("spark.ui.showConsoleProgress", "false").getOrCreate())
+spark.sparkContext.setLogLevel("ERROR")
 """
-DASK_SETUP = """%dask start --workers 2 --threads 1
-import operator
-def _job(n={n}):
-    client.gather(client.map(operator.neg, range(n), pure=False))
+SPARK_LAZYSCOPE = """%spark start --master local[2]
+spark.sparkContext.setLogLevel("ERROR")
 """
-LOCAL_SETUP = """import dask, operator
-def _job(n=None):
-    dask.compute(*_graph[:n], scheduler="threads", num_workers=2)
+
+DASK_JOB = "x = da.ones({n} // 2, chunks=1).sum(split_every=100)\n"
+DASK_PLAIN = """
+import dask.array as da
+from distributed import Client, LocalCluster
+client = Client(LocalCluster(n_workers=2, threads_per_worker=1))
 """
-LOCAL_GRAPH = "_graph = [dask.delayed(operator.neg)(i) for i in range({n})]"
+DASK_LAZYSCOPE = """%dask start --workers 2 --threads 1
+import dask.array as da
+"""
 
 
-class Kernel:
-    """A real kernel; `run` returns its stdout and the widget messages it sent."""
+def _has(module: str) -> bool:
+    import importlib.util
 
-    def __init__(self) -> None:
-        from jupyter_client.manager import KernelManager
-
-        self.km = KernelManager(kernel_name="python3")
-        self.km.start_kernel()
-        self.kc = self.km.client()
-        self.kc.start_channels()
-        self.kc.wait_for_ready(timeout=120)
-
-    def run(self, code: str, timeout: float = 1800) -> tuple[str, int, int]:
-        msg_id = self.kc.execute(code)
-        out, messages, size = [], 0, 0
-        while True:
-            msg = self.kc.get_iopub_msg(timeout=timeout)
-            kind, content = msg["msg_type"], msg["content"]
-            if kind == "comm_msg":  # the view's updates, whatever thread sent them
-                messages += 1
-                size += len(json.dumps(content))
-            if msg["parent_header"].get("msg_id") != msg_id:
-                continue
-            if kind == "stream":
-                out.append(content["text"])
-            elif kind == "error":
-                raise RuntimeError(f"{content['ename']}: {content['evalue']}")
-            elif kind == "status" and content["execution_state"] == "idle":
-                return "".join(out), messages, size
-
-    def close(self) -> None:
-        self.kc.stop_channels()
-        self.km.shutdown_kernel()
+    return importlib.util.find_spec(module) is not None
 
 
-def _measure(
-    kernel: Kernel, name: str, engine: str, tasks: int, repeat: int, setup: str = ""
-) -> list[Any]:
-    """Interleaved runs without / with the view; the best wall time of each."""
-    plain = _TIMED.format(setup=setup, body="_job()", rows=0)
-    viewed = _TIMED.format(setup=setup, body=_WITH_VIEW.format(engine=engine), rows=_ROWS)
-    # Warm-up on a small job, with the view: JVM JIT, imports, the widget's first use.
-    kernel.run(viewed.replace("_job()", f"_job({max(tasks // 50, 10)})"))
-    base: list[list[float]] = []
-    ours: list[list[float]] = []
-    sent = [0, 0]
-    for _ in range(repeat):
-        base.append([float(x) for x in kernel.run(plain)[0].split("RESULT")[1].split()])
-        out, messages, size = kernel.run(viewed)
-        ours.append([float(x) for x in out.split("RESULT")[1].split()])
-        sent = [sent[0] + messages, sent[1] + size]
-    wall, wall0 = min(r[0] for r in ours), min(r[0] for r in base)
-    seconds = sum(r[0] for r in ours)
-    per_message = sent[1] / max(sent[0], 1)
-    return [
-        (f"{name}_wall_s", wall, wall0),
-        (f"{name}_kernel_cpu_s", min(r[3] for r in ours), min(r[3] for r in base)),
-        (f"{name}_messages_per_s", sent[0] / seconds, 10.0),
-        (f"{name}_bytes_per_s", sent[1] / seconds, per_message * 10),
-        (f"{name}_kernel_rss_mib", max(r[1] for r in ours), max(r[1] for r in base)),
-        (f"{name}_state_rows", max(r[2] for r in ours), float(tasks)),
-    ]
+def _sides(engine: str, n: int) -> dict[str, tuple[list[str], str]]:
+    """side -> (setup cells, the timed cell) for a job of n tasks."""
+    if engine == "spark":
+        job = SPARK_JOB.format(n=n)
+        sides = {
+            "plain": ([SPARK_PLAIN], job),
+            "lazyscope": (["%load_ext lazyscope", SPARK_LAZYSCOPE], "%%spark\n" + job),
+        }
+        if _has("sparkmonitor"):
+            sides["sparkmonitor"] = (["%load_ext sparkmonitor.kernelextension", SPARK_MONITOR], job)
+        return sides
+    job = DASK_JOB.format(n=n)
+    sides = {
+        "plain": ([DASK_PLAIN], job + "_r = x.compute()"),
+        "lazyscope": (["%load_ext lazyscope", DASK_LAZYSCOPE], "%%dask\n" + job + "_r = x.compute()"),
+        "distributed.progress": (
+            [DASK_PLAIN + "from distributed import progress\nfrom IPython.display import display"],
+            job + "_f = client.compute(x)\ndisplay(progress(_f, notebook=True))\n_r = _f.result()",
+        ),
+    }
+    return sides
+
+
+def measure(engine: str, n: int, warm_n: int, repeat: int) -> dict[str, dict[str, list[float]]]:
+    sides = _sides(engine, n)
+    warm = _sides(engine, warm_n)
+    kernels: dict[str, Kernel] = {}
+    results: dict[str, dict[str, list[float]]] = {
+        s: {k: [] for k in ("wall", "messages", "bytes", "late_messages", "late_bytes")}
+        for s in sides
+    }
+    try:
+        for side, (setup, _) in sides.items():
+            kernels[side] = k = Kernel()
+            for i, cell in enumerate(setup):
+                k.run(cell, timeout=600)
+                if side == "sparkmonitor" and i == 0:
+                    k.open_comm("SparkMonitor")  # what its front-end part would do
+            k.run(warm[side][1])
+            k.drain(LATE_MAX, quiet=LATE_QUIET)
+        names = list(sides)
+        for i in range(repeat):
+            for side in names[i % len(names) :] + names[: i % len(names)]:
+                k = kernels[side]
+                r = k.run(sides[side][1])
+                late = k.drain(LATE_MAX, quiet=LATE_QUIET)
+                res = results[side]
+                res["wall"].append(r["wall"])
+                res["messages"].append(r["messages"])
+                res["bytes"].append(r["bytes"])
+                res["late_messages"].append(late["messages"])
+                res["late_bytes"].append(late["bytes"])
+    finally:
+        for k in kernels.values():
+            k.close()
+    return results
+
+
+def report(engine: str, n: int, peer: str, results: dict[str, Any]) -> None:
+    ours = results["lazyscope"]
+    peers_of = ["plain", peer]
+
+    def peers(key: str, unit: str) -> list[tuple[str, Fig | str]]:
+        out: list[tuple[str, Fig | str]] = []
+        for p in peers_of:
+            if p in results:
+                out.append((p, Fig(results[p][key], unit)))
+            else:
+                out.append((p, "peer not installed"))
+        return out
+
+    name = f"progress_{engine}_{n}"
+    line(
+        f"{name}: cell wall time",
+        Fig(ours["wall"]),
+        peers("wall", "s"),
+        versus="plain",
+        goal="<= 1.03 x plain",
+        max_ratio=1.03,
+    )
+    line(
+        f"{name}: cell wall time vs {peer}",
+        Fig(ours["wall"]),
+        peers("wall", "s")[1:],
+        versus=peer,
+        goal=f"not slower than {peer} (within noise)",
+        noise=True,
+    )
+    for key, what, unit in (
+        ("messages", "messages to front end during cell", "n"),
+        ("late_messages", "messages to front end after cell", "n"),
+        ("bytes", "bytes to front end during cell", "B"),
+        ("late_bytes", "bytes to front end after cell", "B"),
+    ):
+        line(f"{name}: {what}", Fig(ours[key], unit), peers(key, unit), versus=peer)
+    for key, what, unit in (("messages", "messages", "n"), ("bytes", "bytes", "B")):
+        both = {s: {key: [a + b for a, b in zip(r[key], r["late_" + key])]} for s, r in results.items()}
+        ours_total = Fig(both["lazyscope"][key], unit)
+        peers_total: list[tuple[str, Fig | str]] = [
+            (p, Fig(both[p][key], unit) if p in both else "peer not installed") for p in peers_of
+        ]
+        line(
+            f"{name}: {what} to front end, cell + after",
+            ours_total,
+            peers_total,
+            versus=peer,
+            goal=f"fewer than {peer}",
+            max_ratio=1.0,
+        )
 
 
 def main(argv: list[str] | None = None) -> None:
-    args = sys.argv[1:] if argv is None else argv
-    small = "--small" in args
-    repeat = int(args[args.index("--repeat") + 1]) if "--repeat" in args else REPEAT
-    spark_tasks, dask_tasks = (500, 10_000) if small else (5_000, 100_000)
-    kernel = Kernel()
-    try:
-        kernel.run("%load_ext lazyscope")
-        kernel.run(SPARK_SETUP.format(n=spark_tasks))
-        _report(_measure(kernel, f"progress_spark_{spark_tasks}", "spark", spark_tasks, repeat))
-        kernel.run(DASK_SETUP.format(n=dask_tasks))
-        _report(_measure(kernel, f"progress_dask_{dask_tasks}", "dask", dask_tasks, repeat))
-        kernel.run(LOCAL_SETUP)
-        graph = LOCAL_GRAPH.format(n=dask_tasks)
-        name = f"progress_dask_threads_{dask_tasks}"
-        _report(_measure(kernel, name, "dask", dask_tasks, repeat, setup=graph))
-    finally:
-        kernel.close()
-
-
-def _report(results: list[Any]) -> None:
-    for name, ours, base in results:
-        ratio = ours / base if base else 0.0
-        print(f"{name:<44} {ours:>12.3f} {base:>12.3f} {ratio:>7.3f}", flush=True)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--small", action="store_true", help="200 Spark / 2,000 Dask tasks")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--dask-tasks", type=int, default=None)
+    parser.add_argument("--only", choices=["spark", "dask"])
+    args = parser.parse_args(argv)
+    spark_n = 200 if args.small else 5000
+    dask_n = args.dask_tasks or (2_000 if args.small else 50_000)
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    global LATE_QUIET
+    if args.small:
+        LATE_QUIET = 3.0
+    if args.only != "dask":
+        started = time.perf_counter()
+        res = measure("spark", spark_n, min(200, spark_n), args.repeat)
+        report("spark", spark_n, "sparkmonitor", res)
+        note(f"progress_spark: {time.perf_counter() - started:.0f} s in all")
+    if args.only != "spark":
+        started = time.perf_counter()
+        res = measure("dask", dask_n, min(1000, dask_n), args.repeat)
+        report("dask", dask_n, "distributed.progress", res)
+        runs = res["plain"]["wall"]
+        note(
+            f"progress_dask: {dask_n} tasks, plain run {min(runs):.1f}-{max(runs):.1f} s "
+            f"(~{dask_n / min(runs):,.0f} tasks/s); {time.perf_counter() - started:.0f} s in all"
+        )
 
 
 if __name__ == "__main__":
-    started = time.perf_counter()
     main()
-    print(f"# bench_progress: {time.perf_counter() - started:.0f} s", file=sys.stderr)

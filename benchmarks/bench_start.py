@@ -7,7 +7,6 @@ is not counted on either side. Runs alternate between lazyscope and the baseline
 
 from __future__ import annotations
 
-import statistics
 import subprocess
 import sys
 import textwrap
@@ -68,9 +67,10 @@ def dask_pair(ip: Any, ours_first: bool) -> tuple[float, float]:
     return ours(), theirs
 
 
-def report(name: str, ours: list[float], base: list[float]) -> None:
-    o, b = statistics.median(ours), statistics.median(base)
-    print(f"{name:<44} {o:>11.2f}s {b:>11.2f}s {o / b:>7.2f}")
+def report(name: str, peer: str, ours: list[float], base: list[float]) -> None:
+    from _bench import Fig, line
+
+    line(name, Fig(ours), [(peer, Fig(base))], versus=peer, goal="<= 1.05 x", max_ratio=1.05)
 
 
 def main() -> None:
@@ -79,16 +79,18 @@ def main() -> None:
 
     ip = start_ipython()
     ip.run_line_magic("load_ext", "lazyscope")
-    runs = 2 if "--small" in sys.argv else 3
+    runs = 1 if "--small" in sys.argv else 3
     pairs = [dask_pair(ip, ours_first=i % 2 == 0) for i in range(2 * runs)]
     report(
-        "session start: %dask start vs LocalCluster", [p[0] for p in pairs], [p[1] for p in pairs]
+        "session start: %dask start",
+        "LocalCluster+Client",
+        [p[0] for p in pairs], [p[1] for p in pairs]
     )
     ours, base = [], []
     for _ in range(runs):
         ours.append(timed_process(SPARK_LAZYSCOPE))
         base.append(timed_process(SPARK_BASELINE))
-    report("session start: %spark start vs getOrCreate", ours, base)
+    report("session start: %spark start", "getOrCreate", ours, base)
 
 
 if __name__ == "__main__":

@@ -1,20 +1,28 @@
-"""Run every benchmark side by side and print one line each: name, lazyscope, baseline, ratio.
+"""Run every benchmark and print one line per comparison: name, lazyscope's figure, each
+peer's figure, ratio, the goal, and met / not met (a Markdown table).
 
 Usage: python benchmarks/run.py [--small] [NAME_FRAGMENT ...]
 
-Each `bench_*.py` runs in its own process (Spark and Dask keep global state) and
-prints its own result lines; this runner collects them under one header. The
-figures are measured in the same run as their baselines, so only ratios matter.
+Each `bench_*.py` runs in its own process (Spark and Dask keep global state), with the
+lazyscope of this checkout (`src/`) first on PYTHONPATH, and prints its own rows; this runner
+collects them under one header. Peers (sparkmonitor, hvplot, graphviz) come from the
+interpreter running this script: install them in a separate venv (see README.md); a missing
+peer prints "peer not installed" on its line. Only ratios matter: the sides of a comparison
+are measured in the same run, interleaved. `--small` runs small sizes (a few minutes).
 """
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-HERE = Path(__file__).parent
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from _bench import HEADER, SRC  # noqa: E402  # after the path is set
 
 
 def main(argv: list[str]) -> int:
@@ -23,17 +31,25 @@ def main(argv: list[str]) -> int:
     scripts = sorted(
         p for p in HERE.glob("bench_*.py") if not wanted or any(w in p.name for w in wanted)
     )
-    print(f"{'benchmark':<44} {'lazyscope':>12} {'baseline':>12} {'ratio':>7}")
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(SRC), *filter(None, [env.get("PYTHONPATH")])])
+    env.setdefault("PYSPARK_PYTHON", sys.executable)
+    print(HEADER, flush=True)
     failed = 0
+    total = time.perf_counter()
     for script in scripts:
         start = time.perf_counter()
         args = [sys.executable, str(script), *(["--small"] if small else [])]
-        proc = subprocess.run(args, capture_output=True, text=True, check=False)
-        print(proc.stdout.rstrip())
+        proc = subprocess.run(args, capture_output=True, text=True, check=False, env=env)
+        for text in proc.stdout.rstrip().splitlines():  # rows and notes; anything else a note
+            print(text if text.startswith(("|", "#")) else f"# {text}", flush=True)
         if proc.returncode != 0:
             failed += 1
-            print(f"# {script.name} failed:\n{proc.stderr[-2000:]}", file=sys.stderr)
-        print(f"# {script.name}: {time.perf_counter() - start:.0f} s", file=sys.stderr)
+            print(f"# {script.name} failed (exit {proc.returncode}):", flush=True)
+            for text in proc.stderr.strip().splitlines()[-15:]:
+                print(f"#   {text}", flush=True)
+        print(f"# {script.name}: {time.perf_counter() - start:.0f} s", flush=True)
+    print(f"# all: {time.perf_counter() - total:.0f} s", flush=True)
     return 1 if failed else 0
 
 
