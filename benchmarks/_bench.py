@@ -12,6 +12,7 @@ Only ratios are meaningful: the machine is shared and small (2 cores).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import statistics
@@ -254,10 +255,8 @@ def release_memory() -> None:
     import gc
 
     gc.collect()
-    try:
+    with contextlib.suppress(OSError):
         ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except OSError:
-        pass
 
 
 # ------------------------------------------------------------------------ kernel
@@ -283,7 +282,9 @@ class Kernel:
 
     @staticmethod
     def _size(msg: dict[str, Any]) -> int:
-        size = len(json.dumps(msg["content"], default=str)) + len(json.dumps(msg["header"], default=str))
+        size = len(json.dumps(msg["content"], default=str)) + len(
+            json.dumps(msg["header"], default=str)
+        )
         for buf in msg.get("buffers") or ():
             size += len(buf)
         return size

@@ -8,8 +8,11 @@ layers of s * s), and a Delayed sum of 10^4 calls (one layer per call; 10^3 with
   VIZ_TIMEOUT s; `dask.visualize` without graphviz installed: the line says so;
 - HLG listing: `x.__dask_graph__()._repr_html_()`, the HighLevelGraph layer table Jupyter
   shows for `x.dask` (one row per layer, no task drawn).
-Median [min-max] of REPEAT interleaved runs after a warm-up, lazyscope on a new object each\ntime (nothing cached); the HLG listing runs once when one run takes over 5 s; visualize\nruns once per size.
-`--small`: 10^5 instead of 10^6, visualize stopped after 10 s. Run alone: `python benchmarks/bench_dag.py [--small]`.
+Median [min-max] of REPEAT interleaved runs after a warm-up, lazyscope on a new object each
+time (nothing cached); the HLG listing runs once when one run takes over 5 s; visualize
+runs once per size.
+`--small`: 10^5 instead of 10^6, visualize stopped after 10 s.
+Run alone: `python benchmarks/bench_dag.py [--small]`.
 """
 
 from __future__ import annotations

@@ -311,7 +311,10 @@ def bench_spark(n: int) -> None:
         line(
             f"spark_plot_{label}: driver peak memory, {what}",
             fig("lazyscope"),
-            [("toPandas+datashader", fig("toPandas+datashader")), ("sql binning", fig("sql binning"))],
+            [
+                ("toPandas+datashader", fig("toPandas+datashader")),
+                ("sql binning", fig("sql binning")),
+            ],
             versus="toPandas+datashader",
             goal=goal if key != "jvm" else "",
             max_ratio=0.25 if key != "jvm" else None,

@@ -86,15 +86,17 @@ def _sides(engine: str, n: int) -> dict[str, tuple[list[str], str]]:
             sides["sparkmonitor"] = (["%load_ext sparkmonitor.kernelextension", SPARK_MONITOR], job)
         return sides
     job = DASK_JOB.format(n=n)
-    sides = {
+    return {
         "plain": ([DASK_PLAIN], job + "_r = x.compute()"),
-        "lazyscope": (["%load_ext lazyscope", DASK_LAZYSCOPE], "%%dask\n" + job + "_r = x.compute()"),
+        "lazyscope": (
+            ["%load_ext lazyscope", DASK_LAZYSCOPE],
+            "%%dask\n" + job + "_r = x.compute()",
+        ),
         "distributed.progress": (
             [DASK_PLAIN + "from distributed import progress\nfrom IPython.display import display"],
             job + "_f = client.compute(x)\ndisplay(progress(_f, notebook=True))\n_r = _f.result()",
         ),
     }
-    return sides
 
 
 def measure(engine: str, n: int, warm_n: int, repeat: int) -> dict[str, dict[str, list[float]]]:
@@ -170,7 +172,10 @@ def report(engine: str, n: int, peer: str, results: dict[str, Any]) -> None:
     ):
         line(f"{name}: {what}", Fig(ours[key], unit), peers(key, unit), versus=peer)
     for key, what, unit in (("messages", "messages", "n"), ("bytes", "bytes", "B")):
-        both = {s: {key: [a + b for a, b in zip(r[key], r["late_" + key])]} for s, r in results.items()}
+        both = {
+            s: {key: [a + b for a, b in zip(r[key], r["late_" + key], strict=False)]}
+            for s, r in results.items()
+        }
         ours_total = Fig(both["lazyscope"][key], unit)
         peers_total: list[tuple[str, Fig | str]] = [
             (p, Fig(both[p][key], unit) if p in both else "peer not installed") for p in peers_of

@@ -147,14 +147,16 @@ def main(argv: list[str] | None = None) -> None:
         )
         mem = ours[big]
         note(
-            f"scale lazyscope rows/s by size: "
+            "scale lazyscope rows/s by size: "
             + ", ".join(f"{n / 1e6:,.0f}M: {r:.2f}M/s" for n, r in sorted(rates.items()))
-            + f"; peak at {big / 1e6:,.0f}M: Python {mem['python']:,.0f} MiB, JVM {mem['jvm']:,.0f} MiB"
+            + f"; peak at {big / 1e6:,.0f}M: Python {mem['python']:,.0f} MiB, "
+            + f"JVM {mem['jvm']:,.0f} MiB"
         )
     if ok_size:
         note(
             f"scale toPandas+datashader largest success {ok_size / 1e6:,.0f}M rows: "
-            f"{base['seconds']:.1f} s, peak Python {base['python']:,.0f} MiB, JVM {base['jvm']:,.0f} MiB"
+            f"{base['seconds']:.1f} s, peak Python {base['python']:,.0f} MiB, "
+            f"JVM {base['jvm']:,.0f} MiB"
         )
 
 

@@ -84,7 +84,8 @@ def main() -> None:
     report(
         "session start: %dask start",
         "LocalCluster+Client",
-        [p[0] for p in pairs], [p[1] for p in pairs]
+        [p[0] for p in pairs],
+        [p[1] for p in pairs],
     )
     ours, base = [], []
     for _ in range(runs):

@@ -21,7 +21,7 @@ import urllib.request
 from datetime import datetime
 from typing import Any
 
-from bench_plot import RANGES, W, H, spark_points, spark_session  # noqa: F401
+from bench_plot import RANGES, H, W, spark_points, spark_session
 
 RUNS = 3
 
