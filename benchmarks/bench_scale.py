@@ -30,6 +30,17 @@ CAP = 512_000_000  # toPandas is not tried beyond this
 ROWS_PER_PARTITION = 2_500_000
 
 
+def _reason(exc: BaseException) -> str:
+    """The root cause of a (Java) failure, one line: the last 'Caused by' or the message."""
+    text = str(exc)
+    causes = [t.strip() for t in text.splitlines() if t.strip().startswith("Caused by:")]
+    for t in text.splitlines():  # Spark's own one-line reasons
+        if "maxResultSize" in t or "OutOfMemoryError" in t:
+            causes.append(t.strip())
+    first = causes[-1] if causes else text.strip().splitlines()[0] if text.strip() else ""
+    return f"{type(exc).__name__}: {first[:220]}"
+
+
 def child(side: str, n: int) -> None:
     from pyspark.sql import SparkSession
     from pyspark.sql import functions as f
@@ -69,7 +80,7 @@ def child(side: str, n: int) -> None:
             agg = run(n)
             result["count"] = int(getattr(agg, "aggregate", agg).sum())
         except Exception as exc:  # the failure is the figure
-            result = {"ok": False, "error": f"{type(exc).__name__}: {str(exc)[:200]}"}
+            result = {"ok": False, "error": _reason(exc)}
         result["seconds"] = time.perf_counter() - start
     result.update(python=mem.python / 2**20, jvm=mem.jvm / 2**20)
     print("RESULT " + json.dumps(result), flush=True)
