@@ -6,6 +6,7 @@ DataFrame is aggregated here, in process.
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING
 
 from lazyscope._errors import LazyscopeError
@@ -34,8 +35,6 @@ def _package(df: object) -> EnginePackage | None:
 
 
 def _is_pandas(df: object) -> bool:
-    import sys
-
     pandas = sys.modules.get("pandas")  # not imported: df cannot be a pandas DataFrame
     return pandas is not None and isinstance(df, pandas.DataFrame)
 
