@@ -22,25 +22,28 @@ def run_body(
     body: str,
     engine_errors: tuple[type[BaseException], ...] = (),
     progress: str | None = None,
+    live_dag: bool = False,
 ) -> Any:
     """Execute `body`; errors of the engine (Java/py4j/gRPC) become one short message.
 
     `progress` ("spark" / "dask"): watch the body with the live progress view, which
-    sees the engine's own exception (for its summary) before it is shortened here.
+    sees the engine's own exception (for its summary) before it is shortened here;
+    `live_dag`: the view draws the DAG of what runs (asked for, so on even when the
+    progress view is configured off).
     """
     try:
-        with _live_progress(progress):
+        with _live_progress(progress, live_dag):
             return _execute(shell, body)
     except engine_errors as exc:
         raise LazyscopeError(f"Spark error: {short_engine_message(exc, 4)}") from None
 
 
-def _live_progress(kind: str | None) -> contextlib.AbstractContextManager[Any]:
-    if kind is None or not settings().progress:
+def _live_progress(kind: str | None, dag: bool) -> contextlib.AbstractContextManager[Any]:
+    if kind is None or not (settings().progress or dag):
         return contextlib.nullcontext()
     from .views.progress import progress
 
-    return progress(kind)
+    return progress(kind, dag=dag)
 
 
 def _execute(shell: Any, body: str) -> Any:

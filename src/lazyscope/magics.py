@@ -36,14 +36,18 @@ def _refuse_cell_options(magic: str, args: Any, names: tuple[str, ...]) -> None:
 
 def _shown(value: Any, dag_level: str | None) -> Any:
     """The cell's last value, or with --dag its DAG (lazyscope.dag at that level)."""
-    if dag_level is None:
+    if dag_level is None or dag_level == LIVE:
         return value
     from .views.dag import dag
 
     return dag(value, dag_level)
 
 
-_DAG_HELP = "cell: show the DAG of the cell's last value (LEVEL as in lazyscope.dag; default auto)"
+LIVE = "live"  # --dag live: the DAG of what the cell runs, filling in while it runs
+_DAG_HELP = (
+    "cell: show the DAG of the cell's last value (LEVEL as in lazyscope.dag; default auto), "
+    "or with `live` the DAG of what the cell runs, filling in as its tasks finish"
+)
 
 
 @magics_class
@@ -109,6 +113,7 @@ class LazyscopeMagics(Magics):  # type: ignore[misc]  # IPython is untyped
         Cell:  %%spark [options]          run the cell with `spark` (and `sc`) ready
                %%spark --sql [-o NAME] [--limit N]   the cell is a SQL query
                %%spark --dag [LEVEL]   show the DAG (plan) of the cell's last value
+               %%spark --dag live   the plans the cell runs, filling in as stages run
         """
         args = parse_argstring(self.spark, line)
         if cell is None:
@@ -134,12 +139,20 @@ class LazyscopeMagics(Magics):  # type: ignore[misc]  # IPython is untyped
         from . import spark
 
         if args.sql:
+            if args.dag == LIVE:
+                raise LazyscopeError(
+                    "%%spark --sql --dag live: a SQL cell is a plan, not yet run; use "
+                    "--dag (its plan), or run an action in a %%spark --dag live cell."
+                )
             frame = spark.run_sql(engine.namespace()["spark"], cell, args.limit)
             if args.output:
                 self.shell.push({args.output: frame})
             return _shown(frame, args.dag)
         _refuse_cell_options("spark", args, ("output", "limit"))
-        return _shown(_cells.run_body(self.shell, cell, spark.errors(), progress="spark"), args.dag)
+        value = _cells.run_body(
+            self.shell, cell, spark.errors(), progress="spark", live_dag=args.dag == LIVE
+        )
+        return _shown(value, args.dag)
 
     # ------------------------------------------------------------------- dask
     def _dask_options(self, args: Any) -> dict[str, Any]:
@@ -209,6 +222,7 @@ class LazyscopeMagics(Magics):  # type: ignore[misc]  # IPython is untyped
                %dask log    the end of the kernel's Dask log (its cluster's and client's)
         Cell:  %%dask [options | tcp://HOST:PORT]   run the cell with `client` ready
                %%dask --dag [LEVEL]   ... and show the DAG of its last value
+               %%dask --dag live   the task groups the cell runs, filling in as they run
         """
         args = parse_argstring(self.dask, line)
         if cell is None:
@@ -230,7 +244,7 @@ class LazyscopeMagics(Magics):  # type: ignore[misc]  # IPython is untyped
         engine = _commands.ensure_dask(**self._dask_options(args))
         self.shell.push(engine.namespace())
         try:
-            value = _cells.run_body(self.shell, cell, progress="dask")
+            value = _cells.run_body(self.shell, cell, progress="dask", live_dag=args.dag == LIVE)
         except Exception as exc:  # a failed task: its key and the user's frames, one paragraph
             from . import dask
 

@@ -48,6 +48,8 @@ class DaskProgress:
         self._next_poll = 0.0
         self._answered = time.monotonic()  # the scheduler's last reply
         self._workers_seen = time.monotonic()  # when the cluster last had a worker
+        self.edges: list[tuple[str, str]] = []  # prefix -> prefix, for the live DAG
+        self.work: dict[str, tuple[float, int]] = {}  # prefix -> compute seconds, bytes
 
     def start(self) -> None:
         import dask
@@ -118,7 +120,10 @@ class DaskProgress:
         )
         self._answered = now = time.monotonic()
         self.failed_task = reply.get("failed_task")
-        for name, total, done, running, erred, memory, start, stop in reply["rows"]:
+        self.edges = [(a, b) for a, b in reply["edges"]]
+        for row in reply["rows"]:
+            name, total, done, running, erred, memory, start, stop, seconds, nbytes = row
+            self.work[name] = (seconds, nbytes)
             finished = done + erred >= total
             self.board.put(
                 StageProgress(
@@ -134,6 +139,12 @@ class DaskProgress:
                 )
             )
         self._check_workers(reply["workers"], now)
+
+    def dags(self, final: bool) -> list[Any]:
+        """The cell's work as a DAG of task prefixes, filled with their task counts."""
+        from ._live_dag import prefix_dag
+
+        return [prefix_dag(self.board.stages(), self.edges, self.work, final)]
 
     def _check_workers(self, workers: int, now: float) -> None:
         """Tasks on a cluster without workers wait for ever: say so, on the live view."""

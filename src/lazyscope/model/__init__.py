@@ -2,7 +2,7 @@
 advisor findings, DAGs (nodes, edges, groups), progress (counts per stage or task group) and
 sizes. Engines build these; views render them. Imports nothing else of lazyscope's."""
 
-from ._dag import KINDS, Dag, Edge, Group, Node, schema
+from ._dag import KINDS, Dag, Edge, Group, Node, NodeProgress, schema
 from ._meta import Column, EmbeddedData, Facts, Finding, Meta, PlanItem, Shuffle, Udf
 from ._progress import (
     OWN_WORK,
@@ -27,6 +27,7 @@ __all__ = [
     "Group",
     "Meta",
     "Node",
+    "NodeProgress",
     "PlanItem",
     "ProgressBoard",
     "ProgressSource",

@@ -15,7 +15,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-__all__ = ["KINDS", "Dag", "Edge", "Group", "Node", "schema"]
+__all__ = ["KINDS", "Dag", "Edge", "Group", "Node", "NodeProgress", "schema"]
 
 # Operator kinds. The first ones are shared by Spark and Dask on purpose: a "join" is
 # drawn the same whichever engine planned it. One word per idea, the one the advisor and
@@ -41,6 +41,37 @@ KINDS = (
 
 
 @dataclass
+class NodeProgress:
+    """The tasks that execute one node in a run: how many, and in which state."""
+
+    total: int
+    done: int = 0
+    running: int = 0
+    failed: int = 0
+    skipped: bool = False  # Spark: its stage's output was reused, it never ran
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "total": self.total,
+            "done": self.done,
+            "running": self.running,
+            "failed": self.failed,
+            "skipped": self.skipped,
+        }
+
+    def text(self) -> str:
+        """What a user reads under the node; states in words, never by colour alone."""
+        if self.skipped:
+            return "skipped (reused)"
+        parts = [f"{self.done:,}/{self.total:,} tasks"]
+        if self.running:
+            parts.append(f"{self.running:,} running")
+        if self.failed:
+            parts.append(f"{self.failed:,} failed")
+        return " · ".join(parts)
+
+
+@dataclass
 class Node:
     id: str
     kind: str
@@ -50,9 +81,12 @@ class Node:
     attrs: dict[str, str] = field(default_factory=dict)  # shown when a node is clicked
     group: str | None = None
     findings: list[int] = field(default_factory=list)  # indexes into Dag.findings
+    progress: NodeProgress | None = None  # tasks of a run that executes this node
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {"id": self.id, "kind": self.kind, "label": self.label}
+        if self.progress is not None:
+            data["progress"] = self.progress.to_json()
         for key in ("detail", "counts", "attrs", "group", "findings"):
             value = getattr(self, key)
             if value:
@@ -102,6 +136,13 @@ class Dag:
     notes: list[str] = field(default_factory=list)
     stats: dict[str, float] = field(default_factory=dict)  # whole-graph totals
     findings: list[dict[str, Any]] = field(default_factory=list)
+
+    def mark(self, nodes: list[Node], rule: str, severity: str, message: str) -> None:
+        """Attach a finding (what a run showed: failures, the slowest part) to nodes."""
+        for node in nodes:
+            node.findings.append(len(self.findings))
+        finding = {"rule": rule, "severity": severity, "message": message}
+        self.findings.append({**finding, "nodes": [n.id for n in nodes]})
 
     def visible(self) -> tuple[list[Node | Group], list[Edge]]:
         """What is drawn with every group in its initial state, edges mapped and merged.

@@ -7,16 +7,17 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from lazyscope.model import Dag, Edge, Group, Node
+from lazyscope.model import Dag, Edge, Group, Node, NodeProgress
 
 from ._explain import clean
-from ._kinds import describe_operator, kind_of
+from ._kinds import describe_operator
 from ._rest import Execution
 
-__all__ = ["add_executed"]
+__all__ = ["add_executed", "stage_progress"]
 
 _STAGE_REF = re.compile(r"\(stage (\d+)\.\d+: task \d+\)")
 _CODEGEN = re.compile(r"^WholeStageCodegen \((\d+)\)$")
+_WRITERS = ("Exchange", "ShuffleExchange", "BroadcastExchange")  # operators ending a stage
 _STAGE_COUNTS = {
     "numTasks": "tasks",
     "numFailedTasks": "failed tasks",
@@ -38,9 +39,12 @@ def _stage_of(node: dict[str, Any]) -> int | None:
 
 
 def _assign_stages(data: dict[str, Any], stages: dict[int, Any]) -> dict[int, int]:
-    """nodeId -> stage id, from metrics, then codegen siblings, then along the plan:
-    operators with no task-level metric run in the stage of their input, and those above
-    the last shuffle in the job's final (result) stage."""
+    """nodeId -> stage id. A stage runs one fragment of the plan: the operators between
+    shuffles, an exchange's write side with its input. Task-level metric values name the
+    stage of some operators ("(stage 3.0: task 7)"; not when the stage had one task), codegen
+    siblings share theirs, and every operator of a fragment gets its fragment's stage.
+    Fragments still without one take the stages that ran and are not placed yet, the
+    deepest fragment the oldest stage (with adaptive execution each runs as its own job)."""
     nodes = data.get("nodes", [])
     found = {n["nodeId"]: s for n in nodes if (s := _stage_of(n)) is not None}
     by_codegen = {}
@@ -51,30 +55,46 @@ def _assign_stages(data: dict[str, Any], stages: dict[int, Any]) -> dict[int, in
     for node in nodes:
         if node["nodeId"] not in found and node.get("wholeStageCodegenId") in by_codegen:
             found[node["nodeId"]] = by_codegen[node["wholeStageCodegenId"]]
-    names = {n["nodeId"]: n.get("nodeName", "") for n in nodes}
-    inputs: dict[int, list[int]] = {}
-    for edge in data.get("edges", []):
-        inputs.setdefault(edge["toId"], []).append(edge["fromId"])
-
-    def crosses(node_id: int) -> bool:
-        return kind_of(names.get(node_id, "")) == "shuffle"
-
-    codegen_nodes = {i for i, name in names.items() if _CODEGEN.match(name)}
-    for node_id in sorted(names, reverse=True):  # ids grow from the root: inputs first
-        if node_id in found or node_id in codegen_nodes or crosses(node_id):
-            continue
-        upstream = [found[i] for i in inputs.get(node_id, []) if i in found and not crosses(i)]
-        if upstream:
-            found[node_id] = upstream[0]
-    ran = [i for i, s in stages.items() if s.get("status") != "SKIPPED"]
-    consumed = {e["fromId"] for e in data.get("edges", [])}
-    stack = [i for i in names if i not in consumed and i not in codegen_nodes]
-    while stack and ran:
-        node_id = stack.pop()
-        if crosses(node_id) or found.setdefault(node_id, max(ran)) != max(ran):
-            continue
-        stack.extend(inputs.get(node_id, []))
+    names = {
+        n["nodeId"]: n.get("nodeName", "")
+        for n in nodes
+        if not _CODEGEN.match(n.get("nodeName", ""))
+    }
+    fragments = _fragments(names, data.get("edges", []))
+    placed: set[int] = set()
+    unplaced = []
+    for members in sorted(fragments, key=max, reverse=True):  # ids grow from the root
+        known = [found[i] for i in members if i in found]
+        if known:
+            stage = max(set(known), key=known.count)
+            placed.add(stage)
+            found.update({i: stage for i in members if i not in found})
+        else:
+            unplaced.append(members)
+    ran = sorted(i for i, s in stages.items() if s.get("status") != "SKIPPED" and i not in placed)
+    for members, stage in zip(unplaced, ran, strict=False):
+        found.update(dict.fromkeys(members, stage))
     return found
+
+
+def _fragments(names: dict[int, str], edges: list[dict[str, Any]]) -> list[list[int]]:
+    """The plan cut below each exchange's consumer: what one stage can run."""
+    parent = {i: i for i in names}
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for edge in edges:
+        source, target = edge["fromId"], edge["toId"]
+        if source in parent and target in parent and not names[source].startswith(_WRITERS):
+            parent[root(source)] = root(target)
+    groups: dict[int, list[int]] = {}
+    for node_id in names:
+        groups.setdefault(root(node_id), []).append(node_id)
+    return list(groups.values())
 
 
 def _shown(value: str) -> str:
@@ -117,6 +137,7 @@ def add_executed(dag: Dag, execution: Execution) -> None:
                 {} if rows is None else {"rows": rows},
                 attrs,
                 f"S:{stage}" if stage in stages else None,
+                progress=stage_progress(stages[stage]) if stage in stages else None,
             )
         )
     dag.edges.extend(Edge(f"X:{e['fromId']}", f"X:{e['toId']}") for e in data.get("edges", []))
@@ -147,3 +168,37 @@ def add_executed(dag: Dag, execution: Execution) -> None:
     dag.stats["tasks"] = float(sum(int(s.get("numTasks", 0)) for s in ran))
     first_line = str(data.get("description", "")).splitlines() or [""]
     dag.title = f"Spark execution {data.get('id')}: {first_line[0][:80]}"
+    _mark_slowest(dag, stages)
+
+
+def stage_progress(stage: dict[str, Any]) -> NodeProgress:
+    """A stage's task counts (REST API field names) as the fill of the nodes it runs."""
+    return NodeProgress(
+        int(stage.get("numTasks", 0)),
+        int(stage.get("numCompleteTasks", 0)),
+        int(stage.get("numActiveTasks", 0)),
+        int(stage.get("numFailedTasks", 0)),
+        stage.get("status") == "SKIPPED",
+    )
+
+
+_SLOWEST_SHARE = 0.3  # a stage with this share of the run time is marked
+
+
+def _mark_slowest(dag: Dag, stages: dict[int, Any]) -> None:
+    """Mark the operators of failed stages, and of the stage that took most of the time."""
+    for stage_id, stage in sorted(stages.items()):
+        failed = int(stage.get("numFailedTasks") or 0)
+        members = [n for n in dag.nodes if n.group == f"S:{stage_id}"]
+        if failed and members:
+            dag.mark(members, "failed", "warning", f"stage {stage_id}: {failed:,} task(s) failed")
+    times = {i: float(s.get("executorRunTime") or 0) for i, s in stages.items()}
+    spent = sum(times.values())
+    if spent <= 0 or len(times) < 2:
+        return
+    slowest = max(times, key=lambda i: times[i])
+    share = times[slowest] / spent
+    members = [n for n in dag.nodes if n.group == f"S:{slowest}"]
+    if share >= _SLOWEST_SHARE and members:
+        message = f"slowest: stage {slowest} took {share:.0%} of the executors' run time"
+        dag.mark(members, "slowest", "info", message)

@@ -40,6 +40,8 @@ class SparkProgress:
         self._lock = threading.Lock()  # the view thread and the final read never overlap
         self._next_poll = 0.0
         self._interval = _MIN_INTERVAL
+        self._jobs: set[int] = set()  # the cell's jobs seen so far
+        self._live: Any = None  # the live DAG's reader, made when first asked
 
     def start(self) -> None:
         self._mapper, self._by_tag, self._tracker = _handles(self._sc)
@@ -69,6 +71,13 @@ class SparkProgress:
                 while not self._read() and time.monotonic() < deadline:
                     time.sleep(0.05)
 
+    def dags(self, final: bool) -> list[Any]:
+        """The SQL executions of the cell's jobs, operators filled by their stage's tasks."""
+        from ._live_dag import LiveExecutions
+
+        self._live = self._live or LiveExecutions(self._sc)
+        return list(self._live.dags(set(self._jobs), self.board.stages(), final))
+
     def _json(self, java_object: Any) -> Any:
         if java_object is None:
             return None
@@ -78,6 +87,7 @@ class SparkProgress:
         """Refresh the board; True once every job of the tag has ended."""
         all_ended = True
         for job_id in sorted(self._json(self._by_tag.getJobIdsForTag(self.tag)) or ()):
+            self._jobs.add(job_id)
             if job_id in self._ended_jobs:
                 continue
             job = self._json(self._tracker.getJobInfo(job_id))

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 from ._explain import clean
 
-__all__ = ["Execution", "SparkUi", "find_execution"]
+__all__ = ["Execution", "SparkUi", "execution_stages", "find_execution"]
 
 _RECENT = 20  # executions compared by plan text when no id matches
 _BLOCK = re.compile(r"^\(\d+\) ", re.M)
@@ -127,7 +127,7 @@ def find_execution(
     if chosen is None:
         return None
     data = ui.get(f"sql/{chosen['id']}?details=true&planDescription=false")
-    return Execution(data, _stages(ui, data), how)
+    return Execution(data, execution_stages(ui, data), how)
 
 
 def _connect_match(description: str, session_id: str, plan_id: int) -> bool:
@@ -137,7 +137,7 @@ def _connect_match(description: str, session_id: str, plan_id: int) -> bool:
     return f'session_id: "{session_id}"' in description
 
 
-def _stages(ui: SparkUi, execution: dict[str, Any]) -> list[dict[str, Any]]:
+def execution_stages(ui: SparkUi, execution: dict[str, Any]) -> list[dict[str, Any]]:
     jobs = [
         *execution.get("successJobIds", []),
         *execution.get("failedJobIds", []),

@@ -7,7 +7,7 @@ import hashlib
 import re
 from xml.sax.saxutils import escape, quoteattr
 
-from lazyscope.model import Dag, Group, Node
+from lazyscope.model import Dag, Group, Node, NodeProgress
 
 from ._dag_layout import layout
 
@@ -62,7 +62,12 @@ def _second_line(item: Node | Group, tag: str) -> str:
 
 def _size(item: Node | Group, tag: str) -> tuple[float, float]:
     longest = max(len(item.label) * 7.4, min(len(_second_line(item, tag)), 46) * 6.0)
-    return (min(max(longest + 20, 90.0), 320.0), 42.0)
+    if not isinstance(item, Node) or item.progress is None:
+        return (min(max(longest + 20, 90.0), 320.0), 42.0)
+    # Room for the longest count line the live view may write into this node.
+    n = item.progress.total
+    widest = NodeProgress(n, n, n, n).text()
+    return (min(max(longest, len(widest) * 5.9) + 20, 320.0), 58.0)
 
 
 def render_svg(dag: Dag) -> str:
@@ -84,7 +89,7 @@ def render_svg(dag: Dag) -> str:
         '<rect width="100%" height="100%" fill="#ffffff"/>',
         f'<defs><marker id="lzs-arrow-{uid}" viewBox="0 0 8 8" refX="8" refY="4" '
         'markerWidth="7" markerHeight="7" orient="auto"><path d="M0,0 L8,4 L0,8 z" '
-        'fill="#90a4ae"/></marker></defs>',
+        f'fill="#90a4ae"/></marker>{_patterns(uid)}</defs>',
         f'<text x="{_PAD}" y="{_PAD + 10}" font-weight="bold" fill="#263238">'
         f"{_text(dag.title or dag.engine + ' DAG', 120)} ({_text(dag.level, 20)})</text>",
         f'<g transform="translate({_PAD},{_PAD + _TITLE})">',
@@ -96,7 +101,7 @@ def render_svg(dag: Dag) -> str:
             f'marker-end="url(#lzs-arrow-{uid})"/>'
         )
     for item in shown:
-        out.append(_node_svg(item, placed.boxes[item.id], tags.get(item.id, ""), warned))
+        out.append(_node_svg(item, placed.boxes[item.id], tags.get(item.id, ""), warned, uid))
     out.append("</g>")
     for index, note in enumerate(dag.notes[:3]):
         y = height - _PAD - 16.0 * (min(len(dag.notes), 3) - 1 - index)
@@ -123,6 +128,7 @@ def _node_svg(
     box: tuple[float, float, float, float],
     tag: str,
     warned: dict[str, list[str]],
+    uid: str,
 ) -> str:
     x, y, w, h = box
     fill, stroke = _PALETTE.get(item.kind, _PALETTE["other"])
@@ -130,17 +136,19 @@ def _node_svg(
     tip = "\n".join(
         [item.label, *(f"{k}: {v}" for k, v in list(item.attrs.items())[:8]), *messages]
     )
-    parts = [f"<g><title>{_text(tip, 1200)}</title>"]
+    parts = [f"<g data-id={quoteattr(item.id)}><title>{_text(tip, 1200)}</title>"]
     if isinstance(item, Group):  # a stacked look: this node stands for several
         parts.append(
             f'<rect x="{x + 4:.1f}" y="{y + 4:.1f}" width="{w:.1f}" height="{h:.1f}" '
             f'rx="6" fill="{fill}" stroke="{stroke}" stroke-width="1"/>'
         )
     width = "2.5" if messages else "1.3"
+    progress = item.progress if isinstance(item, Node) else None
+    dashed = ' stroke-dasharray="4 3"' if progress is not None and progress.skipped else ""
     parts.append(
         f'<rect x="{x:.1f}" y="{y:.1f}" width="{w:.1f}" height="{h:.1f}" rx="6" '
         f'fill="{fill}" stroke={quoteattr(_WARN if messages else stroke)} '
-        f'stroke-width="{width}"/>'
+        f'stroke-width="{width}"{dashed} class="lzd-shape"/>'
     )
     label = ("⊞ " if isinstance(item, Group) else "") + ("⚠ " if messages else "") + item.label
     parts.append(
@@ -153,5 +161,48 @@ def _node_svg(
             f'<text x="{x + w / 2:.1f}" y="{y + 33:.1f}" text-anchor="middle" '
             f'font-size="10.5" fill="#455a64">{_text(second, 50)}</text>'
         )
+    if progress is not None:
+        parts.append(_bar(progress, (x + 8, y + h - 10, w - 16), uid))
+        parts.append(
+            f'<text x="{x + w / 2:.1f}" y="{y + h - 14:.1f}" text-anchor="middle" '
+            f'font-size="10.5" fill="#263238" class="lzd-count">{_text(progress.text(), 50)}</text>'
+        )
     parts.append("</g>")
     return "".join(parts)
+
+
+# Task states on a node's bar. Never colour alone: done is solid, running striped, failed
+# cross-hatched, and the count line under the label says each state in words.
+_STATES = (("done", "#2e7d32"), ("running", "#1e88e5"), ("failed", "#c62828"))
+
+
+def _patterns(uid: str) -> str:
+    return (
+        f'<pattern id="lzd-running-{uid}" width="6" height="6" patternUnits="userSpaceOnUse" '
+        'patternTransform="rotate(45)"><rect width="6" height="6" fill="#bbdefb"/>'
+        '<rect width="3" height="6" fill="#1e88e5"/></pattern>'
+        f'<pattern id="lzd-failed-{uid}" width="5" height="5" patternUnits="userSpaceOnUse">'
+        '<rect width="5" height="5" fill="#c62828"/>'
+        '<path d="M0,0 L5,5 M5,0 L0,5" stroke="#ffffff" stroke-width="1"/></pattern>'
+    )
+
+
+def _bar(progress: NodeProgress, where: tuple[float, float, float], uid: str) -> str:
+    """The node's task bar: segments whose widths the live view updates in place."""
+    x, y, width = where
+    total = max(progress.total, 1)
+    out = [
+        f'<rect x="{x:.1f}" y="{y:.1f}" width="{width:.1f}" height="6" rx="2" fill="#eceff1" '
+        f'stroke="#b0bec5" stroke-width="0.6" class="lzd-bar" data-x="{x:.1f}" '
+        f'data-w="{width:.1f}"/>'
+    ]
+    left = x
+    for state, colour in _STATES:
+        share = width * min(getattr(progress, state), total) / total
+        paint = colour if state == "done" else f"url(#lzd-{state}-{uid})"
+        out.append(
+            f'<rect x="{left:.1f}" y="{y:.1f}" width="{share:.1f}" height="6" fill="{paint}" '
+            f'class="lzd-{state}"/>'
+        )
+        left += share
+    return "".join(out)

@@ -34,6 +34,30 @@ function bar(row) {
   }
   return outer;
 }
+function fillNodes(holder, fills) {
+  // Move the bars of nodes the SVG already has: no layout, no DOM rebuilt.
+  const began = performance.now();
+  for (const [key, [total, done, running, failed, text]] of Object.entries(fills)) {
+    const cut = key.indexOf("|");
+    const svg = holder.children[Number(key.slice(0, cut))];
+    const node = svg && svg.querySelector(`g[data-id="${CSS.escape(key.slice(cut + 1))}"]`);
+    if (!node) continue;
+    const bar = node.querySelector(".lzd-bar");
+    let x = Number(bar.dataset.x);
+    const width = Number(bar.dataset.w);
+    for (const [cls, n] of [["done", done], ["running", running], ["failed", failed]]) {
+      const seg = node.querySelector(".lzd-" + cls);
+      const w = total ? (width * Math.min(n, total)) / total : 0;
+      seg.setAttribute("x", x.toFixed(1));
+      seg.setAttribute("width", w.toFixed(1));
+      x += w;
+    }
+    node.querySelector(".lzd-count").textContent = text;
+  }
+  const spent = performance.now() - began;
+  holder.dataset.frames = String(Number(holder.dataset.frames || 0) + 1);
+  holder.dataset.maxFrameMs = String(Math.max(Number(holder.dataset.maxFrameMs || 0), spent));
+}
 function counts(row) {
   let text = `${row.done}/${row.total}`;
   if (row.running) text += ` · ${row.running} running`;
@@ -63,7 +87,9 @@ export default {
     head.append(title, clock, cancel);
     const table = document.createElement("div");
     table.className = "lzp-rows";
-    root.append(head, table);
+    const graphs = document.createElement("div");
+    graphs.className = "lzp-dags";
+    root.append(head, table, graphs);
     el.appendChild(root);
     let received = performance.now();
     const draw = () => {
@@ -105,6 +131,14 @@ export default {
       const extra = (performance.now() - received) / 1000;
       clock.textContent = `${(model.get("elapsed") + extra).toFixed(1)} s`;
     };
+    const drawDags = () => {
+      // Our own SVG: every engine or user string in it is escaped in the kernel.
+      graphs.innerHTML = model.get("dags").join("");
+      fillNodes(graphs, model.get("fills"));
+    };
+    model.on("change:dags", drawDags);
+    model.on("change:fills", () => fillNodes(graphs, model.get("fills")));
+    drawDags();
     model.on("change:rows", draw);
     model.on("change:state", draw);
     model.on("change:hidden", draw);
@@ -131,6 +165,8 @@ _CSS = """
 .lazyscope-progress .lzp-running { background: var(--jp-brand-color2, #64b5f6); }
 .lazyscope-progress .lzp-failed { background: var(--jp-error-color1, #d32f2f); }
 .lazyscope-progress .lzp-more { color: var(--jp-ui-font-color2, #666); }
+.lazyscope-progress .lzp-dags { overflow: auto; max-height: 40em; }
+.lazyscope-progress .lzp-dags svg { display: block; margin-top: .4em; }
 """
 
 
@@ -142,6 +178,8 @@ class ProgressWidget(anywidget.AnyWidget):  # type: ignore[misc]  # anywidget is
     hidden = traitlets.Int(0).tag(sync=True)  # rows left out to keep messages small
     elapsed = traitlets.Float(0.0).tag(sync=True)  # seconds, as of the last message
     state = traitlets.Unicode("running").tag(sync=True)  # running | cancelling
+    dags = traitlets.List(traitlets.Unicode()).tag(sync=True)  # live DAGs: SVG, per shape
+    fills = traitlets.Dict().tag(sync=True)  # "i|node id" -> total, done, running, failed, text
 
     def on_cancel(self, callback: Callable[[], None]) -> None:
         def handle(_: Any, content: Any, buffers: Any) -> None:

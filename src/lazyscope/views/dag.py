@@ -58,7 +58,8 @@ class DagView:
         for edge in edges:
             inputs.setdefault(edge.target, []).append(labels.get(edge.source, edge.source))
         for item in shown[:_TEXT_LINES]:
-            extra = ", ".join(x for x in (counts_text(item.counts), item.detail[:60]) if x)
+            tasks = item.progress.text() if isinstance(item, Node) and item.progress else ""
+            extra = ", ".join(x for x in (tasks, counts_text(item.counts), item.detail[:60]) if x)
             source = f"  <- {', '.join(inputs[item.id][:3])}" if item.id in inputs else ""
             lines.append(f"  [{item.kind}] {item.label}{f' ({extra})' if extra else ''}{source}")
         if len(shown) > _TEXT_LINES:

@@ -4,7 +4,10 @@
         df.groupBy("k").count().collect()
 
 `%%spark` and `%%dask` wrap every cell in it (`%config Lazyscope.progress = False` turns
-that off). Only the block's own work is counted: the engine sources tag it (Spark job
+that off). With `dag=True` (`%%spark --dag live`, `%%dask --dag live`) the view also
+draws the DAG of what runs, each node filling with its tasks, and leaves the executed
+DAG (time, rows, bytes per node, the slowest marked) when the block ends.
+Only the block's own work is counted: the engine sources tag it (Spark job
 tags, Spark Connect operation tags, Dask task annotations). In a kernel, a widget
 appears once the first task is known, redraws at most 10 times a second, and has a
 Cancel button; when the block ends the widget is replaced by a static summary
@@ -34,19 +37,28 @@ _log = logging.getLogger("lazyscope.progress")
 _active = threading.local()  # the run watching this thread, if any
 
 
-def progress(engine: str | None = None, *, live: bool | None = None) -> ProgressRun:
+def progress(
+    engine: str | None = None, *, live: bool | None = None, dag: bool = False
+) -> ProgressRun:
     """Watch the work of a `with` block on "spark", "dask" or (None) every running engine.
 
     `live`: show the live widget (default: when running in a Jupyter kernel).
-    After the block, `.summary` holds the counts (`.done`, `.total`, `.failed`).
+    `dag`: draw the DAG of the running work in the view, and the executed DAG after it.
+    After the block, `.summary` holds the counts (`.done`, `.total`, `.failed`) and, with
+    `dag`, `.dags` the executed DAGs.
     """
-    return ProgressRun(sources_for(engine), live=live)
+    return ProgressRun(sources_for(engine), live=live, dag=dag)
 
 
 class ProgressRun:
-    def __init__(self, sources: list[ProgressSource], live: bool | None = None) -> None:
+    def __init__(
+        self, sources: list[ProgressSource], live: bool | None = None, dag: bool = False
+    ) -> None:
         self.sources = sources
         self.live = _in_kernel() if live is None else live
+        self.dag = dag
+        self.dags: list[Any] = []  # with dag=True: the executed DAGs, once the block ended
+        self._live_dag: Any = None
         self.summary: ProgressSummary | None = None
         self.cancelled = False
         self.messages = 0  # widget updates sent to the browser
@@ -98,6 +110,8 @@ class ProgressRun:
             if lost is not None and exc is not None and interrupt is None:
                 outcome = LazyscopeError(lost)
             self.summary = self._summarise(outcome)
+            if self.dag:
+                self.dags = self._dags(final=True)
             with self._drawing:
                 self._show(self.summary)
         finally:
@@ -153,7 +167,8 @@ class ProgressRun:
         from ._progress_widget import ProgressWidget, visible_rows
 
         rows, hidden = visible_rows([s.board for s in self.sources])
-        if not rows:
+        models = self._dags(final=False) if self.dag else []
+        if not rows and not models:
             return
         if self.widget is None:
             from IPython.display import display
@@ -161,12 +176,26 @@ class ProgressRun:
             self.widget = ProgressWidget(title=_title(self.sources))
             self.widget.on_cancel(self.cancel)
             self._handle = display(self.widget, display_id=True)
-        with self.widget.hold_sync():
+        with self.widget.hold_sync():  # one message a redraw, the DAG's fill included
+            if models:
+                from ._dag_live import LiveDag
+
+                self._live_dag = self._live_dag or LiveDag()
+                self._live_dag.update(self.widget, models)
             self.widget.rows, self.widget.hidden = rows, hidden
             notes = "; ".join(s.board.note for s in self.sources if s.board.note)
             self.widget.title = _title(self.sources) + (f" ({notes})" if notes else "")
             self.widget.elapsed = time.monotonic() - self._began
         self.messages += 1
+
+    def _dags(self, final: bool) -> list[Any]:
+        from ._dag_live import dags_of
+
+        try:
+            return dags_of(self.sources, final)
+        except Exception:  # the DAG is a bonus on the progress view: the counts still show
+            _log.debug("the live DAG failed", exc_info=True)
+            return []
 
     def _summarise(self, exc: BaseException | None) -> ProgressSummary:
         sections = [
@@ -188,12 +217,16 @@ class ProgressRun:
             closer = threading.Timer(_CLOSE_AFTER, self.widget.close)
             closer.daemon = True
             closer.start()
+        from IPython.display import display
+
         if self._handle is not None:  # the widget's place in the output becomes the summary
             self._handle.update(summary)
         elif any(sec.stages for sec in summary.sections):
-            from IPython.display import display
-
             display(summary)
+        if self.dags:
+            from .dag import DagView
+
+            display(*(DagView(model) for model in self.dags))
 
 
 def _title(sources: list[ProgressSource]) -> str:

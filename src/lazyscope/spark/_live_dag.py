@@ -1,0 +1,92 @@
+"""A classic Spark cell's queries as live DAGs: the SQL executions whose jobs carry the
+cell's tag, read from the Spark UI's REST API, operators grouped by the stage that runs
+them and filled with that stage's task counts from the progress board.
+
+Only the newest page of executions is read (their ids grow), at most every
+`_MIN_INTERVAL` and never more than ~2.5 % of the time, as the progress poll does.
+"""
+
+from __future__ import annotations
+
+import time
+import urllib.error
+from typing import Any
+
+from lazyscope.model import Dag, StageProgress
+
+from ._executed import add_executed
+from ._rest import Execution, SparkUi, execution_stages
+
+__all__ = ["LiveExecutions"]
+
+_MIN_INTERVAL, _MAX_INTERVAL, _DUTY = 0.5, 4.0, 40
+_PAGE = 20  # the newest executions looked at: a cell's queries are among them
+_FAILED = (OSError, ValueError, urllib.error.URLError)
+
+
+class LiveExecutions:
+    def __init__(self, sc: Any) -> None:
+        base = sc.uiWebUrl
+        self._ui = SparkUi(base, sc.applicationId, timeout=5.0) if base else None
+        self._offset: int | None = None
+        self._next = 0.0
+        self._dags: list[Dag] = []
+
+    def dags(self, jobs: set[int], stages: list[StageProgress], final: bool) -> list[Dag]:
+        """One DAG per execution of the cell's jobs, oldest first (cached between reads)."""
+        began = time.monotonic()
+        if self._ui is None or not jobs or (began < self._next and not final):
+            return self._dags
+        try:
+            self._dags = [self._dag(e, stages, final) for e in self._executions(jobs)]
+        except _FAILED:  # the UI is busy or gone: keep the last picture
+            return self._dags
+        spent = time.monotonic() - began
+        self._next = time.monotonic() + min(_MAX_INTERVAL, max(_MIN_INTERVAL, _DUTY * spent))
+        return self._dags
+
+    def _executions(self, jobs: set[int]) -> list[dict[str, Any]]:
+        assert self._ui is not None  # checked by the caller
+        if self._offset is None:  # once a cell: how many executions came before
+            listed = self._ui.get("sql?details=false&planDescription=false&length=100000")
+            self._offset = max(0, len(listed) - _PAGE)
+        page = self._ui.get(
+            f"sql?details=false&planDescription=false&offset={self._offset}&length={_PAGE * 5}"
+        )
+        return [e for e in page if jobs & set(_jobs_of(e))]
+
+    def _dag(self, listed: dict[str, Any], stages: list[StageProgress], final: bool) -> Dag:
+        assert self._ui is not None  # checked by the caller
+        data = self._ui.get(f"sql/{listed['id']}?details=true&planDescription=false")
+        # Live, the board's counts (fresher than the UI's); at the end the UI's stages,
+        # which also carry run times, bytes and spill.
+        found = execution_stages(self._ui, data) if final else _as_rest(stages)
+        dag = Dag("spark", "executed" if final else "live")
+        add_executed(dag, Execution(data, found, "the cell's job tag"))
+        return dag
+
+
+def _jobs_of(execution: dict[str, Any]) -> list[int]:
+    keys = ("runningJobIds", "successJobIds", "failedJobIds")
+    return [int(j) for key in keys for j in execution.get(key, [])]
+
+
+def _as_rest(stages: list[StageProgress]) -> list[dict[str, Any]]:
+    """Board records in the REST API's stage fields, which the DAG builder reads."""
+    found = []
+    for stage in stages:
+        if not stage.key.isdigit():
+            continue  # "earlier stages", folded
+        status = "SKIPPED" if stage.skipped else "COMPLETE" if stage.finished else "ACTIVE"
+        found.append(
+            {
+                "stageId": int(stage.key),
+                "status": status,
+                "name": stage.label,
+                "numTasks": stage.total,
+                "numCompleteTasks": stage.done,
+                "numActiveTasks": stage.running,
+                "numFailedTasks": stage.failed,
+            }
+        )
+    return found

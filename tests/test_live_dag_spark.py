@@ -1,0 +1,106 @@
+"""The live DAG on real local Spark: the cell's SQL executions, operators mapped to the
+stages that ran them, each filled with its stage's tasks, reaching the summary's totals.
+
+No `from __future__ import annotations`: a pandas UDF reads its type hints at definition."""
+
+from typing import Any
+
+import pytest
+
+import lazyscope
+from lazyscope.model import Dag, Node
+
+pytestmark = pytest.mark.spark
+
+
+def _stage_nodes(model: Dag) -> dict[str, list[Node]]:
+    found: dict[str, list[Node]] = {}
+    for node in model.nodes:
+        if node.group:
+            found.setdefault(node.group, []).append(node)
+    return found
+
+
+def _check_fills(run: Any) -> list[Dag]:
+    """Every operator's fill is its stage's counts, complete, and the stages the DAGs
+    show account for every task of the progress summary."""
+    summary = run.summary
+    stages = {f"S:{s.key}": s for sec in summary.sections for s in sec.ran}
+    shown: set[str] = set()
+    for model in run.dags:
+        assert model.level == "executed"
+        for group, nodes in _stage_nodes(model).items():
+            stage = stages[group]
+            for node in nodes:
+                assert node.progress is not None
+                assert (node.progress.done, node.progress.total) == (stage.done, stage.total)
+            shown.add(group)
+    assert sum(stages[g].total for g in shown) == summary.total
+    assert summary.done == summary.total
+    return list(run.dags)
+
+
+def _boom_at_7(v: int) -> int:
+    if v == 7:
+        raise ValueError("boom at 7")
+    return v
+
+
+def _labels(nodes: list[Node]) -> set[str]:
+    return {n.label.split(" ")[0] for n in nodes}
+
+
+def test_an_aggregation_maps_its_two_stages(spark: Any) -> None:
+    from pyspark.sql import functions as sf
+
+    df = spark.range(0, 100_000, numPartitions=6).withColumn("k", sf.col("id") % 5)
+    with lazyscope.progress("spark", live=False, dag=True) as run:
+        rows = df.groupBy("k").agg(sf.sum("id").alias("s")).collect()
+    assert len(rows) == 5
+    (model,) = _check_fills(run)
+    groups = [_labels(nodes) for nodes in _stage_nodes(model).values()]
+    assert any({"Range", "HashAggregate"} <= g for g in groups)  # the map side
+    assert any("HashAggregate" in g and "Range" not in g for g in groups)  # the reduce side
+    assert model.title.startswith("Spark execution ")
+
+
+def test_a_join_and_a_pandas_udf_map_to_their_stages(spark: Any) -> None:
+    import pandas as pd
+    from pyspark.sql import functions as sf
+
+    @sf.pandas_udf("long")  # type: ignore[call-overload]  # pyspark's overloads are untyped
+    def double(v: pd.Series) -> pd.Series:
+        return v * 2
+
+    left = spark.range(0, 20_000, numPartitions=4).withColumn("k", sf.col("id") % 100)
+    right = spark.range(0, 100, numPartitions=2).withColumnRenamed("id", "k")
+    spark.conf.set("spark.sql.autoBroadcastJoinThreshold", "-1")  # a shuffle join
+    try:
+        with lazyscope.progress("spark", live=False, dag=True) as run:
+            total = left.join(right, "k").select(double("id").alias("d")).agg(sf.sum("d"))
+            assert total.collect()[0][0] == 2 * sum(range(20_000))
+    finally:
+        spark.conf.unset("spark.sql.autoBroadcastJoinThreshold")
+    models = _check_fills(run)
+    mapped = {
+        label
+        for model in models
+        for nodes in _stage_nodes(model).values()
+        for label in _labels(nodes)
+    }
+    assert {"SortMergeJoin", "ArrowEvalPython", "Range"} <= mapped
+
+
+def test_a_failing_task_marks_the_operators_of_its_stage(spark: Any) -> None:
+    from pyspark.sql import functions as sf
+
+    explode_on_7 = sf.udf(lambda v: _boom_at_7(v), "long")  # no hints: a row-at-a-time UDF
+
+    df = spark.range(0, 40, numPartitions=2).select(explode_on_7("id").alias("v"))
+    run = lazyscope.progress("spark", live=False, dag=True)
+    with pytest.raises(Exception, match="boom at 7"), run:
+        df.collect()
+    failed = [n for model in run.dags for n in model.nodes if n.progress and n.progress.failed]
+    assert any(label.endswith("EvalPython") for label in _labels(failed))
+    (model,) = run.dags
+    assert any(f["rule"] == "failed" for f in model.findings)
