@@ -1,8 +1,8 @@
 """Spark back-end: the aggregation runs in the executors; only grids reach the driver.
 
-The JVM filters the window and computes each row's pixel exactly as Datashader would
-(int(x * s + t), upper edge inclusive); `mapInArrow` turns each partition's pixel indices
-into one partial grid of its non-empty pixels (`_partials`); the driver sums the partials.
+The JVM filters the window, computes each row's pixel exactly as Datashader would
+(int(x * s + t), upper edge inclusive) and reduces the rows per pixel with one Spark
+aggregate (`_plot_job`); the driver receives the non-empty pixels' states only.
 Each job aggregates its window at 2-8x the screen resolution into a pyramid (`_pyramid`),
 from which later zooms are served without a Spark job until they need more resolution
 than it holds.
@@ -19,7 +19,7 @@ from lazyscope.grids._frames import check_categories, per_object
 from lazyscope.grids._pyramid import Pyramid, levels_for, scaled
 from lazyscope.grids._requests import SupersededError
 from lazyscope.grids._spec import MAX_CATEGORIES, Range, Spec, View, check_schema, finish_extent
-from lazyscope.grids._states import States, finalize, sum_partials, to_dataarray
+from lazyscope.grids._states import States, finalize, to_dataarray
 from lazyscope.grids._warm import local_imports
 from lazyscope.grids._work import PLOT, Work
 
@@ -135,18 +135,17 @@ class SparkBackend:
         return to_dataarray(values, window, self.spec, self.categories, self.engine, source)
 
     def _grid(self, view: View, token: Token, shown: View) -> States:
-        """One Spark job: the states of every pixel of `view`, partials summed here. It is
-        named after the grid the user sees (`shown`); `view` is that at 2^levels."""
-        from ._plot_job import partial_grids
+        """One Spark job: the states of every pixel of `view`. It is named after the grid
+        the user sees (`shown`); `view` is that at 2^levels."""
+        from ._plot_job import grid_states
 
-        shape = (max(len(self.categories), 1), view.height, view.width)
         tag = f"lazyscope-plot-{uuid.uuid4().hex[:12]}"
         self.jobs += 1
         name = self.work.name(f"{shown.width}\u00d7{shown.height} grid")
         try:
-            blobs = run_spark(
+            states: States = run_spark(
                 "aggregate the plot",
-                lambda: partial_grids(self, view, tag, token),
+                lambda: grid_states(self, view, tag, token),
                 self.session,
                 name,
             )
@@ -154,4 +153,4 @@ class SparkBackend:
             if token.cancelled:  # the job was interrupted on purpose, not a failure
                 raise SupersededError from None
             raise
-        return sum_partials(self.spec.agg, shape, blobs)
+        return states
