@@ -3,13 +3,14 @@ import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 import { Widget } from '@lumino/widgets';
 
-import { IDag, IPlaced, NODE_HEIGHT, countsText, place, subtitle } from './dagModel';
+import { IDag, IDagNode, IPlaced, NODE_HEIGHT, countsText, nodeHeight, place, progressText, subtitle } from './dagModel';
 
 /** The DAG view's MIME type (written by `lazyscope.dag` and `%%spark/%%dask --dag`). */
 export const DAG_MIME = 'application/vnd.lazyscope.dag+json';
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
 const MAX_HEIGHT = 560;
+const SLOWEST = 'slowest'; // the rule of the finding that marks where a run spent its time
 let views = 0; // for ids unique in the page (arrow markers)
 
 /** An element with text content only: engine and user strings never become markup. */
@@ -92,9 +93,13 @@ export class DagView extends Widget implements IRenderMime.IRenderer {
     if (stats) {
       header.appendChild(el('span', 'jp-lazyscope-dag-muted', stats));
     }
-    const warnings = (dag.findings || []).length;
+    // What a run found out (the slowest part) is not advice: only advice is counted here.
+    const warnings = (dag.findings || []).filter(f => f.rule !== SLOWEST).length;
     if (warnings) {
       header.appendChild(el('span', 'jp-lazyscope-dag-chip jp-lazyscope-dag-chip-warn', `${warnings} advisor finding${warnings > 1 ? 's' : ''}`));
+    }
+    for (const finding of (dag.findings || []).filter(f => f.rule === SLOWEST)) {
+      header.appendChild(el('span', 'jp-lazyscope-dag-chip jp-lazyscope-dag-chip-slowest', `◆ ${finding.message}`));
     }
     const buttons: [string, string, () => void][] = [
       ['+', 'Zoom in', () => this.zoom(1.25)],
@@ -121,6 +126,13 @@ export class DagView extends Widget implements IRenderMime.IRenderer {
     const defs = this.canvas.appendChild(svg('defs', {}));
     const marker = defs.appendChild(svg('marker', { id: `${this.uid}-arrow`, viewBox: '0 0 8 8', refX: 8, refY: 4, markerWidth: 7, markerHeight: 7, orient: 'auto' }));
     marker.appendChild(svg('path', { d: 'M0,0 L8,4 L0,8 z', class: 'jp-lazyscope-dag-arrow' }));
+    // Task states are told apart without colour too: running striped, failed crossed.
+    const running = defs.appendChild(svg('pattern', { id: `${this.uid}-running`, width: 6, height: 6, patternUnits: 'userSpaceOnUse', patternTransform: 'rotate(45)' }));
+    running.appendChild(svg('rect', { width: 6, height: 6, class: 'jp-lazyscope-dag-running-bg' }));
+    running.appendChild(svg('rect', { width: 3, height: 6, class: 'jp-lazyscope-dag-running-fg' }));
+    const failed = defs.appendChild(svg('pattern', { id: `${this.uid}-failed`, width: 5, height: 5, patternUnits: 'userSpaceOnUse' }));
+    failed.appendChild(svg('rect', { width: 5, height: 5, class: 'jp-lazyscope-dag-failed-bg' }));
+    failed.appendChild(svg('path', { d: 'M0,0 L5,5 M5,0 L0,5', class: 'jp-lazyscope-dag-failed-fg' }));
     this.viewport = this.canvas.appendChild(svg('g', {})) as SVGGElement;
     for (const box of laid.boxes.filter(b => b.cluster)) {
       this.viewport.appendChild(this.cluster(box));
@@ -152,18 +164,45 @@ export class DagView extends Widget implements IRenderMime.IRenderer {
     if (box.group) {
       classes.push('jp-lazyscope-dag-group');
     }
-    if (box.findings.length) {
+    const rules = box.findings.map(i => (this.dag?.findings || [])[i]?.rule);
+    const advised = rules.some(rule => rule !== SLOWEST);
+    const slowest = rules.includes(SLOWEST);
+    if (advised) {
       classes.push('jp-lazyscope-dag-warn');
+    } else if (slowest) {
+      classes.push('jp-lazyscope-dag-slowest');
     }
     const g = svg('g', { class: classes.join(' '), 'data-id': item.id, transform: `translate(${box.x},${box.y})` });
     g.appendChild(svg('title', {}, [item.label, item.detail || ''].join('\n')));
     if (box.group) {
       g.appendChild(svg('rect', { x: 4, y: 4, width: box.width, height: NODE_HEIGHT, rx: 6, class: 'jp-lazyscope-dag-stack' }));
     }
-    g.appendChild(svg('rect', { width: box.width, height: NODE_HEIGHT, rx: 6, class: 'jp-lazyscope-dag-shape' }));
-    const prefix = (box.group ? '⊞ ' : '') + (box.findings.length ? '⚠ ' : '');
+    const progress = (item as IDagNode).progress;
+    const shape = progress?.skipped ? 'jp-lazyscope-dag-shape jp-lazyscope-dag-skipped' : 'jp-lazyscope-dag-shape';
+    g.appendChild(svg('rect', { width: box.width, height: nodeHeight(item), rx: 6, class: shape }));
+    const prefix = (box.group ? '⊞ ' : '') + (advised ? '⚠ ' : slowest ? '◆ ' : '');
     g.appendChild(svg('text', { x: box.width / 2, y: 16, class: 'jp-lazyscope-dag-label' }, clip(prefix + item.label, 44)));
     g.appendChild(svg('text', { x: box.width / 2, y: 31, class: 'jp-lazyscope-dag-sub' }, clip(subtitle(item), 50)));
+    if (progress) {
+      g.appendChild(svg('text', { x: box.width / 2, y: 44, class: 'jp-lazyscope-dag-count' }, progressText(progress)));
+      const bar = { x: 8, y: 47, width: box.width - 16 };
+      g.appendChild(svg('rect', { ...bar, height: 6, rx: 2, class: 'jp-lazyscope-dag-bar' }));
+      let x = bar.x;
+      const states: [string, number, string][] = [
+        ['done', progress.done, ''],
+        ['running', progress.running, `url(#${this.uid}-running)`],
+        ['failed', progress.failed, `url(#${this.uid}-failed)`]
+      ];
+      for (const [state, n, paint] of states) {
+        const w = progress.total ? (bar.width * Math.min(n, progress.total)) / progress.total : 0;
+        const attrs: Record<string, string | number> = { x, y: bar.y, width: w, height: 6, class: `jp-lazyscope-dag-${state}` };
+        if (paint) {
+          attrs.fill = paint;
+        }
+        g.appendChild(svg('rect', attrs));
+        x += w;
+      }
+    }
     g.addEventListener('click', event => {
       event.stopPropagation();
       this.select(box);
@@ -205,7 +244,12 @@ export class DagView extends Widget implements IRenderMime.IRenderer {
       button.addEventListener('click', () => this.toggle(item.id));
     }
     const table = panel.appendChild(el('table', ''));
-    const rows = [...Object.entries(item.counts || {}).map(([k, v]) => [k, v.toLocaleString('en-US')]), ...Object.entries(item.attrs || {})];
+    const progress = (item as IDagNode).progress;
+    const rows = [
+      ...(progress ? [['tasks', progressText(progress)]] : []),
+      ...Object.entries(item.counts || {}).map(([k, v]) => [k, v.toLocaleString('en-US')]),
+      ...Object.entries(item.attrs || {})
+    ];
     for (const [key, value] of rows) {
       const row = table.appendChild(el('tr', ''));
       row.appendChild(el('th', '', key));

@@ -15,9 +15,19 @@ export interface IDagItem {
   attrs?: Record<string, string>;
 }
 
+/** The tasks of a run that execute a node (the live DAG and executed DAGs). */
+export interface IDagProgress {
+  total: number;
+  done: number;
+  running: number;
+  failed: number;
+  skipped: boolean;
+}
+
 export interface IDagNode extends IDagItem {
   group?: string;
   findings?: number[];
+  progress?: IDagProgress;
 }
 
 export interface IDagGroup extends IDagItem {
@@ -67,6 +77,26 @@ export interface ILayout {
 }
 
 export const NODE_HEIGHT = 40;
+export const PROGRESS_HEIGHT = 56; // a node with a task bar and its count line
+
+/** The count line under a node with tasks; the same words as `NodeProgress.text()`. */
+export function progressText(p: IDagProgress): string {
+  if (p.skipped) {
+    return 'skipped (reused)';
+  }
+  const parts = [`${p.done.toLocaleString('en-US')}/${p.total.toLocaleString('en-US')} tasks`];
+  if (p.running) {
+    parts.push(`${p.running.toLocaleString('en-US')} running`);
+  }
+  if (p.failed) {
+    parts.push(`${p.failed.toLocaleString('en-US')} failed`);
+  }
+  return parts.join(' · ');
+}
+
+export function nodeHeight(item: IDagItem): number {
+  return (item as IDagNode).progress ? PROGRESS_HEIGHT : NODE_HEIGHT;
+}
 const SINGULAR: Record<string, string> = { tasks: 'task', partitions: 'partition', rows: 'row' };
 
 export function countsText(counts?: Record<string, number>): string {
@@ -81,7 +111,9 @@ export function subtitle(item: IDagItem): string {
 }
 
 function width(item: IDagItem, group: boolean): number {
-  const chars = Math.max(item.label.length * 1.2 + (group ? 3 : 0), Math.min(subtitle(item).length, 46));
+  const progress = (item as IDagNode).progress;
+  const tasks = progress ? progressText(progress).length : 0;
+  const chars = Math.max(item.label.length * 1.2 + (group ? 3 : 0), Math.min(subtitle(item).length, 46), tasks);
   return Math.min(Math.max(chars * 6.4 + 24, 90), 320);
 }
 
@@ -120,7 +152,7 @@ export function place(dag: IDag, expanded: Set<string>): ILayout {
     }
     rep.set(node.id, node.id);
     items.set(node.id, { item: node, group: false, cluster: false, members: 0, findings: node.findings || [], x: 0, y: 0, width: 0, height: 0 });
-    g.setNode(node.id, { width: width(node, false), height: NODE_HEIGHT });
+    g.setNode(node.id, { width: width(node, false), height: nodeHeight(node) });
     if (owner) {
       g.setParent(node.id, owner);
     }

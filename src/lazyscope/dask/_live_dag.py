@@ -4,7 +4,7 @@ each node filled with its tasks' states; when the cell is over, compute time and
 
 from __future__ import annotations
 
-from lazyscope.model import Dag, Edge, Node, NodeProgress, StageProgress, format_bytes
+from lazyscope.model import SLOWEST, Dag, Edge, Node, NodeProgress, StageProgress, format_bytes
 
 from ._kinds import kind_of
 
@@ -52,4 +52,4 @@ def _totals(dag: Dag, stages: list[StageProgress], work: dict[str, tuple[float, 
     if slowest is not None and slowest.counts.get("s", 0.0) >= _SLOWEST_SHARE * spent:
         share = slowest.counts["s"] / spent
         message = f"slowest: {slowest.label} took {share:.0%} of the compute time"
-        dag.mark([slowest], "slowest", "info", message)
+        dag.mark([slowest], SLOWEST, "info", message)

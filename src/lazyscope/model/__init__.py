@@ -2,7 +2,7 @@
 advisor findings, DAGs (nodes, edges, groups), progress (counts per stage or task group) and
 sizes. Engines build these; views render them. Imports nothing else of lazyscope's."""
 
-from ._dag import KINDS, Dag, Edge, Group, Node, NodeProgress, schema
+from ._dag import KINDS, SLOWEST, Dag, Edge, Group, Node, NodeProgress, schema
 from ._meta import Column, EmbeddedData, Facts, Finding, Meta, PlanItem, Shuffle, Udf
 from ._progress import (
     OWN_WORK,
@@ -17,6 +17,7 @@ from ._units import UNITS, format_bytes, parse_size
 __all__ = [
     "KINDS",
     "OWN_WORK",
+    "SLOWEST",
     "UNITS",
     "Column",
     "Dag",

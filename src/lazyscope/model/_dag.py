@@ -15,7 +15,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-__all__ = ["KINDS", "Dag", "Edge", "Group", "Node", "NodeProgress", "schema"]
+__all__ = ["KINDS", "SLOWEST", "Dag", "Edge", "Group", "Node", "NodeProgress", "schema"]
 
 # Operator kinds. The first ones are shared by Spark and Dask on purpose: a "join" is
 # drawn the same whichever engine planned it. One word per idea, the one the advisor and
@@ -38,6 +38,11 @@ KINDS = (
     "task",
     "other",
 )
+
+
+# The rule of the finding that marks where a run spent most of its time: drawn apart
+# from the advisor's findings, which are advice.
+SLOWEST = "slowest"
 
 
 @dataclass

@@ -34,6 +34,7 @@ class ConnectProgress:
         self._open: dict[int, StageProgress] = {}  # stages not reported done yet
         self._final: set[int] = set()
         self._reported: set[str] = set()  # operations with at least one stage report
+        self._live: Any = None  # the live DAG's reader, made when first asked
 
     def start(self) -> None:
         self._thread = threading.get_ident()
@@ -64,6 +65,16 @@ class ConnectProgress:
             stage.ended = None if stage.skipped else now
             self.board.put(stage)
         self._open.clear()
+
+    def dags(self, final: bool) -> list[Any]:
+        """The server's SQL executions that ran the cell's stages, filled by stage."""
+        from ._live_dag import LiveExecutions
+        from ._rest import ui_of
+
+        if self._live is None:
+            self._live = LiveExecutions(ui_of(self._session))
+            self._live.engine = "spark-connect"
+        return list(self._live.dags(self.board.stages(), final, None))
 
     def _on_progress(
         self,

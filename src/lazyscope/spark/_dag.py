@@ -80,18 +80,14 @@ def spark_dag(df: Any, level: str = "auto", *, ui_url: str | None = None) -> Dag
 
 
 def _execution(df: Any, formatted: str, ui_url: str | None, level: str) -> Any:
-    from ._rest import SparkUi, find_execution
+    from ._rest import find_execution, ui_of
 
     session = df.sparkSession
     if hasattr(df, "_jdf"):
-        sc = session.sparkContext
-        base, app = ui_url or sc.uiWebUrl, sc.applicationId
         query_id, connect_ids = str(df._jdf.queryExecution().queryId().toString()), None
     else:
-        host = getattr(getattr(session.client, "_builder", None), "host", None) or "localhost"
-        port = session.conf.get("spark.ui.port", "4040")
-        base, app = ui_url or f"http://{host}:{port}", session.conf.get("spark.app.id", None)
         query_id, connect_ids = None, (session.session_id, df._plan._plan_id)
+    ui = ui_of(session, ui_url)
     found = None
     # A classic DataFrame whose adaptive plan is not final has not run: no need to ask.
     unrun = (
@@ -99,18 +95,16 @@ def _execution(df: Any, formatted: str, ui_url: str | None, level: str) -> Any:
         and "isFinalPlan=true" not in formatted
         and ("isFinalPlan=false" in formatted)
     )
-    if base and app and not (level == "auto" and unrun):
-        ui = SparkUi(base, app)
-        if ui.reachable():
-            found = find_execution(
-                ui,
-                query_id=query_id,
-                connect_ids=connect_ids,
-                formatted=formatted,
-                by_plan=level == "executed",
-            )
+    if ui is not None and not (level == "auto" and unrun) and ui.reachable():
+        found = find_execution(
+            ui,
+            query_id=query_id,
+            connect_ids=connect_ids,
+            formatted=formatted,
+            by_plan=level == "executed",
+        )
     if found is None and level == "executed":
-        where = f"the Spark UI at {base}" if base else "the Spark UI (it is disabled)"
+        where = f"the Spark UI at {ui.base}" if ui else "the Spark UI (it is disabled)"
         raise LazyscopeError(
             f"No execution of this DataFrame was found in {where}: run an action on it first "
             "(collect, count, write...), or use level='physical' for the plan before it runs."

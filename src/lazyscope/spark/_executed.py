@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from lazyscope.model import Dag, Edge, Group, Node, NodeProgress
+from lazyscope.model import SLOWEST, Dag, Edge, Group, Node, NodeProgress
 
 from ._explain import clean
 from ._kinds import describe_operator
@@ -201,4 +201,4 @@ def _mark_slowest(dag: Dag, stages: dict[int, Any]) -> None:
     members = [n for n in dag.nodes if n.group == f"S:{slowest}"]
     if share >= _SLOWEST_SHARE and members:
         message = f"slowest: stage {slowest} took {share:.0%} of the executors' run time"
-        dag.mark(members, "slowest", "info", message)
+        dag.mark(members, SLOWEST, "info", message)

@@ -1,6 +1,7 @@
-"""A classic Spark cell's queries as live DAGs: the SQL executions whose jobs carry the
-cell's tag, read from the Spark UI's REST API, operators grouped by the stage that runs
-them and filled with that stage's task counts from the progress board.
+"""A Spark cell's queries as live DAGs: the SQL executions of the cell's jobs (classic:
+the jobs of its tag; Spark Connect: the jobs that ran its stages), read from the Spark
+UI's REST API, operators grouped by the stage that runs them and filled with that stage's
+task counts from the progress board.
 
 Only the newest page of executions is read (their ids grow), at most every
 `_MIN_INTERVAL` and never more than ~2.5 % of the time, as the progress poll does.
@@ -25,27 +26,31 @@ _FAILED = (OSError, ValueError, urllib.error.URLError)
 
 
 class LiveExecutions:
-    def __init__(self, sc: Any) -> None:
-        base = sc.uiWebUrl
-        self._ui = SparkUi(base, sc.applicationId, timeout=5.0) if base else None
+    def __init__(self, ui: SparkUi | None) -> None:
+        self._ui = ui
+        self.engine = "spark"
         self._offset: int | None = None
         self._next = 0.0
         self._dags: list[Dag] = []
+        self._job_stages: dict[int, set[int]] = {}  # a job's stages never change
 
-    def dags(self, jobs: set[int], stages: list[StageProgress], final: bool) -> list[Dag]:
-        """One DAG per execution of the cell's jobs, oldest first (cached between reads)."""
+    def dags(self, stages: list[StageProgress], final: bool, jobs: set[int] | None) -> list[Dag]:
+        """One DAG per execution of the cell, oldest first (cached between reads). The
+        cell's jobs are `jobs` when the source knows them, else the jobs of its stages."""
         began = time.monotonic()
-        if self._ui is None or not jobs or (began < self._next and not final):
+        ids = {int(s.key) for s in stages if s.key.isdigit()}
+        if self._ui is None or not ids or (began < self._next and not final):
             return self._dags
         try:
-            self._dags = [self._dag(e, stages, final) for e in self._executions(jobs)]
+            found = self._executions(jobs, ids)
+            self._dags = [self._dag(e, stages, final) for e in found]
         except _FAILED:  # the UI is busy or gone: keep the last picture
             return self._dags
         spent = time.monotonic() - began
         self._next = time.monotonic() + min(_MAX_INTERVAL, max(_MIN_INTERVAL, _DUTY * spent))
         return self._dags
 
-    def _executions(self, jobs: set[int]) -> list[dict[str, Any]]:
+    def _executions(self, jobs: set[int] | None, stage_ids: set[int]) -> list[dict[str, Any]]:
         assert self._ui is not None  # checked by the caller
         if self._offset is None:  # once a cell: how many executions came before
             listed = self._ui.get("sql?details=false&planDescription=false&length=100000")
@@ -53,15 +58,26 @@ class LiveExecutions:
         page = self._ui.get(
             f"sql?details=false&planDescription=false&offset={self._offset}&length={_PAGE * 5}"
         )
-        return [e for e in page if jobs & set(_jobs_of(e))]
+        if jobs is not None:
+            return [e for e in page if jobs & set(_jobs_of(e))]
+        return [e for e in page[-_PAGE:] if stage_ids & self._stages_of(e)]
+
+    def _stages_of(self, execution: dict[str, Any]) -> set[int]:
+        assert self._ui is not None  # checked by the caller
+        found: set[int] = set()
+        for job in _jobs_of(execution):
+            if job not in self._job_stages:
+                self._job_stages[job] = set(self._ui.get(f"jobs/{job}").get("stageIds", []))
+            found |= self._job_stages[job]
+        return found
 
     def _dag(self, listed: dict[str, Any], stages: list[StageProgress], final: bool) -> Dag:
         assert self._ui is not None  # checked by the caller
         data = self._ui.get(f"sql/{listed['id']}?details=true&planDescription=false")
         # Live, the board's counts (fresher than the UI's); at the end the UI's stages,
         # which also carry run times, bytes and spill.
-        found = execution_stages(self._ui, data) if final else _as_rest(stages)
-        dag = Dag("spark", "executed" if final else "live")
+        found = _settled(execution_stages(self._ui, data), stages) if final else _as_rest(stages)
+        dag = Dag(self.engine, "executed" if final else "live")
         add_executed(dag, Execution(data, found, "the cell's job tag"))
         return dag
 
@@ -69,6 +85,20 @@ class LiveExecutions:
 def _jobs_of(execution: dict[str, Any]) -> list[int]:
     keys = ("runningJobIds", "successJobIds", "failedJobIds")
     return [int(j) for key in keys for j in execution.get(key, [])]
+
+
+def _settled(rest: list[dict[str, Any]], stages: list[StageProgress]) -> list[dict[str, Any]]:
+    """The UI's stages with the board's final counts: the UI learns of a stage's last
+    tasks from its listener bus, which may lag behind the end of the cell."""
+    board = {int(s.key): s for s in stages if s.key.isdigit() and s.finished}
+    for stage in rest:
+        known = board.get(int(stage["stageId"]))
+        if known is not None and stage.get("status") != "SKIPPED":
+            stage.update(numCompleteTasks=known.done, numActiveTasks=0, numTasks=known.total)
+            stage["numFailedTasks"] = max(known.failed, int(stage.get("numFailedTasks") or 0))
+            failed = known.failed and known.done < known.total
+            stage["status"] = "SKIPPED" if known.skipped else "FAILED" if failed else "COMPLETE"
+    return rest
 
 
 def _as_rest(stages: list[StageProgress]) -> list[dict[str, Any]]:

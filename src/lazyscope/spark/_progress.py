@@ -74,9 +74,10 @@ class SparkProgress:
     def dags(self, final: bool) -> list[Any]:
         """The SQL executions of the cell's jobs, operators filled by their stage's tasks."""
         from ._live_dag import LiveExecutions
+        from ._rest import ui_of
 
-        self._live = self._live or LiveExecutions(self._sc)
-        return list(self._live.dags(set(self._jobs), self.board.stages(), final))
+        self._live = self._live or LiveExecutions(ui_of(self._sc))
+        return list(self._live.dags(self.board.stages(), final, set(self._jobs)))
 
     def _json(self, java_object: Any) -> Any:
         if java_object is None:

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 from ._explain import clean
 
-__all__ = ["Execution", "SparkUi", "execution_stages", "find_execution"]
+__all__ = ["Execution", "SparkUi", "execution_stages", "find_execution", "ui_of"]
 
 _RECENT = 20  # executions compared by plan text when no id matches
 _BLOCK = re.compile(r"^\(\d+\) ", re.M)
@@ -69,6 +69,20 @@ class SparkUi:
         url = f"{self.base.rstrip('/')}/api/v1/applications/{self.app}/{path}"
         with urllib.request.urlopen(url, timeout=self.timeout) as reply:  # noqa: S310  # http(s) UI URL
             return json.load(reply)
+
+
+def ui_of(session: Any, ui_url: str | None = None) -> SparkUi | None:
+    """The Spark UI of a classic or Connect session (the server's, for Connect), if any."""
+    from ._connect import is_connect
+
+    if not is_connect(session):
+        sc = getattr(session, "sparkContext", session)  # a SparkSession or SparkContext
+        base, app = ui_url or sc.uiWebUrl, sc.applicationId
+    else:
+        host = getattr(getattr(session.client, "_builder", None), "host", None) or "localhost"
+        port = session.conf.get("spark.ui.port", "4040")
+        base, app = ui_url or f"http://{host}:{port}", session.conf.get("spark.app.id", None)
+    return SparkUi(base, app) if base and app else None
 
 
 @dataclass

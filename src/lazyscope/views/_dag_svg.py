@@ -7,7 +7,7 @@ import hashlib
 import re
 from xml.sax.saxutils import escape, quoteattr
 
-from lazyscope.model import Dag, Group, Node, NodeProgress
+from lazyscope.model import SLOWEST, Dag, Group, Node, NodeProgress
 
 from ._dag_layout import layout
 
@@ -32,6 +32,7 @@ _PALETTE = {  # kind -> (fill, stroke): light fills, readable on light and dark 
     "other": ("#f5f5f5", "#9e9e9e"),
 }
 _WARN = "#e53935"
+_SLOW = "#1e88e5"
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # not allowed in XML 1.0
 _PAD, _TITLE = 12.0, 22.0
 _SINGULAR = {"tasks": "task", "partitions": "partition", "rows": "row", "layers": "layer"}
@@ -112,14 +113,17 @@ def render_svg(dag: Dag) -> str:
     return "\n".join(out)
 
 
-def _warned(dag: Dag) -> dict[str, list[str]]:
-    """Visible id -> advisor messages; a collapsed group carries its members' findings."""
+def _warned(dag: Dag) -> dict[str, list[tuple[str, str]]]:
+    """Visible id -> (rule, message) of its findings; a collapsed group carries its
+    members' findings."""
     collapsed = {g.id for g in dag.groups if not g.expanded}
-    found: dict[str, list[str]] = {}
+    found: dict[str, list[tuple[str, str]]] = {}
     for node in dag.nodes:
         for index in node.findings:
             owner = node.group if node.group in collapsed else node.id
-            found.setdefault(owner or node.id, []).append(str(dag.findings[index]["message"]))
+            finding = dag.findings[index]
+            entry = (str(finding.get("rule", "")), str(finding["message"]))
+            found.setdefault(owner or node.id, []).append(entry)
     return found
 
 
@@ -127,12 +131,16 @@ def _node_svg(
     item: Node | Group,
     box: tuple[float, float, float, float],
     tag: str,
-    warned: dict[str, list[str]],
+    warned: dict[str, list[tuple[str, str]]],
     uid: str,
 ) -> str:
     x, y, w, h = box
     fill, stroke = _PALETTE.get(item.kind, _PALETTE["other"])
-    messages = warned.get(item.id, [])
+    found = warned.get(item.id, [])
+    messages = [message for _, message in found]
+    # Advice is a warning; where a run spent its time is a mark of another colour.
+    advised = any(rule != SLOWEST for rule, _ in found)
+    marker, edge = ("⚠ ", _WARN) if advised else ("◆ ", _SLOW) if found else ("", stroke)
     tip = "\n".join(
         [item.label, *(f"{k}: {v}" for k, v in list(item.attrs.items())[:8]), *messages]
     )
@@ -147,10 +155,10 @@ def _node_svg(
     dashed = ' stroke-dasharray="4 3"' if progress is not None and progress.skipped else ""
     parts.append(
         f'<rect x="{x:.1f}" y="{y:.1f}" width="{w:.1f}" height="{h:.1f}" rx="6" '
-        f'fill="{fill}" stroke={quoteattr(_WARN if messages else stroke)} '
+        f'fill="{fill}" stroke={quoteattr(edge)} '
         f'stroke-width="{width}"{dashed} class="lzd-shape"/>'
     )
-    label = ("⊞ " if isinstance(item, Group) else "") + ("⚠ " if messages else "") + item.label
+    label = ("⊞ " if isinstance(item, Group) else "") + marker + item.label
     parts.append(
         f'<text x="{x + w / 2:.1f}" y="{y + 17:.1f}" text-anchor="middle" '
         f'font-weight="bold" fill="#263238">{_text(label, 44)}</text>'

@@ -34,29 +34,42 @@ function bar(row) {
   }
   return outer;
 }
-function fillNodes(holder, fills) {
-  // Move the bars of nodes the SVG already has: no layout, no DOM rebuilt.
+function indexNodes(holder) {
+  // Once per SVG: "i|node id" -> the elements a fill moves, so a fill is attribute writes.
+  const index = new Map();
+  [...holder.children].forEach((svg, i) => {
+    for (const node of svg.querySelectorAll("g[data-id]")) {
+      const bar = node.querySelector(".lzd-bar");
+      if (!bar) continue;
+      index.set(`${i}|${node.dataset.id}`, {
+        x: Number(bar.dataset.x),
+        width: Number(bar.dataset.w),
+        parts: ["done", "running", "failed"].map((c) => node.querySelector(".lzd-" + c)),
+        text: node.querySelector(".lzd-count"),
+      });
+    }
+  });
+  return index;
+}
+function fillNodes(holder, index, fills) {
   const began = performance.now();
-  for (const [key, [total, done, running, failed, text]] of Object.entries(fills)) {
-    const cut = key.indexOf("|");
-    const svg = holder.children[Number(key.slice(0, cut))];
-    const node = svg && svg.querySelector(`g[data-id="${CSS.escape(key.slice(cut + 1))}"]`);
+  for (const [key, [total, ...rest]] of Object.entries(fills)) {
+    const node = index.get(key);
     if (!node) continue;
-    const bar = node.querySelector(".lzd-bar");
-    let x = Number(bar.dataset.x);
-    const width = Number(bar.dataset.w);
-    for (const [cls, n] of [["done", done], ["running", running], ["failed", failed]]) {
-      const seg = node.querySelector(".lzd-" + cls);
-      const w = total ? (width * Math.min(n, total)) / total : 0;
+    let x = node.x;
+    node.parts.forEach((seg, i) => {
+      const w = total ? (node.width * Math.min(rest[i], total)) / total : 0;
       seg.setAttribute("x", x.toFixed(1));
       seg.setAttribute("width", w.toFixed(1));
       x += w;
-    }
-    node.querySelector(".lzd-count").textContent = text;
+    });
+    node.text.textContent = rest[3];
   }
-  const spent = performance.now() - began;
-  holder.dataset.frames = String(Number(holder.dataset.frames || 0) + 1);
-  holder.dataset.maxFrameMs = String(Math.max(Number(holder.dataset.maxFrameMs || 0), spent));
+  // What a fill costs, read by the browser test (the page must keep >= 10 frames/s).
+  const spent = (holder.fillMs = holder.fillMs || []);
+  spent.push(performance.now() - began);
+  holder.dataset.frames = String(spent.length);
+  holder.dataset.fillMs = [...spent].sort((a, b) => a - b).map((t) => t.toFixed(1)).join(" ");
 }
 function counts(row) {
   let text = `${row.done}/${row.total}`;
@@ -131,13 +144,15 @@ export default {
       const extra = (performance.now() - received) / 1000;
       clock.textContent = `${(model.get("elapsed") + extra).toFixed(1)} s`;
     };
+    let index = new Map();
     const drawDags = () => {
       // Our own SVG: every engine or user string in it is escaped in the kernel.
       graphs.innerHTML = model.get("dags").join("");
-      fillNodes(graphs, model.get("fills"));
+      index = indexNodes(graphs);
+      fillNodes(graphs, index, model.get("fills"));
     };
     model.on("change:dags", drawDags);
-    model.on("change:fills", () => fillNodes(graphs, model.get("fills")));
+    model.on("change:fills", () => fillNodes(graphs, index, model.get("fills")));
     drawDags();
     model.on("change:rows", draw);
     model.on("change:state", draw);
