@@ -90,3 +90,36 @@ def test_without_dag_nothing_is_drawn(dask_client: Any) -> None:
     with lazyscope.progress("dask", live=False) as run:
         dask_client.submit(sum, [1, 2]).result()
     assert run.dags == []
+
+
+def run_magic_cell(shell: Any, source: str) -> tuple[Any, list[dict[str, Any]], str]:
+    """Run a cell; its result, the bundles it displayed, and its stderr."""
+    from IPython.utils.capture import capture_output
+
+    formatter = shell.display_formatter
+    before = formatter.active_types
+    formatter.active_types = [MIME_TYPE, "image/svg+xml", "text/html", "text/plain"]
+    try:
+        with capture_output() as captured:
+            result = shell.run_cell(source)
+    finally:
+        formatter.active_types = before
+    return result, [out.data for out in captured.outputs], captured.stderr
+
+
+def test_the_dask_magic_leaves_the_summary_and_the_executed_dag(
+    ipshell: Any, dask_engine: Any
+) -> None:
+    ipshell.push(dask_engine.namespace())
+    cell = "%%dask --dag live\nimport dask.array as da\nda.ones(100, chunks=10).sum().compute()"
+    result, shown, stderr = run_magic_cell(ipshell, cell)
+    assert result.error_in_exec is None
+    assert result.result == 100  # the cell's value, not its DAG
+    assert stderr == ""
+    dags = [b[MIME_TYPE] for b in shown if MIME_TYPE in b]
+    assert len(dags) == 1
+    assert dags[0]["level"] == "executed"
+    fills = {n["label"]: n["progress"] for n in dags[0]["nodes"]}
+    assert fills["sum"]["done"] == 10  # ones and sum, fused: one task per chunk
+    assert all(p["done"] == p["total"] for p in fills.values())
+    assert any("lazyscope-progress-summary" in b.get("text/html", "") for b in shown)

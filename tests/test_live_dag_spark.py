@@ -9,6 +9,7 @@ import pytest
 
 import lazyscope
 from lazyscope.model import Dag, Node
+from lazyscope.views.dag import MIME_TYPE
 
 pytestmark = pytest.mark.spark
 
@@ -104,3 +105,28 @@ def test_a_failing_task_marks_the_operators_of_its_stage(spark: Any) -> None:
     assert any(label.endswith("EvalPython") for label in _labels(failed))
     (model,) = run.dags
     assert any(f["rule"] == "failed" for f in model.findings)
+
+
+def test_the_spark_magic_leaves_the_executed_dag(ipshell: Any, spark_engine: Any) -> None:
+    from tests.test_live_dag_dask import run_magic_cell
+
+    ipshell.push(spark_engine.namespace())
+    cell = "%%spark --dag live\nspark.range(0, 1000, 1, 3).selectExpr('sum(id)').collect()[0][0]"
+    result, shown, stderr = run_magic_cell(ipshell, cell)
+    assert result.error_in_exec is None
+    assert result.result == sum(range(1000))
+    assert stderr == ""
+    dags = [b[MIME_TYPE] for b in shown if MIME_TYPE in b]
+    assert len(dags) == 1
+    assert dags[0]["title"].startswith("Spark execution")
+    assert {n["progress"]["total"] for n in dags[0]["nodes"] if "progress" in n} == {3, 1}
+
+
+def test_a_sql_cell_refuses_the_live_dag_in_one_line(ipshell: Any, spark_engine: Any) -> None:
+    from tests.test_live_dag_dask import run_magic_cell
+
+    ipshell.push(spark_engine.namespace())
+    result, _, stderr = run_magic_cell(ipshell, "%%spark --sql --dag live\nSELECT 1")
+    assert result.error_in_exec is not None
+    assert "a SQL cell is a plan, not yet run" in str(result.error_in_exec)
+    assert "Traceback" not in stderr
