@@ -138,7 +138,7 @@ def test_bags_arrays_and_lists_and_small_layers_expand(dask_client: Any) -> None
     assert {"from_sequence", "lambda", "ones_like", "add"} <= _labels(view)
     ones = next(g for g in view.model.groups if g.label == "ones_like")
     assert [n.label for n in view.model.nodes if n.group == ones.id] == ["ones_like"] * 4
-    assert view.model.levels == ["layers", "tasks"]
+    assert view.model.levels == ["layers", "tasks", "executed"]
 
 
 def _tasks_limited(obj: Any) -> Any:

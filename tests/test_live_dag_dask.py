@@ -123,3 +123,25 @@ def test_the_dask_magic_leaves_the_summary_and_the_executed_dag(
     assert fills["sum"]["done"] == 10  # ones and sum, fused: one task per chunk
     assert all(p["done"] == p["total"] for p in fills.values())
     assert any("lazyscope-progress-summary" in b.get("text/html", "") for b in shown)
+
+
+def test_dag_executed_shows_the_run_that_computed_a_collection(dask_client: Any) -> None:
+    import dask.dataframe as dd
+    import pandas as pd
+
+    from lazyscope._errors import LazyscopeError
+
+    pdf = pd.DataFrame({"k": [i % 3 for i in range(900)], "v": range(900)})
+    ddf = dd.from_pandas(pdf, npartitions=3).groupby("k").v.sum()
+    with pytest.raises(LazyscopeError, match="No run of this collection was seen"):
+        lazyscope.dag(ddf, level="executed")
+    with lazyscope.progress("dask", live=False) as run:  # no dag=True: the run is kept anyway
+        ddf.compute()
+    with lazyscope.progress("dask", live=False):
+        dask_client.submit(sum, [1, 2]).result()  # a later, unrelated run
+    model = lazyscope.dag(ddf, level="executed").model
+    assert model.level == "executed"
+    summary = run.summary
+    assert summary is not None
+    assert sum(n.progress.total for n in model.nodes if n.progress) == summary.total
+    assert any(note.startswith("Matched to the newest watched run") for note in model.notes)

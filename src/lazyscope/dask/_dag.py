@@ -7,6 +7,8 @@ Levels:
              layer of few tasks is a group that expands to them; too many layers are merged
              by key prefix, so a 10^6-task graph stays tens of nodes
   tasks      every task (refused above `task_limit`)
+  executed   the task groups of the newest watched run (a %%dask cell, lazyscope.progress)
+             that computed it: tasks, time and bytes per group, the slowest marked
   auto       optimized for DataFrames, layers for everything else
 """
 
@@ -22,7 +24,7 @@ from ._units import WouldCompute, add_units, no_compute
 
 __all__ = ["LEVELS", "dask_dag", "is_dask"]
 
-LEVELS = ("auto", "logical", "optimized", "layers", "tasks")
+LEVELS = ("auto", "logical", "optimized", "layers", "tasks", "executed")
 _FRAME_ONLY = ("logical", "optimized")
 
 
@@ -65,6 +67,11 @@ def dask_dag(
         raise LazyscopeError(
             f"Unknown level {level!r} for a Dask DAG; use one of {', '.join(LEVELS)}."
         )
+    if level == "executed":
+        from ._live_dag import executed_dag
+
+        with no_compute():
+            return executed_dag(items)
     if level == "auto":
         level = "optimized" if not others else "layers"
     if level in _FRAME_ONLY and others:
@@ -72,7 +79,7 @@ def dask_dag(
             f"level={level!r} shows DataFrame expression trees; a {type(others[0]).__name__} "
             "has a task graph: use level='layers' or level='tasks'."
         )
-    levels = list(LEVELS[1:] if not others else ("layers", "tasks"))
+    levels = list(LEVELS[1:] if not others else ("layers", "tasks", "executed"))
     dag = Dag("dask", level, _title(items), levels=levels)
     with no_compute():
         if level in _FRAME_ONLY:

@@ -4,11 +4,16 @@ each node filled with its tasks' states; when the cell is over, compute time and
 
 from __future__ import annotations
 
+from collections import deque
+from dataclasses import dataclass
+from typing import Any
+
+from lazyscope._errors import LazyscopeError
 from lazyscope.model import SLOWEST, Dag, Edge, Node, NodeProgress, StageProgress, format_bytes
 
 from ._kinds import kind_of
 
-__all__ = ["prefix_dag"]
+__all__ = ["executed_dag", "prefix_dag", "remember"]
 
 _SLOWEST_SHARE = 0.3  # a node with this share of the compute time is marked
 
@@ -53,3 +58,62 @@ def _totals(dag: Dag, stages: list[StageProgress], work: dict[str, tuple[float, 
         share = slowest.counts["s"] / spent
         message = f"slowest: {slowest.label} took {share:.0%} of the compute time"
         dag.mark([slowest], SLOWEST, "info", message)
+
+
+@dataclass(frozen=True)
+class _Run:
+    """What one watched block computed on the cluster, kept for `level="executed"`."""
+
+    stages: list[StageProgress]
+    edges: list[tuple[str, str]]
+    work: dict[str, tuple[float, int]]
+    groups: frozenset[str]  # task-group names: a layer's name with its token
+
+
+_RUNS: deque[_Run] = deque(maxlen=32)  # the newest blocks of this kernel, a few KB each
+
+
+def remember(
+    stages: list[StageProgress], edges: list[tuple[str, str]], work: Any, groups: list[str]
+) -> None:
+    if stages:
+        _RUNS.append(_Run(stages, list(edges), dict(work), frozenset(groups)))
+
+
+def executed_dag(items: list[Any]) -> Dag:
+    """The newest run that computed these collections' outputs, as the executed DAG."""
+    from dask.utils import key_split
+
+    outputs = {_output_name(item) for item in items}
+    for run in reversed(_RUNS):
+        if all(_ran(name, run.groups) for name in outputs):
+            dag = prefix_dag(run.stages, run.edges, run.work, final=True)
+            dag.title = "Dask: the run that computed it"
+            shown = ", ".join(sorted({key_split(name) for name in outputs}))
+            dag.notes.append(f"Matched to the newest watched run that computed its {shown}.")
+            return dag
+    raise LazyscopeError(
+        "No run of this collection was seen: compute it in a %%dask cell (or inside "
+        "lazyscope.progress()) on a distributed cluster first, or use level='layers' for "
+        "its graph before it runs."
+    )
+
+
+def _ran(name: str, groups: frozenset[str]) -> bool:
+    """Whether a run computed the layer `name`. The scheduler groups tuple keys by layer
+    name (token included) and string keys by name without its token (weaker, but all
+    there is when optimization made the output a string key)."""
+    from distributed.utils import key_split_group
+
+    return name in groups or key_split_group(name) in groups
+
+
+def _output_name(item: Any) -> str:
+    """The layer name of the collection's output, as the scheduler ran it."""
+    expr = getattr(item, "expr", None)
+    if expr is not None:  # a DataFrame: its optimized expression is what runs
+        return str(expr.optimize()._name)
+    keys = item.__dask_keys__()
+    while isinstance(keys, list) and keys:
+        keys = keys[0]
+    return str(keys[0] if isinstance(keys, tuple) else keys)

@@ -95,7 +95,7 @@ def scheduler_plugin() -> Any:
             elif finish == "forgotten":
                 del self.owner[key]
 
-        def read(self, cell: str, limit: int) -> dict[str, Any]:
+        def read(self, cell: str, limit: int, groups: bool = False) -> dict[str, Any]:
             # The worker count too: tasks waiting on a cluster without workers wait for ever.
             workers = len(self.scheduler.workers) if self.scheduler is not None else -1
             failed = [r[8] for r in self.cells.get(cell, {}).values() if r[8]]
@@ -111,6 +111,8 @@ def scheduler_plugin() -> Any:
                 "edges": sorted((a, b) for a, b in edges if a != b and a in shown),
                 "workers": workers,
                 "failed_task": failed[0] if failed else None,  # for the cell's error
+                # The task groups (names with tokens): what the cell computed, exactly.
+                "groups": sorted(self.groups.get(cell, ())) if groups else [],
             }
 
         def rows(self, cell: str, limit: int) -> list[list[Any]]:

@@ -103,7 +103,10 @@ class DaskProgress:
         if self.lost is not None or not self._lock.acquire(timeout=2 * _ANSWER):
             return  # no final read: the counts are those of the last reply
         try:
-            self._read()
+            groups = self._read(groups=True)
+            from ._live_dag import remember
+
+            remember(self.board.stages(), self.edges, self.work, groups)  # level="executed"
             if error is not None and self.failed_task:  # named in the cell's error
                 with contextlib.suppress(AttributeError):  # an exception without __dict__
                     error.lazyscope_task = self.failed_task  # type: ignore[attr-defined]
@@ -113,10 +116,11 @@ class DaskProgress:
         finally:
             self._lock.release()
 
-    def _read(self) -> None:
+    def _read(self, groups: bool = False) -> list[str]:
+        """Refresh the board; with `groups`, also return the cell's task-group names."""
         call = getattr(self._client.scheduler, OP)
         reply = self._client.sync(
-            call, cell=self.cell, limit=_MAX_PREFIXES, callback_timeout=_ANSWER
+            call, cell=self.cell, limit=_MAX_PREFIXES, groups=groups, callback_timeout=_ANSWER
         )
         self._answered = now = time.monotonic()
         self.failed_task = reply.get("failed_task")
@@ -139,6 +143,7 @@ class DaskProgress:
                 )
             )
         self._check_workers(reply["workers"], now)
+        return list(reply["groups"])
 
     def dags(self, final: bool) -> list[Any]:
         """The cell's work as a DAG of task prefixes, filled with their task counts."""

@@ -142,7 +142,9 @@ def dag(
     level: Spark "parsed" | "analyzed" | "optimized" | "physical" | "executed" (a DataFrame
     that has run: metrics and stages from the Spark UI) | "auto" (executed if it has run,
     else physical). Dask "logical" | "optimized" (DataFrame expressions) | "layers" |
-    "tasks" | "auto" (optimized for DataFrames, layers otherwise).
+    "tasks" | "executed" (the task groups of the newest %%dask cell or progress() block
+    that computed it, with their tasks, time and bytes) | "auto" (optimized for
+    DataFrames, layers otherwise).
     max_nodes: Dask graphs with more layers are merged by key prefix.
     expand_limit: Dask layers with at most this many tasks can expand to them.
     ui_url: the Spark UI to read executed plans from (default: the session's).
