@@ -101,8 +101,13 @@ def test_executed_plan_has_metrics_and_stages_and_reading_it_runs_nothing(spark:
     assert all(g.kind == "stage" and g.expanded for g in stages.values())
     assert rng.group in stages
     assert stages[rng.group].counts["tasks"] >= 1
-    final = next(n for n in model.nodes if n.label == "HashAggregate" and n.counts == {"rows": 10})
+    aggregates = [n for n in model.nodes if n.label == "HashAggregate"]
+    final = next(n for n in aggregates if n.counts.get("rows") == 10)
+    assert "ms" in final.counts  # its "time in aggregation build"
     assert final.group in stages
+    # the same post-run view as a live DAG's end: operators filled with their stage's tasks
+    assert rng.progress is not None
+    assert rng.progress.done == rng.progress.total == stages[rng.group].counts["tasks"]
     assert final.group != rng.group  # the aggregate after the shuffle runs in a later stage
     assert model.stats["stages"] >= 2
     jsonschema.validate(view.to_json(), schema())

@@ -102,6 +102,24 @@ def _shown(value: str) -> str:
     return value.splitlines()[-1].strip()
 
 
+_DURATION = re.compile(r"^([\d,]+(?:\.\d+)?) (ms|s|m|h)$")  # how the Spark UI writes times
+_MS = {"ms": 1.0, "s": 1e3, "m": 6e4, "h": 3.6e6}
+# Python UDF timings that are parts of "time to run Python workers": not added twice.
+_INSIDE = ("start", "initialize", "execute Python")
+
+
+def _operator_ms(metrics: dict[str, str]) -> float | None:
+    """The time an operator reports itself ("sort time", "time in aggregation build",
+    "shuffle write time"...), in ms; None when it reports none."""
+    times = [
+        _DURATION.match(value.strip())
+        for name, value in metrics.items()
+        if "time" in name and not any(part in name for part in _INSIDE)
+    ]
+    found = [float(t.group(1).replace(",", "")) * _MS[t.group(2)] for t in times if t]
+    return round(sum(found), 1) if found else None
+
+
 def _number(text: str | None) -> float | None:
     if not text:
         return None
@@ -125,6 +143,7 @@ def add_executed(dag: Dag, execution: Execution) -> None:
         if node.get("wholeStageCodegenId") is not None:
             attrs["codegen stage"] = str(node["wholeStageCodegenId"])
         rows = _number(metrics.get("number of output rows"))
+        spent = _operator_ms(metrics)
         stage = stage_of.get(node["nodeId"])
         if stage in stages:
             used.add(stage)
@@ -134,7 +153,10 @@ def add_executed(dag: Dag, execution: Execution) -> None:
                 kind,
                 label,
                 detail[:100],
-                {} if rows is None else {"rows": rows},
+                {
+                    **({} if rows is None else {"rows": rows}),
+                    **({} if spent is None else {"ms": spent}),
+                },
                 attrs,
                 f"S:{stage}" if stage in stages else None,
                 progress=stage_progress(stages[stage]) if stage in stages else None,
