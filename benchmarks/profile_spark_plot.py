@@ -3,9 +3,9 @@
 For ranges unknown, ranges given and a re-plot of the same DataFrame, and for the baseline
 (`toPandas()` + Datashader): wall time split into the Spark jobs the call ran (from the
 driver's own REST API on loopback: each job's description, duration, tasks, and its stages'
-executor run/CPU time) and the rest (driver-side Python: planning, pickling the mapper,
-summing partial grids, building the widget). Runs each case RUNS times after a warm-up and
-prints the last run's breakdown plus the median wall.
+executor run/CPU time) and the rest (driver-side Python: planning the query, scattering
+the aggregated pixel blocks into grids, building the widget). Runs each case RUNS times
+after a warm-up and prints the last run's breakdown plus the median wall.
 Run: `python benchmarks/profile_spark_plot.py [--n 20000000]`.
 """
 
