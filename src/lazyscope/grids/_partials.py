@@ -1,10 +1,8 @@
-"""Per-partition partial grids, computed inside Spark's Python workers.
+"""Per-pixel states of a grid, which combine: what Dask's workers merge in a tree and
+what Spark's aggregate (in the JVM) is scattered into on the driver.
 
-This module is shipped to the executors by value (it imports only numpy and pyarrow, which
-every executor running Arrow UDFs has), so lazyscope need not be installed on a cluster.
-Spark computes each row's pixel index in the JVM; here one partition's indices (and
-values) become combinable per-pixel states, sent back as one binary row holding only the
-non-empty pixels:
+This module is shipped to Dask's workers by value (it imports only numpy), so lazyscope
+need not be installed on a cluster. The states of a pixel:
 
     count: n          sum/mean: n, s          min: n, lo          max: n, hi
     std:   n, s, m2   (m2 = sum of squared deviations from the pixel's own mean)
@@ -14,12 +12,9 @@ n counts the rows with a value (all rows for a plain count), exactly as Datashad
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from typing import Any
-
 import numpy as np
 
-__all__ = ["NEUTRAL", "STATES", "decode", "encode", "mapper", "partial"]
+__all__ = ["NEUTRAL", "STATES", "empty", "merge", "partial"]
 
 STATES: dict[str, tuple[str, ...]] = {
     "count": ("n",),
@@ -31,7 +26,6 @@ STATES: dict[str, tuple[str, ...]] = {
 }
 # What a state holds for a pixel where nothing fell: merging it changes nothing.
 NEUTRAL = {"s": 0.0, "lo": np.inf, "hi": -np.inf, "m2": 0.0}
-_CHUNK = 4_000_000  # rows binned at once: bounds a Python worker's memory on big partitions
 
 
 def partial(agg: str, cells: int, idx: np.ndarray, v: np.ndarray | None) -> dict[str, np.ndarray]:
@@ -80,79 +74,3 @@ def empty(agg: str, cells: int) -> dict[str, np.ndarray]:
     for name in STATES[agg][1:]:
         out[name] = np.full(cells, NEUTRAL[name])
     return out
-
-
-def encode(agg: str, states: dict[str, np.ndarray]) -> bytes:
-    """The pixels with data, compactly: header int64 (k, dense); then, unless dense, k int32
-    pixel indices; then int32 counts and each float64 state for those k pixels. Dense (all
-    pixels, no indices) is chosen when it is the smaller of the two."""
-    n = states["n"]
-    idx = np.flatnonzero(n)
-    per_pixel = 4 + 8 * (len(STATES[agg]) - 1)
-    dense = len(idx) * (4 + per_pixel) >= len(n) * per_pixel
-    arrays = [np.array([len(n) if dense else len(idx), int(dense)], np.int64)]
-    if not dense:
-        arrays.append(idx.astype(np.int32))
-        states = {k: a[idx] for k, a in states.items()}
-    arrays.append(states["n"].astype(np.int32))
-    arrays += [states[name].astype(np.float64) for name in STATES[agg][1:]]
-    return b"".join(a.tobytes() for a in arrays)
-
-
-def decode(agg: str, blob: Any) -> tuple[np.ndarray | slice, dict[str, np.ndarray]]:
-    """(pixel indices, or slice(None) for a dense partial; states) of one partial."""
-    k, dense = (int(v) for v in np.frombuffer(blob, np.int64, 2))
-    at = 16
-    idx: np.ndarray | slice = slice(None)
-    if not dense:
-        idx, at = np.frombuffer(blob, np.int32, k, at), at + 4 * k
-    states = {"n": np.frombuffer(blob, np.int32, k, at)}
-    at += 4 * k
-    for name in STATES[agg][1:]:
-        states[name], at = np.frombuffer(blob, np.float64, k, at), at + 8 * k
-    return idx, states
-
-
-def mapper(agg: str, cells: int, has_value: bool) -> Callable[[Iterator[Any]], Iterator[Any]]:
-    """The `mapInArrow` function: Arrow batches of (c[, v]) in, one row `part` out."""
-
-    def run(batches: Iterator[Any]) -> Iterator[Any]:
-        import pyarrow as pa
-
-        acc: dict[str, np.ndarray] | None = None
-        idx: list[np.ndarray] = []
-        vals: list[np.ndarray] = []
-        held = 0
-        for batch in batches:
-            idx.append(batch.column(0).to_numpy(zero_copy_only=False))
-            if has_value:
-                vals.append(batch.column(1).to_numpy(zero_copy_only=False).astype(np.float64))
-            held += batch.num_rows
-            if held >= _CHUNK:
-                acc = _fold(agg, cells, acc, idx, vals)
-                held = 0
-        acc = _fold(agg, cells, acc, idx, vals)
-        blob = encode(agg, acc if acc is not None else empty(agg, cells))
-        yield pa.RecordBatch.from_arrays([pa.array([blob], pa.binary())], ["part"])
-
-    return run
-
-
-def _fold(
-    agg: str,
-    cells: int,
-    acc: dict[str, np.ndarray] | None,
-    idx: list[np.ndarray],
-    vals: list[np.ndarray],
-) -> dict[str, np.ndarray] | None:
-    """Bin the held rows; the first chunk's states become the partition's accumulator."""
-    if not idx:
-        return acc
-    part = partial(agg, cells, np.concatenate(idx), np.concatenate(vals) if vals else None)
-    idx.clear()
-    vals.clear()
-    if acc is None:
-        return part
-    where = np.flatnonzero(part["n"])
-    merge(agg, acc, where, {k: a[where] for k, a in part.items()})
-    return acc

@@ -1,4 +1,4 @@
-"""Driver-side work on partial grids: sum the executors' partials, coarsen, finalise.
+"""Driver-side work on grids of per-pixel states: coarsen, crop, finalise.
 
 States are dense arrays shaped (categories, rows, columns); see `_partials` for their
 meaning. Coarsening 2^k x 2^k blocks of a fine grid gives exactly the grid Datashader would
@@ -8,26 +8,16 @@ exactly 2 (x * s + t) in floating point, so int() of it halves consistently.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
 
 from ._frames import finish
-from ._partials import decode, empty, merge
 from ._spec import Spec, View
 
-__all__ = ["coarsen", "crop", "finalize", "sum_partials", "to_dataarray"]
+__all__ = ["coarsen", "crop", "finalize", "to_dataarray"]
 
 States = dict[str, np.ndarray]
-
-
-def sum_partials(agg: str, shape: tuple[int, int, int], blobs: Iterable[bytes]) -> States:
-    acc = empty(agg, shape[0] * shape[1] * shape[2])
-    for blob in blobs:
-        idx, part = decode(agg, blob)
-        merge(agg, acc, idx, part)
-    return {k: a.reshape(shape) for k, a in acc.items()}
 
 
 def coarsen(agg: str, states: States, f: int) -> States:
