@@ -119,6 +119,7 @@ def test_the_spark_magic_leaves_the_executed_dag(ipshell: Any, spark_engine: Any
     dags = [b[MIME_TYPE] for b in shown if MIME_TYPE in b]
     assert len(dags) == 1
     assert dags[0]["title"].startswith("Spark execution")
+    assert dags[0]["title"].endswith("at cell line 2")  # the user's call, not a file path
     assert {n["progress"]["total"] for n in dags[0]["nodes"] if "progress" in n} == {3, 1}
 
 

@@ -3,8 +3,9 @@
 What a plot asks (`_spec`: Spec, View, Range and their checks) and what every back-end
 offers (`_backend`); Datashader on one pandas partition (`_frames`); per-pixel states that
 combine (`_partials`: merged by Dask's workers, scattered from Spark's aggregate rows),
-coarsened and finished on the driver (`_states`) and kept as zoom pyramids (`_pyramid`); superseded requests (`_requests`); our work named in the
-user's words (`_work`); start-up costs overlapped with work (`_warm`).
+coarsened and finished on the driver (`_states`) and kept as zoom pyramids (`_pyramid`);
+superseded requests (`_requests`); our work named in the user's words (`_work`); start-up
+costs overlapped with work (`_warm`).
 
 `lazyscope.spark` and `lazyscope.dask` build their plot back-ends from these pieces, and
 `lazyscope.plotting` (the widget, figure and shading) consumes what they return: that is

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from lazyscope.model import SLOWEST, Dag, Edge, Group, Node, NodeProgress
+from lazyscope.model import SLOWEST, Dag, Edge, Group, Node, NodeProgress, tidy_call_site
 
 from ._explain import clean
 from ._kinds import describe_operator
@@ -189,7 +189,7 @@ def add_executed(dag: Dag, execution: Execution) -> None:
     dag.stats.update({"stages": len(ran), "duration ms": float(data.get("duration", 0))})
     dag.stats["tasks"] = float(sum(int(s.get("numTasks", 0)) for s in ran))
     first_line = str(data.get("description", "")).splitlines() or [""]
-    dag.title = f"Spark execution {data.get('id')}: {first_line[0][:80]}"
+    dag.title = f"Spark execution {data.get('id')}: {tidy_call_site(first_line[0])[:80]}"
     _mark_slowest(dag, stages)
 
 
@@ -222,5 +222,10 @@ def _mark_slowest(dag: Dag, stages: dict[int, Any]) -> None:
     share = times[slowest] / spent
     members = [n for n in dag.nodes if n.group == f"S:{slowest}"]
     if share >= _SLOWEST_SHARE and members:
+        # The stage's operator that reports the most time of its own, if any reports it.
+        timed = [n for n in members if n.counts.get("ms")]
+        marked = [max(timed, key=lambda n: n.counts["ms"])] if timed else members
         message = f"slowest: stage {slowest} took {share:.0%} of the executors' run time"
-        dag.mark(members, SLOWEST, "info", message)
+        if timed:
+            message += f", most of it in {marked[0].label} ({marked[0].counts['ms']:,.0f} ms)"
+        dag.mark(marked, SLOWEST, "info", message)
