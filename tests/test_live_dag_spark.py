@@ -69,7 +69,7 @@ def test_a_join_and_a_pandas_udf_map_to_their_stages(spark: Any) -> None:
     import pandas as pd
     from pyspark.sql import functions as sf
 
-    @sf.pandas_udf("long")  # type: ignore[call-overload]  # pyspark's overloads are untyped
+    @sf.pandas_udf("long")
     def double(v: pd.Series) -> pd.Series:
         return v * 2
 
@@ -131,3 +131,52 @@ def test_a_sql_cell_refuses_the_live_dag_in_one_line(ipshell: Any, spark_engine:
     assert result.error_in_exec is not None
     assert "a SQL cell is a plan, not yet run" in str(result.error_in_exec)
     assert "Traceback" not in stderr
+
+
+def _nap(v: int) -> int:
+    import time
+
+    time.sleep(0.3)
+    return v
+
+
+def test_the_dag_fills_while_the_job_runs(spark: Any) -> None:
+    import threading
+    import time
+
+    from pyspark.sql import functions as sf
+
+    from lazyscope.spark._progress import SparkProgress
+
+    source = SparkProgress(spark)
+    seen: list[list[tuple[str, int, int]]] = []
+    over = threading.Event()
+
+    def watch() -> None:  # what the progress view's thread does, without a widget
+        while not over.is_set():
+            source.poll()
+            for model in source.dags(final=False):
+                assert model.level == "live"
+                seen.append(
+                    [
+                        (n.label, n.progress.done, n.progress.total)
+                        for n in model.nodes
+                        if n.progress
+                    ]
+                )
+            time.sleep(0.1)
+
+    slow = sf.udf(lambda v: _nap(v), "long")  # no hints: a row-at-a-time UDF
+    source.start()
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    try:
+        assert len(spark.range(0, 24, 1, 8).select(slow("id")).collect()) == 24
+    finally:
+        over.set()
+        watcher.join()
+        source.stop(None)
+    part_way = [fills for fills in seen if any(0 < done < total for _, done, total in fills)]
+    assert part_way, seen[-3:]  # a node was seen part-filled while its stage ran
+    (final,) = source.dags(final=True)
+    assert all(n.progress.done == n.progress.total == 8 for n in final.nodes if n.progress)

@@ -15,7 +15,7 @@ from typing import Any
 
 from lazyscope.model import Dag, StageProgress
 
-from ._executed import add_executed
+from ._executed import add_executed, stage_progress
 from ._rest import Execution, SparkUi, execution_stages
 
 __all__ = ["LiveExecutions"]
@@ -40,7 +40,7 @@ class LiveExecutions:
         began = time.monotonic()
         ids = {int(s.key) for s in stages if s.key.isdigit()}
         if self._ui is None or not ids or (began < self._next and not final):
-            return self._dags
+            return _refilled(self._dags, stages)  # the plan as last read, today's counts
         try:
             found = self._executions(jobs, ids)
             self._dags = [self._dag(e, stages, final) for e in found]
@@ -80,6 +80,16 @@ class LiveExecutions:
         dag = Dag(self.engine, "executed" if final else "live")
         add_executed(dag, Execution(data, found, "the cell's job tag"))
         return dag
+
+
+def _refilled(dags: list[Dag], stages: list[StageProgress]) -> list[Dag]:
+    """The board moves faster than the UI is read: give each node its stage's counts."""
+    fills = {f"S:{s['stageId']}": stage_progress(s) for s in _as_rest(stages)}
+    for dag in dags:
+        for node in dag.nodes:
+            if node.group in fills:
+                node.progress = fills[node.group]
+    return dags
 
 
 def _jobs_of(execution: dict[str, Any]) -> list[int]:
