@@ -180,3 +180,26 @@ def test_the_dag_fills_while_the_job_runs(spark: Any) -> None:
     assert part_way, seen[-3:]  # a node was seen part-filled while its stage ran
     (final,) = source.dags(final=True)
     assert all(n.progress.done == n.progress.total == 8 for n in final.nodes if n.progress)
+
+
+def test_two_queries_give_two_dags_the_earlier_folded(ipshell: Any, spark_engine: Any) -> None:
+    from bs4 import BeautifulSoup
+
+    from tests.test_live_dag_dask import run_magic_cell
+
+    ipshell.push(spark_engine.namespace())
+    cell = (
+        "%%spark --dag live\n"
+        "a = spark.range(0, 100, 1, 2).selectExpr('sum(id)').collect()\n"
+        "b = a[0][0] + 1\n"
+        "spark.range(0, 300, 1, 3).selectExpr('max(id) AS m').collect()[0].m"
+    )
+    result, shown, stderr = run_magic_cell(ipshell, cell)
+    assert result.result == 299
+    assert stderr == ""
+    (folded,) = [b["text/html"] for b in shown if "lazyscope-dag-earlier" in b.get("text/html", "")]
+    summaries = BeautifulSoup(folded, "html.parser").find_all("summary")
+    assert len(summaries) == 1
+    assert "at cell line 2" in summaries[0].get_text()
+    (last,) = [b[MIME_TYPE] for b in shown if MIME_TYPE in b]
+    assert last["title"].endswith("at cell line 4")

@@ -7,13 +7,15 @@ of the nodes it already has, so the view stays cheap at a few hundred nodes.
 
 from __future__ import annotations
 
+from html import escape
 from typing import Any
 
 from lazyscope.model import Dag
 
 from ._dag_svg import render_svg
+from ._html import root
 
-__all__ = ["LiveDag", "dags_of"]
+__all__ = ["EarlierDags", "LiveDag", "dags_of"]
 
 _MAX_DAGS = 4  # the newest queries of a cell shown live; every one is shown at the end
 
@@ -56,3 +58,24 @@ class LiveDag:
 def _shape(model: Dag) -> tuple[Any, ...]:
     nodes = tuple((n.id, n.label, n.group, n.progress is not None) for n in model.nodes)
     return (model.title, nodes, tuple(model.edges), tuple(g.id for g in model.groups))
+
+
+class EarlierDags:
+    """A cell's earlier queries, folded above the last one's DAG: one line each, the
+    executed DAG (static SVG) inside."""
+
+    def __init__(self, models: list[Dag]) -> None:
+        self.models = models
+
+    def _line(self, model: Dag) -> str:
+        return f"{model.title or model.engine} ({len(model.nodes)} operators)"
+
+    def _repr_html_(self) -> str:
+        parts = [
+            f"<details><summary>{escape(self._line(m))}</summary>{render_svg(m)}</details>"
+            for m in self.models
+        ]
+        return root("lazyscope-dag-earlier", "".join(parts))
+
+    def __repr__(self) -> str:
+        return "\n".join(f"earlier: {self._line(m)}" for m in self.models)

@@ -223,10 +223,12 @@ class ProgressRun:
             self._handle.update(summary)
         elif any(sec.stages for sec in summary.sections):
             display(summary)
-        if self.dags:
+        if self.dags:  # one DAG per query: the last one open, the earlier ones folded
+            from ._dag_live import EarlierDags
             from .dag import DagView
 
-            display(*(DagView(model) for model in self.dags))
+            *earlier, last = self.dags
+            display(*([EarlierDags(earlier)] if earlier else []), DagView(last))
 
 
 def _title(sources: list[ProgressSource]) -> str:
