@@ -15,13 +15,10 @@ Run alone: `python benchmarks/bench_live_dag.py [--small] [--repeat N] [--dask-t
 
 from __future__ import annotations
 
-import argparse
-import os
-import sys
 import time
 
 from _bench import Fig, Kernel, line, note
-from bench_progress import DASK_JOB, DASK_LAZYSCOPE, DASK_PLAIN, SPARK_JOB, SPARK_PLAIN
+from bench_progress import DASK_JOB, DASK_LAZYSCOPE, DASK_PLAIN, SPARK_JOB, SPARK_PLAIN, options
 
 SPARK_LAZYSCOPE = """%spark start --master local[2]
 spark.sparkContext.setLogLevel("ERROR")
@@ -99,15 +96,7 @@ def report(engine: str, n: int, results: dict[str, dict[str, list[float]]]) -> N
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--small", action="store_true", help="200 Spark / 2,000 Dask tasks")
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--dask-tasks", type=int, default=None)
-    parser.add_argument("--only", choices=["spark", "dask"])
-    args = parser.parse_args(argv)
-    spark_n = 200 if args.small else 5000
-    dask_n = args.dask_tasks or (2_000 if args.small else 50_000)
-    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    args, spark_n, dask_n = options(__doc__.splitlines()[0], argv)
     for engine, n, warm_n in (("spark", spark_n, 200), ("dask", dask_n, 1000)):
         if args.only in (None, engine):
             started = time.perf_counter()

@@ -190,16 +190,20 @@ def report(engine: str, n: int, peer: str, results: dict[str, Any]) -> None:
         )
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def options(description: str, argv: list[str] | None) -> tuple[argparse.Namespace, int, int]:
+    """The progress benchmarks' options; with the Spark and Dask task counts they ask for."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--small", action="store_true", help="200 Spark / 2,000 Dask tasks")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--dask-tasks", type=int, default=None)
     parser.add_argument("--only", choices=["spark", "dask"])
     args = parser.parse_args(argv)
-    spark_n = 200 if args.small else 5000
-    dask_n = args.dask_tasks or (2_000 if args.small else 50_000)
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    return args, 200 if args.small else 5000, args.dask_tasks or (2_000 if args.small else 50_000)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args, spark_n, dask_n = options(__doc__.splitlines()[0], argv)
     global LATE_QUIET
     if args.small:
         LATE_QUIET = 3.0
