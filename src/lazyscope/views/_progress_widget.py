@@ -146,13 +146,15 @@ export default {
     };
     let index = new Map();
     const drawDags = () => {
+      const svgs = model.get("dags") || [];
+      if (!svgs.length) return;  // no live DAG asked for: the view is rows only
       // Our own SVG: every engine or user string in it is escaped in the kernel.
-      graphs.innerHTML = model.get("dags").join("");
+      graphs.innerHTML = svgs.join("");
       index = indexNodes(graphs);
-      fillNodes(graphs, index, model.get("fills"));
+      fillNodes(graphs, index, model.get("fills") || {});
     };
     model.on("change:dags", drawDags);
-    model.on("change:fills", () => fillNodes(graphs, index, model.get("fills")));
+    model.on("change:fills", () => fillNodes(graphs, index, model.get("fills") || {}));
     drawDags();
     model.on("change:rows", draw);
     model.on("change:state", draw);
