@@ -30,10 +30,15 @@ def test_status_names_the_log_and_log_shows_its_end(ipshell: Any, capsys: Any) -
     assert hint == "(%dask log shows its end)"
     assert "%dask log" in status._repr_html_()
     capsys.readouterr()
-    assert ipshell.run_cell("%dask log").error_in_exec is None
-    shown = capsys.readouterr().out
     with open(path, encoding="utf-8") as f:
-        assert shown.rstrip("\n").splitlines() == f.read().rstrip("\n").splitlines()[-40:]
+        before = len(f.read().rstrip("\n").splitlines())
+    assert ipshell.run_cell("%dask log").error_in_exec is None
+    shown = capsys.readouterr().out.rstrip("\n").splitlines()
+    with open(path, encoding="utf-8") as f:
+        lines = f.read().rstrip("\n").splitlines()
+    # The cluster keeps logging (a worker reports an earlier test's failed task late):
+    # what was shown is the file's last 40 lines at some moment of the call.
+    assert any(lines[max(end - 40, 0) : end] == shown for end in range(before, len(lines) + 1))
 
 
 def test_cell_runs_on_the_client(ipshell: Any, dask_client: Any) -> None:
