@@ -71,9 +71,7 @@ class ConnectProgress:
         from ._live_dag import LiveExecutions
         from ._rest import ui_of
 
-        if self._live is None:
-            self._live = LiveExecutions(ui_of(self._session))
-            self._live.engine = "spark-connect"
+        self._live = self._live or LiveExecutions(ui_of(self._session), "spark-connect")
         return list(self._live.dags(self.board.stages(), final, None))
 
     def _on_progress(

@@ -26,9 +26,9 @@ _FAILED = (OSError, ValueError, urllib.error.URLError)
 
 
 class LiveExecutions:
-    def __init__(self, ui: SparkUi | None) -> None:
+    def __init__(self, ui: SparkUi | None, engine: str) -> None:
         self._ui = ui
-        self.engine = "spark"
+        self.engine = engine  # "spark" | "spark-connect", as the DAG model names it
         self._offset: int | None = None
         self._next = 0.0
         self._dags: list[Dag] = []

@@ -76,7 +76,7 @@ class SparkProgress:
         from ._live_dag import LiveExecutions
         from ._rest import ui_of
 
-        self._live = self._live or LiveExecutions(ui_of(self._sc))
+        self._live = self._live or LiveExecutions(ui_of(self._sc), "spark")
         return list(self._live.dags(self.board.stages(), final, set(self._jobs)))
 
     def _json(self, java_object: Any) -> Any:
