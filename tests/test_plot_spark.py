@@ -135,6 +135,30 @@ def test_jvm_states_equal_numpy_binning(
         np.testing.assert_array_equal(got[name][n == 0], shaped[n == 0])  # neutral
 
 
+@pytest.mark.parametrize(("column", "heavy"), [(0, 70_000), (3, 40_000)])
+def test_a_pixel_past_its_packed_field_is_still_counted_exactly(
+    spark: Any, column: int, heavy: int
+) -> None:
+    """Counts travel four to a long, 16 bits each: 70,000 rows in a block's first pixel
+    carry into the next field, 40,000 in its fourth overflow the long. Either way the grid
+    is the exact count."""
+    from pyspark.sql import functions as f
+
+    from lazyscope.spark._plot_job import grid_states
+
+    spread = 8 * 4 * 10  # ten rows in every pixel besides
+    ids = f.col("id")
+    frame = spark.range(heavy + spread, numPartitions=3).select(
+        f.when(ids < heavy, column + 0.5).otherwise(ids % 8 + 0.5).alias("x"),
+        f.when(ids < heavy, 0.5).otherwise(f.floor(ids / 8) % 4 + 0.5).alias("y"),
+    )
+    view = View((0.0, 8.0), (0.0, 4.0), 8, 4)
+    got = grid_states(SparkBackend(frame, Spec("x", "y")), view, "lazyscope-test", Token())
+    want = np.full((1, 4, 8), 10)
+    want[0, 0, column] += heavy
+    np.testing.assert_array_equal(got["n"], want)
+
+
 def test_a_window_without_rows_is_an_empty_grid(sdf: Any) -> None:
     from lazyscope.spark._plot_job import grid_states
 
