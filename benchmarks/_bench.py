@@ -313,6 +313,21 @@ class Kernel:
             elif kind == "status" and content["execution_state"] == "idle":
                 return {"wall": time.perf_counter() - start, "stdout": "".join(out), **stats}
 
+    def until(self, marker: str, timeout: float = 1800) -> dict[str, Any]:
+        """IOPub messages until one whose content holds `marker` (a widget's last update,
+        sent while the kernel is idle); with the time it took."""
+        start = time.perf_counter()
+        stats = {"messages": 0, "bytes": 0, "comm": 0}
+        while True:
+            msg = self.kc.get_iopub_msg(timeout=timeout)
+            if msg["msg_type"] in self.IGNORED:
+                continue
+            stats["messages"] += 1
+            stats["bytes"] += self._size(msg)
+            stats["comm"] += msg["msg_type"].startswith("comm_")
+            if marker in json.dumps(msg["content"], default=str):
+                return {"wall": time.perf_counter() - start, **stats}
+
     def drain(self, seconds: float, quiet: float | None = None) -> dict[str, int]:
         """IOPub messages for `seconds` (or until `quiet` seconds pass without one)."""
         stats = {"messages": 0, "bytes": 0, "comm": 0}

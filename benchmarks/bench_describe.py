@@ -5,8 +5,11 @@ The objects (built untimed, a new query each run so no plan is served from a cac
   `range(n)` joined with itself, grouped by `id % k`, count and sum;
   pyspark's own view: `df.schema` + `df.explain()` (its printed text captured);
 - Dask: a Dask DataFrame of n rows from `da.arange` (100 partitions), merged with itself
-  and grouped; Dask's own view: the frame's repr, `repr(obj)` + `obj._repr_html_()` (what
-  Jupyter shows for it).
+  and grouped; Dask's own views: the frame's repr, `repr(obj)` + `obj._repr_html_()` (what
+  Jupyter shows for it, no plan), and with its plan as Dask optimizes it,
+  `obj.optimize().pprint()` (printed text captured): the counterpart of Spark's
+  schema + `explain()`, and what shows the shuffles lazyscope shows. The goal compares
+  like with like, plan view with plan view; the repr is shown beside.
 - lazyscope: `lazyscope.describe(obj)._repr_mimebundle_()` (read metadata, render the view).
 Median [min-max] of REPEAT interleaved runs after a warm-up of each side.
 `--small`: 5 runs. Run alone: `python benchmarks/bench_describe.py [--small]`.
@@ -15,6 +18,7 @@ Median [min-max] of REPEAT interleaved runs after a warm-up of each side.
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import os
 import sys
@@ -71,29 +75,47 @@ def _dask_own(obj: Any) -> str:
     return repr(obj) + obj._repr_html_()
 
 
-def _sides(
-    query: Callable[[int, int], Any], own: Callable[[Any], Any], rows: int
-) -> dict[str, Callable[[], Any]]:
+def _dask_plan(obj: Any) -> str:
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        obj.optimize().pprint()
+    return _dask_own(obj) + out.getvalue()
+
+
+Own = dict[str, Callable[[Any], Any]]
+
+
+def _sides(query: Callable[[int, int], Any], own: Own, rows: int) -> dict[str, Callable[[], Any]]:
     from lazyscope import describe
 
-    objs = {side: [query(rows, i) for i in range(REPEAT + 1)] for side in ("lazyscope", "own")}
-    return {
-        "lazyscope": lambda: describe(objs["lazyscope"].pop())._repr_mimebundle_(),
-        "own": lambda: own(objs["own"].pop()),
-    }
+    sides = ["lazyscope", *own]
+    objs = {side: [query(rows, i) for i in range(REPEAT + 1)] for side in sides}
+    timed = {"lazyscope": lambda: describe(objs["lazyscope"].pop())._repr_mimebundle_()}
+    for name, view in own.items():
+        timed[name] = lambda name=name, view=view: view(objs[name].pop())
+    return timed
 
 
-def compare(engine: str, peer: str, query: Any, own: Any) -> None:
+def compare(engine: str, query: Any, own: Own) -> None:
+    """One line per size against the first of `own` (the goal); the others beside it."""
+    peer = next(iter(own))
     for rows, label in ((10**3, "1e3"), (10**9, "1e9")):
         t = interleave(_sides(query, own, rows), REPEAT)
         line(
             f"describe_{engine}_{label}_rows",
             t["lazyscope"],
-            [(peer, t["own"])],
+            [(name, t[name]) for name in own],
             versus=peer,
             goal=f"not slower than {peer} (within noise)",
             noise=True,
         )
+        for other in list(own)[1:]:
+            line(
+                f"describe_{engine}_{label}_rows vs {other}",
+                t["lazyscope"],
+                [(other, t[other])],
+                versus=other,
+            )
 
 
 def main() -> None:
@@ -103,15 +125,10 @@ def main() -> None:
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     spark = _spark()
     try:
-        compare(
-            "spark",
-            "schema+explain()",
-            lambda rows, salt: _spark_query(spark, rows, salt),
-            _spark_own,
-        )
+        compare("spark", functools.partial(_spark_query, spark), {"schema+explain()": _spark_own})
     finally:
         spark.stop()
-    compare("dask", "Dask repr", _dask_query, _dask_own)
+    compare("dask", _dask_query, {"repr+optimize().pprint()": _dask_plan, "Dask repr": _dask_own})
     note("describe: a new query each run; lazyscope = describe(obj)._repr_mimebundle_()")
 
 
