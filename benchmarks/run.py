@@ -13,6 +13,7 @@ are measured in the same run, interleaved. `--small` runs small sizes (a few min
 
 from __future__ import annotations
 
+import argparse
 import os
 import subprocess
 import sys
@@ -26,8 +27,11 @@ from _bench import HEADER, SRC  # noqa: E402  # after the path is set
 
 
 def main(argv: list[str]) -> int:
-    small = "--small" in argv
-    wanted = [a for a in argv if not a.startswith("--")]
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--small", action="store_true", help="small sizes (a few minutes)")
+    parser.add_argument("wanted", nargs="*", metavar="NAME_FRAGMENT", help="only these bench_*.py")
+    args = parser.parse_args(argv)
+    small, wanted = args.small, args.wanted
     scripts = sorted(
         p for p in HERE.glob("bench_*.py") if not wanted or any(w in p.name for w in wanted)
     )
