@@ -38,7 +38,25 @@ def _check_fills(run: Any) -> list[Dag]:
             shown.add(group)
     assert sum(stages[g].total for g in shown) == summary.total
     assert summary.done == summary.total
+    for model in run.dags:
+        _check_slowest(model)
     return list(run.dags)
+
+
+def _check_slowest(model: Dag) -> None:
+    """The slowest mark names a stage in the header and marks at most one operator: the
+    one of that stage that reports the most time of its own."""
+    for finding in model.findings:
+        if finding["rule"] != "slowest":
+            continue
+        stage = finding["message"].split("stage ")[1].split(" ")[0]
+        members = _stage_nodes(model)[f"S:{stage}"]
+        timed = [n.counts["ms"] for n in members if n.counts.get("ms")]
+        marked = [n for n in model.nodes if n.id in finding["nodes"]]
+        assert len(marked) == (1 if timed else 0), finding
+        if timed:
+            assert marked[0] in members
+            assert marked[0].counts["ms"] == max(timed)
 
 
 def _boom_at_7(v: int) -> int:
@@ -63,6 +81,7 @@ def test_an_aggregation_maps_its_two_stages(spark: Any) -> None:
     assert any({"Range", "HashAggregate"} <= g for g in groups)  # the map side
     assert any("HashAggregate" in g and "Range" not in g for g in groups)  # the reduce side
     assert model.title.startswith("Spark execution ")
+    assert [f["rule"] for f in model.findings] == ["slowest"]  # two stages: one took most
 
 
 def test_a_join_and_a_pandas_udf_map_to_their_stages(spark: Any) -> None:

@@ -222,9 +222,11 @@ def _mark_slowest(dag: Dag, stages: dict[int, Any]) -> None:
     share = times[slowest] / spent
     members = [n for n in dag.nodes if n.group == f"S:{slowest}"]
     if share >= _SLOWEST_SHARE and members:
-        # The stage's operator that reports the most time of its own, if any reports it.
+        # The stage's operator that reports the most time of its own; if none reports it,
+        # the header says which stage and no operator is marked (marking them all said
+        # nothing about which one was slow).
         timed = [n for n in members if n.counts.get("ms")]
-        marked = [max(timed, key=lambda n: n.counts["ms"])] if timed else members
+        marked = [max(timed, key=lambda n: n.counts["ms"])] if timed else []
         message = f"slowest: stage {slowest} took {share:.0%} of the executors' run time"
         if timed:
             message += f", most of it in {marked[0].label} ({marked[0].counts['ms']:,.0f} ms)"
