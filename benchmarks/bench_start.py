@@ -7,6 +7,8 @@ is not counted on either side. Runs alternate between lazyscope and the baseline
 
 from __future__ import annotations
 
+import contextlib
+import io
 import subprocess
 import sys
 import textwrap
@@ -43,10 +45,11 @@ def dask_pair(ip: Any, ours_first: bool) -> tuple[float, float]:
     from distributed import Client, LocalCluster
 
     def ours() -> float:
-        t = time.perf_counter()
-        ip.run_line_magic("dask", "start --workers 2 --threads 1")
-        took = time.perf_counter() - t
-        ip.run_line_magic("dask", "stop")
+        with contextlib.redirect_stdout(io.StringIO()):  # the magics' status lines
+            t = time.perf_counter()
+            ip.run_line_magic("dask", "start --workers 2 --threads 1")
+            took = time.perf_counter() - t
+            ip.run_line_magic("dask", "stop")
         return took
 
     def base() -> float:
