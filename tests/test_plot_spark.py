@@ -135,13 +135,15 @@ def test_jvm_states_equal_numpy_binning(
         np.testing.assert_array_equal(got[name][n == 0], shaped[n == 0])  # neutral
 
 
-@pytest.mark.parametrize(("column", "heavy"), [(0, 70_000), (3, 40_000)])
+@pytest.mark.parametrize("ansi", ["true", "false"])
+@pytest.mark.parametrize(("column", "heavy"), [(0, 70_000), (3, 40_000), (3, 70_000)])
 def test_a_pixel_past_its_packed_field_is_still_counted_exactly(
-    spark: Any, column: int, heavy: int
+    spark: Any, column: int, heavy: int, ansi: str
 ) -> None:
     """Counts travel four to a long, 16 bits each: 70,000 rows in a block's first pixel
-    carry into the next field, 40,000 in its fourth overflow the long. Either way the grid
-    is the exact count."""
+    carry into the next field; 40,000 in its fourth overflow the long, which ANSI mode
+    raises and otherwise wraps; 70,000 there lose the top field's carry. Every time the
+    grid is the exact count."""
     from pyspark.sql import functions as f
 
     from lazyscope.spark._plot_job import grid_states
@@ -153,7 +155,12 @@ def test_a_pixel_past_its_packed_field_is_still_counted_exactly(
         f.when(ids < heavy, 0.5).otherwise(f.floor(ids / 8) % 4 + 0.5).alias("y"),
     )
     view = View((0.0, 8.0), (0.0, 4.0), 8, 4)
-    got = grid_states(SparkBackend(frame, Spec("x", "y")), view, "lazyscope-test", Token())
+    was = spark.conf.get("spark.sql.ansi.enabled")
+    spark.conf.set("spark.sql.ansi.enabled", ansi)
+    try:
+        got = grid_states(SparkBackend(frame, Spec("x", "y")), view, "lazyscope-test", Token())
+    finally:
+        spark.conf.set("spark.sql.ansi.enabled", was)
     want = np.full((1, 4, 8), 10)
     want[0, 0, column] += heavy
     np.testing.assert_array_equal(got["n"], want)
