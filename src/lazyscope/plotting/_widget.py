@@ -166,13 +166,16 @@ class PlotWidget:
                     self.spec, self.home, self._colors, self.backend.categories, self._title()
                 )
                 self._ui["status"] = HTML()
-                self._show(self._agg, self._elapsed)  # before the Bokeh document is sent
-                self._ui["bokeh"] = BokehModel(self._ui["figure"].fig)
-                self._ui["fresh"] = True  # its bundle is current: no second serialisation
-                self._ui["widget"] = VBox([self._ui["status"], self._ui["bokeh"]])
+                # Picture and ranges before the Bokeh document is serialised: a range set
+                # after it reached the browser only as a change its view never applied (a
+                # plot zoomed before it was shown kept the home axes, its image a speck).
+                self._show(self._agg, self._elapsed)
                 fig = self._ui["figure"].fig
                 if (fig.x_range.start, fig.x_range.end) != self._agg.attrs["x_range"]:
                     self._ui["figure"].set_ranges(_view_of(self._agg))  # zoomed before shown
+                self._ui["bokeh"] = BokehModel(fig)
+                self._ui["fresh"] = True  # its bundle is current: no second serialisation
+                self._ui["widget"] = VBox([self._ui["status"], self._ui["bokeh"]])
                 for rng in (fig.x_range, fig.y_range):
                     rng.on_change("start", self._on_range)
                     rng.on_change("end", self._on_range)

@@ -56,3 +56,37 @@ test('the plot shows axes and a wheel zoom re-aggregates', async ({ page }) => {
   const after = await canvas.screenshot();
   expect(Buffer.compare(before, after)).not.toBe(0);
 });
+
+/** The x and y Range1d of the page's Bokeh documents, as [start, end] pairs. */
+async function ranges(page: any): Promise<number[][]> {
+  return page.evaluate(() => {
+    const found: number[][] = [];
+    for (const doc of (window as any).Bokeh?.documents ?? []) {
+      for (const model of doc.all_models ?? []) {
+        if (model.type === 'Range1d' || model.constructor?.name === 'Range1d') {
+          found.push([model.start, model.end]);
+        }
+      }
+    }
+    return found.sort((a, b) => a[0] - b[0]);
+  });
+}
+
+test('a plot zoomed before it is shown opens on the zoomed window', async ({ page }) => {
+  test.setTimeout(240_000);
+  await page.notebook.createNew();
+  const source = SOURCE.replace(/\np$/, '\np.zoom((-1.0, 1.0), (0.0, 2.0))\np');
+  await page.notebook.setCell(0, 'code', source);
+  await page.notebook.runCell(0);
+  const output = page.locator('.jp-OutputArea-output', { has: page.locator('.widget-html') });
+  await expect(output.locator('.widget-html', { hasText: 'points in view' })).toBeVisible({
+    timeout: 180_000
+  });
+  await expect(output.locator('canvas').first()).toBeVisible();
+  // The axes the user sees are the window's, not the data's whole extent.
+  await expect.poll(() => ranges(page)).toEqual([
+    [-1, 1],
+    [0, 2]
+  ]);
+  await page.screenshot({ path: test.info().outputPath('plot-zoomed-before-shown.png') });
+});
