@@ -23,6 +23,9 @@ from tests._kernel import Kernel
 pytestmark = [pytest.mark.kernel, pytest.mark.dask, pytest.mark.slow]
 
 LOG_LEVELS = re.compile(r" - (ERROR|CRITICAL) - ")
+_HEARTBEAT_RACE = (
+    "distributed.worker - ERROR - Failed to communicate with scheduler during heartbeat."
+)
 
 
 class Cells(Kernel):
@@ -110,10 +113,18 @@ def test_start_compute_fail_stop_leave_nothing_in_red(cells: Cells) -> None:
     assert "distributed.protocol.pickle - ERROR - Failed to serialize" in before_stop
     assert "distributed.protocol.core - CRITICAL - Failed to deserialize" in before_stop
     assert "distributed.scheduler - INFO - Receive client connection" in before_stop
-    # Workers retire before their scheduler goes away: the stop itself logs no error.
+    # Workers retire before their scheduler goes away: the stop itself logs no error, but
+    # for one line from a race inside distributed (seen once, in a CI run). A retiring
+    # worker's heartbeat can reach the scheduler after it dropped the worker's stream, and
+    # `Worker.heartbeat` logs that OSError as an ERROR. It stays in the log, never a cell.
     during_stop = text[len(before_stop) :]
     assert "Scheduler closing all comms" in during_stop
-    assert not LOG_LEVELS.findall(during_stop), during_stop
+    errors = [
+        line
+        for line in during_stop.splitlines()
+        if LOG_LEVELS.search(line) and _HEARTBEAT_RACE not in line
+    ]
+    assert not errors, during_stop
 
     tail = cells.shown("%dask log")
     assert "stderr" not in tail

@@ -42,15 +42,19 @@ __all__ = ["grid_states", "pixel_column", "tagged"]
 
 
 class _Blocks(NamedTuple):
-    """Pixel blocks of 2^wide x 2^tall over a grid `width` pixels across."""
+    """Pixel blocks of 2^wide x 2^tall over a grid of `view`'s size."""
 
     wide: int
     tall: int
-    width: int
+    view: View
 
     @property
     def across(self) -> int:  # blocks per grid row
-        return -(-self.width // (1 << self.wide))
+        return -(-self.view.width // (1 << self.wide))
+
+    @property
+    def blocks(self) -> int:  # per layer (category)
+        return self.across * -(-self.view.height // (1 << self.tall))
 
     @property
     def pixels(self) -> int:
@@ -116,8 +120,7 @@ def grid_states(backend: SparkBackend, view: View, tag: str, token: Token) -> St
     columns)."""
     f = functions_for(backend.df)
     spec, cats, agg = backend.spec, backend.categories, backend.spec.agg
-    grid = _Blocks(*_BLOCKS[agg], view.width)
-    blocks = grid.across * -(-view.height // (1 << grid.tall))
+    grid = _Blocks(*_BLOCKS[agg], view)
     sx, tx, sy, ty = view.scale()
     x, y = f.col(spec.x).cast("double"), f.col(spec.y).cast("double")
     # NaN compares above every number in Spark, so `between` drops NaN as well as null.
@@ -128,7 +131,7 @@ def grid_states(backend: SparkBackend, view: View, tag: str, token: Token) -> St
     if spec.by is not None:
         code = f.array_position(f.array(*[f.lit(c) for c in cats]), f.col(spec.by)) - 1
         keep = keep & (code >= 0)
-        key = code.cast("int") * blocks + key
+        key = code.cast("int") * grid.blocks + key
     columns = [
         key.cast("int").alias("k"),
         (
@@ -149,7 +152,7 @@ def grid_states(backend: SparkBackend, view: View, tag: str, token: Token) -> St
             table = rows.agg(*_packed_counts(f, grid.pixels)).toArrow()
             counts = _unpacked(table, grid.pixels)
             if counts is not None:
-                return _scatter(agg, table.column(0), counts, view, layers, grid)
+                return _scatter(agg, table.column(0), counts, layers, grid)
         aggregates = [
             a.alias(f"{name}{p}")
             for p in range(grid.pixels)
@@ -159,7 +162,7 @@ def grid_states(backend: SparkBackend, view: View, tag: str, token: Token) -> St
         ]
         table = rows.agg(*aggregates).toArrow()
     states = [table.column(i).to_numpy(zero_copy_only=False) for i in range(1, table.num_columns)]
-    return _scatter(agg, table.column(0), states, view, layers, grid)
+    return _scatter(agg, table.column(0), states, layers, grid)
 
 
 def _packed_counts(f: Any, pixels: int) -> list[Any]:
@@ -187,17 +190,14 @@ def _unpacked(table: Any, pixels: int) -> list[np.ndarray] | None:
     return counts if np.array_equal(np.sum(counts, axis=0), rows) else None
 
 
-def _scatter(
-    agg: str, keys: Any, states: list[np.ndarray], view: View, layers: int, grid: _Blocks
-) -> States:
+def _scatter(agg: str, keys: Any, states: list[np.ndarray], layers: int, grid: _Blocks) -> States:
     """Dense states from the rows of the aggregate: block keys, and per pixel of the block
     its states in `STATES[agg]` order, one array each."""
-    names, wide, tall = STATES[agg], 1 << grid.wide, 1 << grid.tall
-    blocks = grid.across * -(-view.height // tall)
+    names, wide, tall, view = STATES[agg], 1 << grid.wide, 1 << grid.tall, grid.view
     shape = (layers, view.height, view.width)
     acc = empty(agg, layers * view.height * view.width)
     k = keys.to_numpy().astype(np.int64)
-    layer, block = np.divmod(k, blocks)
+    layer, block = np.divmod(k, grid.blocks)
     top, left = np.divmod(block, grid.across)
     top, left = top * tall, left * wide
     per_pixel = len(names)
