@@ -289,6 +289,14 @@ class Kernel:
             size += len(buf)
         return size
 
+    @classmethod
+    def _count(cls, stats: dict[str, int], msg: dict[str, Any]) -> None:
+        """Add `msg` to the message, byte and comm counts (protocol bookkeeping aside)."""
+        if msg["msg_type"] not in cls.IGNORED:
+            stats["messages"] += 1
+            stats["bytes"] += cls._size(msg)
+            stats["comm"] += msg["msg_type"].startswith("comm_")
+
     def run(self, code: str, timeout: float = 1800) -> dict[str, Any]:
         """Execute `code`; return its wall time (request to idle), stdout, and the IOPub
         messages (count, bytes, comm messages) that arrived meanwhile."""
@@ -300,10 +308,7 @@ class Kernel:
             msg = self.kc.get_iopub_msg(timeout=timeout)
             kind, content = msg["msg_type"], msg["content"]
             mine = msg["parent_header"].get("msg_id") == msg_id
-            if kind not in self.IGNORED:
-                stats["messages"] += 1
-                stats["bytes"] += self._size(msg)
-                stats["comm"] += kind.startswith("comm_")
+            self._count(stats, msg)
             if not mine:
                 continue
             if kind == "stream":
@@ -320,11 +325,7 @@ class Kernel:
         stats = {"messages": 0, "bytes": 0, "comm": 0}
         while True:
             msg = self.kc.get_iopub_msg(timeout=timeout)
-            if msg["msg_type"] in self.IGNORED:
-                continue
-            stats["messages"] += 1
-            stats["bytes"] += self._size(msg)
-            stats["comm"] += msg["msg_type"].startswith("comm_")
+            self._count(stats, msg)
             if marker in json.dumps(msg["content"], default=str):
                 return {"wall": time.perf_counter() - start, **stats}
 
@@ -339,11 +340,7 @@ class Kernel:
                 if quiet is not None:
                     break
                 continue
-            if msg["msg_type"] in self.IGNORED:
-                continue
-            stats["messages"] += 1
-            stats["bytes"] += self._size(msg)
-            stats["comm"] += msg["msg_type"].startswith("comm_")
+            self._count(stats, msg)
         return stats
 
     def open_comm(self, target: str, data: dict[str, Any] | None = None) -> str:
