@@ -37,8 +37,11 @@ def watch(session: Any) -> ProgressRun:
 def sleepy(session: Any, tasks: int, seconds: float) -> list[Any]:
     """A query of `tasks` tasks that each sleep (a Python UDF on the server)."""
     from pyspark.sql.connect.functions import udf
+    from pyspark.sql.types import LongType
 
-    nap = udf(lambda x: time.sleep(seconds) or x, "long")
+    # A type, not "long": parsing a type string needs a classic SparkContext (which
+    # exists only when other tests ran first in this process).
+    nap = udf(lambda x: time.sleep(seconds) or x, LongType())
     return list(session.range(0, tasks, 1, tasks).select(nap("id")).collect())
 
 
@@ -67,6 +70,26 @@ def test_an_operation_that_ends_before_any_report_is_still_listed(connect: Any) 
     assert re.fullmatch(
         r"sql at test_progress_connect\.py:\d+: done, no task counts reported", lines[1]
     ), lines
+
+
+def test_a_short_query_shows_its_task_counts_every_time(connect: Any) -> None:
+    # About a third of sub-second queries end before the server reports their stages
+    # (seen in CI: "0/0 tasks", and no executed DAG); their counts come from the UI.
+    from pyspark.sql.connect import functions as sf
+
+    df = connect.range(0, 20_000, 1, 4).withColumn("k", sf.col("id") % 3)
+    for _ in range(6):
+        with watch(connect) as run:
+            df.groupBy("k").count().collect()
+        summary = run.summary
+        assert summary is not None
+        details = "\n".join(summary.details())
+        assert "no task counts reported" not in details, details
+        assert summary.total >= 5, summary.line()
+        assert summary.done == summary.total, summary.line()
+        assert re.search(
+            r"^\s*stage \d+ \(collect at test_progress_connect\.py:\d+\)", details, re.M
+        )
 
 
 def test_failing_query_shows_in_the_summary(connect: Any) -> None:

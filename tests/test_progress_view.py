@@ -103,6 +103,18 @@ def test_board_stays_bounded_and_keeps_totals() -> None:
     assert stages[0].label.endswith("earlier stages")
 
 
+def test_a_record_split_into_stages_keeps_its_place() -> None:
+    board = ProgressBoard("Spark Connect")
+    for key in ("1", "operation abc", "7"):
+        board.put(StageProgress(key, key, 0))
+    before = board.version
+    board.split("operation abc", [StageProgress("3", "3", 4), StageProgress("4", "4", 1)])
+    assert [s.key for s in board.stages()] == ["1", "3", "4", "7"]
+    assert board.version > before  # the view redraws
+    board.split("operation gone", [StageProgress("9", "9", 1)])
+    assert [s.key for s in board.stages()] == ["1", "3", "4", "7"]
+
+
 def test_rows_show_unfinished_stages_first() -> None:
     board = ProgressBoard("Spark")
     for i in range(30):

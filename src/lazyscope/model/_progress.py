@@ -96,6 +96,17 @@ class ProgressBoard:
                 self._fold()
             self.version += 1
 
+    def split(self, key: str, parts: list[StageProgress]) -> None:
+        """Replace a record by finer ones in its place (an operation by its stages)."""
+        with self._lock:
+            if key not in self._stages:
+                return
+            records = list(self._stages.items())
+            at = [k for k, _ in records].index(key)
+            finer = [(part.key, part) for part in parts]
+            self._stages = dict(records[:at] + finer + records[at + 1 :])
+            self.version += 1
+
     def stages(self) -> list[StageProgress]:
         with self._lock:
             return [replace(s) for s in self._stages.values()]

@@ -34,6 +34,7 @@ class ConnectProgress:
         self._open: dict[int, StageProgress] = {}  # stages not reported done yet
         self._final: set[int] = set()
         self._reported: set[str] = set()  # operations with at least one stage report
+        self._unreported: dict[str, str] = {}  # ended before any report: id -> where
         self._live: Any = None  # the live DAG's reader, made when first asked
 
     def start(self) -> None:
@@ -65,6 +66,21 @@ class ConnectProgress:
             stage.ended = None if stage.skipped else now
             self.board.put(stage)
         self._open.clear()
+        self._backfill(error, now)
+
+    def _backfill(self, error: BaseException | None, now: float) -> None:
+        """Operations that ended before any report: their stages as the server's UI has
+        them, in place of the line without counts (kept when the UI cannot tell)."""
+        from ._connect_jobs import operation_stages
+        from ._rest import ui_of
+
+        found = operation_stages(ui_of(self._session), set(self._unreported))
+        for op, stages in found.items():
+            where = self._unreported[op]
+            parts = [_from_rest(rest, where, op, error, now) for rest in stages]
+            if parts:
+                self.board.split(f"operation {op}", parts)
+        self._unreported.clear()
 
     def dags(self, final: bool) -> list[Any]:
         """The server's SQL executions that ran the cell's stages, filled by stage."""
@@ -96,6 +112,7 @@ class ConnectProgress:
             # It ended before the server's first report (every few seconds): the
             # operation still ran, say so rather than drop it from the summary.
             self.board.put(_unreported(op, where, now))
+            self._unreported[op] = where
             return
         if stages:
             self._reported.add(op)
@@ -131,4 +148,26 @@ def _unreported(operation: str, where: str, ended: float) -> StageProgress:
         total=0,
         job=f"operation {operation[:8]}",
         ended=ended,
+    )
+
+
+def _from_rest(
+    rest: dict[str, Any], where: str, op: str, error: BaseException | None, ended: float
+) -> StageProgress:
+    """A stage as the UI lists it. Its listener may lag the result: once the cell has
+    succeeded, a stage that started has completed (see `stop`)."""
+    sid, status = rest["stageId"], rest.get("status")
+    total, done = int(rest.get("numTasks", 0)), int(rest.get("numCompleteTasks", 0))
+    skipped = status == "SKIPPED" or (status == "PENDING" and done == 0)
+    if error is None and status in ("ACTIVE", "COMPLETE"):
+        done = total
+    return StageProgress(
+        key=str(sid),
+        label=f"stage {sid} ({where})",
+        total=total,
+        done=done,
+        failed=int(rest.get("numFailedTasks", 0)),
+        job=f"operation {op[:8]}",
+        ended=None if skipped else ended,
+        skipped=skipped,
     )

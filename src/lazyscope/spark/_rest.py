@@ -20,7 +20,14 @@ from urllib.parse import urlsplit
 
 from ._explain import clean
 
-__all__ = ["Execution", "SparkUi", "execution_stages", "find_execution", "ui_of"]
+__all__ = [
+    "Execution",
+    "SparkUi",
+    "execution_stages",
+    "find_execution",
+    "newest_attempts",
+    "ui_of",
+]
 
 _RECENT = 20  # executions compared by plan text when no id matches
 _BLOCK = re.compile(r"^\(\d+\) ", re.M)
@@ -160,6 +167,11 @@ def execution_stages(ui: SparkUi, execution: dict[str, Any]) -> list[dict[str, A
     stage_ids: set[int] = set()
     for job in jobs:
         stage_ids.update(ui.get(f"jobs/{job}").get("stageIds", []))
+    return newest_attempts(ui, stage_ids)
+
+
+def newest_attempts(ui: SparkUi, stage_ids: set[int]) -> list[dict[str, Any]]:
+    """The newest attempt of each stage (REST fields), by stage id."""
     stages = []
     for stage_id in sorted(stage_ids):
         attempts = ui.get(f"stages/{stage_id}?details=false")
