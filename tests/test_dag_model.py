@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from lazyscope._errors import LazyscopeError
-from lazyscope.model import Dag, Edge, Group, Node, schema
+from lazyscope.model import SLOWEST, Dag, Edge, Group, Node, schema
 from lazyscope.views._dag_layout import layout
 from lazyscope.views._dag_svg import render_svg
 from lazyscope.views.dag import MIME_TYPE, DagView, dag
@@ -104,6 +104,20 @@ def test_findings_highlight_nodes_in_svg() -> None:
     svg = render_svg(model)
     ElementTree.fromstring(svg)
     assert "⚠ chunk" in svg  # the collapsed group carries its member's finding
+
+
+def test_the_slowest_stage_is_named_under_the_svg_title_without_a_marked_node() -> None:
+    model = _sample()
+    words = f"stage 1 took 80% of the executors' run time {XSS}"
+    model.findings.append({"rule": SLOWEST, "severity": "info", "message": words, "nodes": []})
+    root = ElementTree.fromstring(render_svg(model))
+    texts = ["".join(t.itertext()) for t in root.iter("{http://www.w3.org/2000/svg}text")]
+    assert texts[0].startswith("title <script>")
+    assert texts[1] == "◆ " + words.replace("\x00", "").replace("\x07", "")
+    assert not any(t.startswith("◆ ") for t in texts[2:])  # no node marked
+    graph = root.find("{http://www.w3.org/2000/svg}g")
+    assert graph is not None
+    assert graph.get("transform") == "translate(12.0,50.0)"  # below the added line
 
 
 @pytest.mark.parametrize(
