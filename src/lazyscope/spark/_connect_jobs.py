@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import time
 import urllib.error
+from dataclasses import replace
 from typing import Any
 
 from ._rest import SparkUi, newest_attempts
@@ -34,7 +35,7 @@ def operation_stages(ui: SparkUi | None, operations: set[str]) -> dict[str, list
     whose jobs the UI does not show (no UI, a command that ran no job) are left out."""
     if ui is None or not operations or not ui.reachable():
         return {}
-    ui = SparkUi(ui.base, ui.app, _TIMEOUT)
+    ui = replace(ui, timeout=_TIMEOUT)
     try:
         jobs = _finished_jobs(ui, operations)
         return {op: newest_attempts(ui, ids) for op, ids in jobs.items()}

@@ -36,6 +36,7 @@ class ConnectProgress:
         self._reported: set[str] = set()  # operations with at least one stage report
         self._unreported: dict[str, str] = {}  # ended before any report: id -> where
         self._live: Any = None  # the live DAG's reader, made when first asked
+        self._ui: Any = False  # the server's Spark UI, asked once (two config round trips)
 
     def start(self) -> None:
         self._thread = threading.get_ident()
@@ -72,9 +73,8 @@ class ConnectProgress:
         """Operations that ended before any report: their stages as the server's UI has
         them, in place of the line without counts (kept when the UI cannot tell)."""
         from ._connect_jobs import operation_stages
-        from ._rest import ui_of
 
-        found = operation_stages(ui_of(self._session), set(self._unreported))
+        found = operation_stages(self._server_ui(), set(self._unreported))
         for op, stages in found.items():
             where = self._unreported[op]
             parts = [_from_rest(rest, where, op, error, now) for rest in stages]
@@ -85,10 +85,16 @@ class ConnectProgress:
     def dags(self, final: bool) -> list[Any]:
         """The server's SQL executions that ran the cell's stages, filled by stage."""
         from ._live_dag import LiveExecutions
-        from ._rest import ui_of
 
-        self._live = self._live or LiveExecutions(ui_of(self._session), "spark-connect")
+        self._live = self._live or LiveExecutions(self._server_ui(), "spark-connect")
         return list(self._live.dags(self.board.stages(), final, None))
+
+    def _server_ui(self) -> Any:
+        if self._ui is False:
+            from ._rest import ui_of
+
+            self._ui = ui_of(self._session)
+        return self._ui
 
     def _on_progress(
         self,
