@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 import numpy as np
@@ -103,6 +104,20 @@ def test_shuffles(spark: Any, dask_client: Any) -> None:
     [sampled] = rules(frame.set_index("k"))["shuffle"]
     assert "samples the data" in sampled.message
     assert "divisions=" in sampled.fix
+
+
+def test_a_card_gives_each_fix_once(spark: Any) -> None:
+    from lazyscope import describe
+
+    left, right = spark.range(10**9).selectExpr("id as a"), spark.range(10**9).selectExpr("id as b")
+    card = describe(left.join(right, left.a == right.b))
+    [fix] = {f.fix for f in card.findings if f.rule == "shuffle"}
+    bundle = card._repr_mimebundle_()
+    assert bundle["text/plain"].count(f"fix: {fix}") == 1
+    assert bundle["text/html"].count(html.escape(fix)) == 1
+    shown = [f["fix"] for f in bundle["application/vnd.lazyscope.describe+json"]["findings"]]
+    assert shown.count(fix) == 1
+    assert [f.fix for f in advise(left.join(right, left.a == right.b))].count(fix) == 2  # all kept
 
 
 @pytest.mark.spark

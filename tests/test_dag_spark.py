@@ -3,6 +3,7 @@ executed plan with metrics and stages (Spark UI REST API) once a DataFrame has r
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from xml.etree import ElementTree
 
@@ -110,6 +111,8 @@ def test_executed_plan_has_metrics_and_stages_and_reading_it_runs_nothing(spark:
     assert rng.progress.done == rng.progress.total == stages[rng.group].counts["tasks"]
     assert final.group != rng.group  # the aggregate after the shuffle runs in a later stage
     assert model.stats["stages"] >= 2
+    # the header reads as a person would say it: "2 stages, 0.4 s, 5 tasks" (not "duration ms")
+    assert re.fullmatch(r"  \d+ stages, \d+(\.\d)? s, [\d,]+ tasks", repr(view).splitlines()[1])
     jsonschema.validate(view.to_json(), schema())
 
 

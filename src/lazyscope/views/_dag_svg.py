@@ -43,13 +43,13 @@ def _text(value: str, limit: int) -> str:
     return escape(value if len(value) <= limit else value[: limit - 1] + "…")
 
 
-def counts_text(counts: dict[str, float]) -> str:
+def counts_text(counts: dict[str, float], limit: int = 2) -> str:
     parts = []
     for name, value in counts.items():
         number = int(value) if float(value).is_integer() else value
         unit = _SINGULAR.get(name, name) if number == 1 else name
         parts.append(f"{number:,} {unit}")
-    return ", ".join(parts[:2])
+    return ", ".join(parts[:limit])
 
 
 def _second_line(item: Node | Group, tag: str) -> str:

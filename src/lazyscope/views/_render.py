@@ -7,6 +7,7 @@ expression operands) goes through `escape` in the HTML: a column may be called
 
 from __future__ import annotations
 
+from dataclasses import replace
 from html import escape
 from typing import Any
 
@@ -20,6 +21,18 @@ MIME_TYPE = "application/vnd.lazyscope.describe+json"
 MAX_COLUMNS = 200  # a 5,000-column schema would drown the notebook; the count is shown
 _ENGINES = {"spark": "Spark", "spark-connect": "Spark Connect", "dask": "Dask", "pandas": "pandas"}
 _ICONS = {"warning": "\u26a0", "info": "\u2139"}  # warning sign, information source
+
+
+def _fix_once(findings: list[Finding]) -> list[Finding]:
+    """The findings as shown: a fix already given for the same rule is not repeated (four
+    shuffles need one "fix:", not four)."""
+    given: set[tuple[str, str]] = set()
+    shown = []
+    for f in findings:
+        key = (f.rule, f.fix)
+        shown.append(replace(f, fix="") if key in given else f)
+        given.add(key)
+    return shown
 
 
 def title(meta: Meta) -> str:
@@ -107,7 +120,7 @@ def to_text(meta: Meta, findings: list[Finding]) -> str:
     lines += [f"  note: {note}" for note in meta.notes]
     if findings:
         lines.append("  advisor:")
-        for f in findings:
+        for f in _fix_once(findings):
             lines.append(f"    {f.severity}: [{f.rule}] {f.message}")
             if f.fix:
                 lines.append(f"      fix: {f.fix}")
@@ -144,7 +157,7 @@ def to_html(meta: Meta, findings: list[Finding]) -> str:
         f"<li>{_ICONS[f.severity]} <b>{escape(f.rule)}</b>: {escape(f.message)}"
         + (f"<br><i>fix:</i> {escape(f.fix)}" if f.fix else "")
         + "</li>"
-        for f in findings
+        for f in _fix_once(findings)
     )
     notes = "".join(f"<p>{escape(n)}</p>" for n in meta.notes)
     parts = [
@@ -169,5 +182,5 @@ def to_json(meta: Meta, findings: list[Finding]) -> dict[str, Any]:
         "summary": summary(meta, findings),
         "facts": [[k, v] for k, v in _facts(meta)],
         "meta": meta.to_json(),
-        "findings": [f.to_json() for f in findings],
+        "findings": [f.to_json() for f in _fix_once(findings)],
     }

@@ -24,10 +24,6 @@ MIME_TYPE = "application/vnd.lazyscope.dag+json"
 _TEXT_LINES = 60
 
 
-def _number(value: float) -> str:
-    return f"{int(value):,}" if float(value).is_integer() else f"{value:,.1f}"
-
-
 class DagView:
     """What `dag()` returns; displays itself, and `.to_json()` is the MIME payload."""
 
@@ -52,7 +48,7 @@ class DagView:
             f"{len(shown)} nodes, {len(edges)} edges"
         ]
         if model.stats:
-            lines.append("  " + ", ".join(f"{k}: {_number(v)}" for k, v in model.stats.items()))
+            lines.append("  " + counts_text(model.stats, limit=len(model.stats)))
         inputs: dict[str, list[str]] = {}
         labels = {item.id: item.label for item in shown}
         for edge in edges:
