@@ -8,6 +8,7 @@ harder than a real cluster on this machine allows.
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import threading
@@ -66,11 +67,15 @@ def test_widget_updates_are_throttled_and_bounded(monkeypatch: pytest.MonkeyPatc
         time.sleep(1.5)
         rows = list(run.widget.rows)
         hidden = run.widget.hidden
+        bundle = run.widget._repr_mimebundle_()  # anywidget: (data, metadata)
+        plain = (bundle[0] if isinstance(bundle, tuple) else bundle)["text/plain"]
     seconds = time.monotonic() - began
     assert source.board.version > 1000  # the source really was chatty
     assert 3 <= run.messages <= 10 * seconds + 1  # at most 10 widget messages a second
     assert len(rows) == 12  # however many groups exist
     assert hidden == 40 - 12
+    # text/plain is the view in one line, never an object repr
+    assert re.fullmatch(r"Busy: [\d,]+/[\d,]+ tasks, [\d.]+ s \(running\)", plain), plain
     deadline = time.monotonic() + 10
     while run.widget.comm and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -248,7 +253,9 @@ def test_unknown_engine_is_refused(kind: str) -> None:
 _ESM_HARNESS = """
 // Just enough DOM for render(): elements are plain objects; text never becomes HTML.
 class El {
-  constructor(tag) { Object.assign(this, {tag, children: [], style: {}, textContent: ""}); }
+  constructor(tag) {
+    Object.assign(this, {tag, children: [], style: {}, dataset: {}, textContent: ""});
+  }
   appendChild(c) { this.children.push(c); return c; }
   append(...c) { this.children.push(...c); }
   replaceChildren(...c) { this.children = c; }
@@ -264,7 +271,8 @@ const texts = (n) => [n.textContent, ...n.children.flatMap(texts)].filter(Boolea
 const root = el.children[0];
 root.children[0].children[2].onclick();  // the Cancel button
 cleanup();
-console.log(JSON.stringify({ texts: texts(root), sent, rootClass: root.className }));
+const line = el.dataset.lazyscopeText;
+console.log(JSON.stringify({ texts: texts(root), sent, rootClass: root.className, line }));
 """
 
 
@@ -289,7 +297,15 @@ def test_widget_module_draws_rows_and_sends_cancel(tmp_path: Any) -> None:
         "memory": 0,
         "skipped": False,
     }
-    state = {"title": "Spark", "rows": [row], "hidden": 3, "elapsed": 1.5, "state": "running"}
+    line = "Spark: 4/10 tasks, 1 failed, 1 job, 1.5 s (running)"
+    state = {
+        "title": "Spark",
+        "rows": [row],
+        "hidden": 3,
+        "elapsed": 1.5,
+        "state": "running",
+        "line": line,
+    }
     out = subprocess.run(
         [node, str(tmp_path / "harness.mjs"), json.dumps(state), str(tmp_path / "widget.mjs")],
         capture_output=True,
@@ -308,4 +324,5 @@ def test_widget_module_draws_rows_and_sends_cancel(tmp_path: Any) -> None:
         "… 3 more",
     ]
     assert result["sent"] == [{"type": "cancel"}]
+    assert result["line"] == line  # where the front end finds the text a save keeps
     assert result["rootClass"].split() == ["lazyscope-progress", "tex2jax_ignore", "mathjax_ignore"]

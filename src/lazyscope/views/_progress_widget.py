@@ -156,6 +156,9 @@ export default {
     model.on("change:dags", drawDags);
     model.on("change:fills", () => fillNodes(graphs, index, model.get("fills") || {}));
     drawDags();
+    const describe = () => { el.dataset.lazyscopeText = model.get("line"); };
+    model.on("change:line", describe);
+    describe();
     model.on("change:rows", draw);
     model.on("change:state", draw);
     model.on("change:hidden", draw);
@@ -197,6 +200,12 @@ class ProgressWidget(anywidget.AnyWidget):  # type: ignore[misc]  # anywidget is
     state = traitlets.Unicode("running").tag(sync=True)  # running | cancelling
     dags = traitlets.List(traitlets.Unicode()).tag(sync=True)  # live DAGs: SVG, per shape
     fills = traitlets.Dict().tag(sync=True)  # "i|node id" -> total, done, running, failed, text
+    # The view in one line, "Spark: 12/300 tasks, 1 job, 4.1 s (running)": the kernel's
+    # text/plain, and what the front end saves as the output's text/plain mid-run.
+    line = traitlets.Unicode("").tag(sync=True)
+
+    def __repr__(self) -> str:
+        return self.line or f"{self.title} (running)"
 
     def on_cancel(self, callback: Callable[[], None]) -> None:
         def handle(_: Any, content: Any, buffers: Any) -> None:

@@ -186,6 +186,9 @@ class ProgressRun:
             notes = "; ".join(s.board.note for s in self.sources if s.board.note)
             self.widget.title = _title(self.sources) + (f" ({notes})" if notes else "")
             self.widget.elapsed = time.monotonic() - self._began
+            # What a notebook saved mid-run keeps as text/plain (the front end writes it).
+            self.widget.line = ProgressSummary(self._sections(), self.widget.elapsed).line()
+            self.widget.line += " (running)"
         self.messages += 1
 
     def _dags(self, final: bool) -> list[Any]:
@@ -197,12 +200,15 @@ class ProgressRun:
             _log.debug("the live DAG failed", exc_info=True)
             return []
 
-    def _summarise(self, exc: BaseException | None) -> ProgressSummary:
-        sections = [
+    def _sections(self) -> list[Section]:
+        return [
             Section(s.board.title, s.board.stages(), s.board.note)
             for s in self.sources
             if s.board.version or s.board.note
         ]
+
+    def _summarise(self, exc: BaseException | None) -> ProgressSummary:
+        sections = self._sections()
         outcome = "done" if exc is None else "failed"
         if self.cancelled or isinstance(exc, KeyboardInterrupt):
             outcome = "cancelled" if self.cancelled else "interrupted"
