@@ -158,6 +158,44 @@ def test_scheduler_plugin_needs_no_lazyscope_on_the_scheduler() -> None:
     assert pickle.loads(data).idempotent
 
 
+def test_a_scheduler_plugin_of_another_format_is_one_sentence() -> None:
+    from distributed import Client, LocalCluster
+    from distributed.diagnostics.plugin import SchedulerPlugin
+
+    from lazyscope.dask._plugin import OP
+    from lazyscope.dask._progress import DaskProgress
+    from lazyscope.views.progress import ProgressRun
+
+    class OldFormat(SchedulerPlugin):
+        """What a scheduler shared with an older lazyscope answers: positional rows."""
+
+        name = OP
+        idempotent = True
+
+        async def start(self, scheduler: Any) -> None:
+            row = ["neg", 1, 1, 0, 0, 1, 1.0, 2.0, 0.5, 8]
+            reply = {"rows": [row], "edges": [], "workers": 1, "failed_task": None, "groups": []}
+            scheduler.handlers[OP] = lambda **_: reply
+            scheduler.handlers[f"{OP}_forget"] = lambda **_: None
+
+    with (
+        LocalCluster(
+            n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None
+        ) as cl,
+        Client(cl) as client,
+    ):
+        client.register_plugin(OldFormat(), name=OP)
+        with ProgressRun([DaskProgress(client)], live=False) as run:
+            assert client.submit(operator.neg, 3).result() == -3
+    assert run.summary is not None
+    [section] = run.summary.sections
+    assert section.note == (
+        "progress unavailable: The Dask scheduler's lazyscope progress plugin speaks format "
+        "unknown and this kernel format 4 (two lazyscope versions share this scheduler): "
+        "restart the cluster, or use the same lazyscope in every kernel."
+    )
+
+
 def test_progress_on_a_separate_scheduler_process(dask_scheduler_address: str) -> None:
     from distributed import Client
 

@@ -10,12 +10,46 @@ dependencies, once per group), and per prefix the compute seconds and bytes prod
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
-__all__ = ["OP", "scheduler_plugin"]
+from lazyscope._errors import LazyscopeError
 
-# Handler and plugin name on the scheduler; bump the number when the reply changes.
-OP = "lazyscope_progress_3"
+__all__ = ["OP", "VERSION", "PrefixCounts", "prefix_counts", "scheduler_plugin"]
+
+# The reply's format; bump it when PrefixCounts or the reply change. It names the handler
+# and the plugin on the scheduler, and every reply carries it.
+VERSION = 4
+OP = f"lazyscope_progress_{VERSION}"
+
+
+class PrefixCounts(NamedTuple):
+    """One task prefix of a cell, as the scheduler counted it (a row of the reply)."""
+
+    prefix: str
+    total: int
+    done: int
+    running: int
+    erred: int
+    memory: int  # results held in memory now
+    start: float  # first task started (epoch seconds; 0.0: none yet)
+    stop: float  # last task ended
+    seconds: float  # compute time, summed over tasks
+    nbytes: int  # bytes produced
+
+
+def prefix_counts(reply: dict[str, Any]) -> list[PrefixCounts]:
+    """The rows of a reply; one sentence if the scheduler's plugin speaks another format."""
+    version = reply.get("version")
+    try:
+        if version != VERSION:
+            raise TypeError(version)
+        return [PrefixCounts(**row) for row in reply["rows"]]
+    except (KeyError, TypeError):
+        raise LazyscopeError(
+            f"The Dask scheduler's lazyscope progress plugin speaks format {version or 'unknown'}"
+            f" and this kernel format {VERSION} (two lazyscope versions share this scheduler): "
+            "restart the cluster, or use the same lazyscope in every kernel."
+        ) from None
 
 
 def scheduler_plugin() -> Any:
@@ -24,8 +58,9 @@ def scheduler_plugin() -> Any:
     from distributed.diagnostics.plugin import SchedulerPlugin
 
     max_cells = 1000
-    # A row: [prefix, total, done, running, erred, in memory, first start, last end,
-    #         the first failed task's key, compute seconds, bytes produced]
+    fields, version = PrefixCounts._fields, VERSION  # closure values: pickled by value
+    # A row while counting: [prefix, total, done, running, erred, in memory, first start,
+    #         last end, the first failed task's key, compute seconds, bytes produced]
 
     class LazyscopeProgress(SchedulerPlugin):  # type: ignore[misc]  # distributed is untyped
         name = OP
@@ -107,7 +142,8 @@ def scheduler_plugin() -> Any:
                 for a, b in self.links.get(cell, ())
             }
             return {
-                "rows": rows,
+                "version": version,
+                "rows": [dict(zip(fields, row, strict=True)) for row in rows],
                 "edges": sorted((a, b) for a, b in edges if a != b and a in shown),
                 "workers": workers,
                 "failed_task": failed[0] if failed else None,  # for the cell's error

@@ -21,7 +21,7 @@ from typing import Any
 
 from lazyscope.model import ProgressBoard, StageProgress
 
-from ._plugin import OP, scheduler_plugin
+from ._plugin import OP, prefix_counts, scheduler_plugin
 
 __all__ = ["DaskProgress"]
 
@@ -125,21 +125,20 @@ class DaskProgress:
         self._answered = now = time.monotonic()
         self.failed_task = reply.get("failed_task")
         self.edges = [(a, b) for a, b in reply["edges"]]
-        for row in reply["rows"]:
-            name, total, done, running, erred, memory, start, stop, seconds, nbytes = row
-            self.work[name] = (seconds, nbytes)
-            finished = done + erred >= total
+        for row in prefix_counts(reply):
+            self.work[row.prefix] = (row.seconds, row.nbytes)
+            finished = row.done + row.erred >= row.total
             self.board.put(
                 StageProgress(
-                    key=name,
-                    label=name,
-                    total=total,
-                    done=done,
-                    running=running,
-                    failed=erred,
-                    memory=memory,
-                    started=start or None,
-                    ended=stop if finished and stop else None,
+                    key=row.prefix,
+                    label=row.prefix,
+                    total=row.total,
+                    done=row.done,
+                    running=row.running,
+                    failed=row.erred,
+                    memory=row.memory,
+                    started=row.start or None,
+                    ended=row.stop if finished and row.stop else None,
                 )
             )
         self._check_workers(reply["workers"], now)

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from html import escape
 
-from lazyscope._errors import short_engine_message
+from lazyscope._errors import LazyscopeError, short_engine_message
 from lazyscope.model import StageProgress
 
 from ._html import root
@@ -30,6 +30,8 @@ _JAVA_EXCEPTION = re.compile(r"^:?\s*(?:[a-z_]\w*\.)+(\w+(?:Exception|Error): .*
 def brief_error(exc: BaseException) -> str:
     """One line: for an engine error that wraps a Python traceback, its last line; for a
     Java one, its exception line without the py4j preamble."""
+    if isinstance(exc, LazyscopeError):  # ours: already one sentence for a person
+        return str(exc)[:300]
     lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
     if any(line.startswith("Traceback (most recent call last)") for line in lines):
         for line in reversed(lines):
