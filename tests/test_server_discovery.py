@@ -1,6 +1,7 @@
 """GET /lazyscope/api/clusters on a real Jupyter server: the sessions that live
 kernels of this server announced in the runtime directory, and nothing from dead,
-broken or foreign files (a kernel id the server does not run, plain IPython)."""
+broken, foreign or forged files (a kernel id the server does not run, plain IPython, a
+pid outside the kernel's process tree). How the files are read: test_server_announce_files."""
 
 from __future__ import annotations
 
@@ -14,11 +15,10 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import psutil
 import pytest
 from jupyter_server.serverapp import ServerApp
 from tornado.httpclient import HTTPClientError
-
-from lazyscope.server import _discovery
 
 pytestmark = pytest.mark.server
 
@@ -152,24 +152,88 @@ async def _dead_corrupt_and_malformed(
     assert [c["id"] for c in clusters] == ["alive", "ok"]
 
 
-def test_reused_pid_does_not_revive_a_stale_file(tmp_path: Path) -> None:
-    # A file older than the process now holding its pid was written by a process
-    # that died: after a crash the OS may hand the pid to someone else.
-    path = _announce(tmp_path, "old", os.getpid(), [_session("old", "spark", 1.0)], "old")
-    long_ago = time.time() - 10 * 24 * 3600
-    os.utime(path, (long_ago, long_ago))
-    assert _discovery.read_announcement(path, {"old"}) == []
-
-    os.utime(path, None)  # written now, by this live process
-    assert [s["id"] for s in _discovery.read_announcement(path, {"old"})] == ["old"]
-
-
-def test_discovery_reads_the_jupyter_runtime_dir(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+async def test_a_file_older_than_its_kernel_process_is_stale(
+    jp_fetch: Fetch, jp_runtime_dir: Path
 ) -> None:
-    monkeypatch.setenv("JUPYTER_RUNTIME_DIR", str(tmp_path))
-    _announce(tmp_path, "k", os.getpid(), [_session("s", "dask", 1.0)], "k")
-    assert [s["id"] for s in _discovery.announced_sessions({"k"})] == ["s"]
+    # A file older than the process now holding its pid was written by a process that
+    # died: after a crash the OS may hand the pid to someone else, even to a kernel.
+    async with live_kernel() as (kid, pid):
+        path = _announce(jp_runtime_dir, kid, pid, [_session("old", "spark", 1.0)], kid)
+        long_ago = time.time() - 10 * 24 * 3600
+        os.utime(path, (long_ago, long_ago))
+        assert await _clusters(jp_fetch) == []
+
+        os.utime(path, None)  # written now, by this live kernel
+        assert [c["id"] for c in await _clusters(jp_fetch)] == ["old"]
+
+
+async def test_only_a_process_of_the_kernel_may_announce_for_it(
+    jp_fetch: Fetch, jp_serverapp: Any, jp_runtime_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Each file names a running kernel of this server and a live process that started
+    # before the file: only the kernel's own process tree may speak for the kernel.
+    manager = jp_serverapp.web_app.settings["lazyscope_manager"]
+    manager.log.addHandler(caplog.handler)
+    unrelated = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
+    try:
+        async with live_kernel() as (kid, pid):
+            forged = {"init": 1, "server": os.getpid(), "unrelated": unrelated.pid}
+            for name, other in forged.items():
+                _announce(jp_runtime_dir, name, other, [_session(name, "dask", 1.0)], kid)
+            _announce(jp_runtime_dir, kid, pid, [_session("genuine", "dask", 2.0)], kid)
+
+            assert [c["id"] for c in await _clusters(jp_fetch)] == ["genuine"]
+            assert [c["id"] for c in await _clusters(jp_fetch)] == ["genuine"]
+            for name in forged:
+                with pytest.raises(HTTPClientError) as error:
+                    await jp_fetch("lazyscope", "api", "clusters", name)
+                assert error.value.code == 404
+    finally:
+        unrelated.kill()
+        unrelated.wait()
+        manager.log.removeHandler(caplog.handler)
+    said = [r.getMessage() for r in caplog.records if "is no process of kernel" in r.getMessage()]
+    assert sorted(said) == sorted(
+        f"lazyscope: ignoring lazyscope-kernel-{name}.json: pid {other} is no process of kernel "
+        f"{kid} that ran when the file was written"
+        for name, other in forged.items()
+    )  # once each, however often the panel lists
+
+
+@pytest.mark.kernel
+async def test_a_child_process_of_the_kernel_may_announce(
+    jp_fetch: Fetch, jp_serverapp: Any, jp_runtime_dir: Path
+) -> None:
+    # A kernel may run under a wrapper (conda run, a shell script): the process that
+    # writes the file is then a descendant of the process the server started.
+    kernels = jp_serverapp.kernel_manager
+    kid = await kernels.start_kernel(kernel_name="python3")
+    client = kernels.get_kernel(kid).client()
+    client.start_channels()
+    printed: list[str] = []
+    child = 0
+
+    def output(msg: dict[str, Any]) -> None:
+        if msg["msg_type"] == "stream":
+            printed.append(msg["content"]["text"])
+
+    try:
+        await client.wait_for_ready(timeout=120)
+        code = ("import subprocess, sys\n"
+                "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(120)'])\n"
+                "print(child.pid)")  # fmt: skip
+        reply = await client.execute_interactive(code, timeout=120, output_hook=output)
+        assert reply["content"]["status"] == "ok", reply["content"]
+        child = int("".join(printed))
+        _announce(jp_runtime_dir, kid, child, [_session("from-a-child", "dask", 1.0)], kid)
+        assert [c["id"] for c in await _clusters(jp_fetch)] == ["from-a-child"]
+    finally:
+        client.stop_channels()
+        await kernels.shutdown_kernel(kid, now=True)
+        if child and psutil.pid_exists(child):  # if the kernel's end did not take it along
+            psutil.Process(child).kill()
+    # The kernel is gone: so are its sessions, whoever wrote them.
+    assert await _clusters(jp_fetch) == []
 
 
 async def test_clusters_requires_authentication(jp_fetch: Fetch) -> None:

@@ -6,29 +6,65 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import re
 import socket
 import time
 from abc import ABC, abstractmethod
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
 import psutil
 
-__all__ = ["ManagedCluster", "checked_dashboard"]
+__all__ = ["AllowedHosts", "ManagedCluster", "checked_dashboard"]
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+# Never a dashboard, whatever a cluster, a kernel or the configuration says: link-local
+# addresses (169.254.0.0/16, fe80::/10: cloud metadata services, ECS task credentials)
+# and the cloud metadata services that live elsewhere (AWS over IPv6, Alibaba Cloud).
+_METADATA = (ipaddress.ip_network("fd00:ec2::254/128"), ipaddress.ip_network("100.100.100.200/32"))
+_METADATA_NAMES = frozenset({"metadata", "metadata.google.internal", "metadata.goog",
+                             "instance-data", "instance-data.ec2.internal"})  # fmt: skip
+_NAME = re.compile(r"[a-z0-9_]([a-z0-9_.-]*[a-z0-9_])?")
 
 
-def _canonical(host: str) -> str:
+def _ip(host: str) -> IPAddress | None:
+    """The address ``host`` names, as the resolver would read it: also the old IPv4 forms
+    (``2130706433``, ``0x7f.1``) and IPv4 mapped into IPv6; ``None`` for a name."""
     try:
-        return ipaddress.ip_address(host).compressed
+        ip: IPAddress = ipaddress.ip_address(host)
     except ValueError:
-        return host.lower().rstrip(".")
+        try:  # getaddrinfo takes these as addresses, not names (inet_aton's forms)
+            ip = ipaddress.IPv4Address(socket.inet_aton(host))
+        except OSError:
+            return None
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    return ip
+
+
+def _canonical(host: str) -> str | None:
+    """One spelling per host (``None``: not a host name nor an address, or a scoped one)."""
+    host = host.lower().rstrip(".")
+    ip = _ip(host)
+    if ip is None:
+        return host if _NAME.fullmatch(host) else None
+    return None if isinstance(ip, ipaddress.IPv6Address) and ip.scope_id else ip.compressed
+
+
+def _forbidden(host: str) -> bool:
+    ip = _ip(host)
+    if ip is None:
+        return host in _METADATA_NAMES
+    return ip.is_link_local or any(ip in net for net in _METADATA)
 
 
 def _loopback(host: str) -> bool:
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return host == "localhost"
+    ip = _ip(host)
+    return host == "localhost" if ip is None else ip.is_loopback
 
 
 def _address_hosts(address: str) -> set[str]:
@@ -38,7 +74,8 @@ def _address_hosts(address: str) -> set[str]:
         return _this_machine()
     rest = address.split("://", 1)[1] if "://" in address else address
     parts = (p if "://" in p else f"tcp://{p}" for p in rest.split(","))
-    return {_canonical(h) for h in (urlsplit(p).hostname for p in parts) if h}
+    hosts = (_canonical(h) for h in (urlsplit(p).hostname for p in parts) if h)
+    return {h for h in hosts if h}
 
 
 def _this_machine() -> set[str]:
@@ -46,17 +83,54 @@ def _this_machine() -> set[str]:
     server, and its UI names whichever of them Spark picked (not only 127.0.0.1)."""
     found = {_canonical(a.address.split("%")[0]) for addrs in psutil.net_if_addrs().values()
              for a in addrs if a.family in (socket.AF_INET, socket.AF_INET6)}  # fmt: skip
-    return found | {"127.0.0.1", _canonical(socket.gethostname())}
+    return {h for h in found if h} | {"127.0.0.1", _canonical(socket.gethostname()) or "localhost"}
 
 
-def checked_dashboard(engine: str, address: Any, dashboard: Any) -> str | None:
+@dataclass(frozen=True)
+class AllowedHosts:
+    """Where a dashboard that a kernel announces may be, besides loopback and this machine
+    (``ClusterManager.allowed_dashboard_hosts``): networks (``10.0.0.0/8``, one address
+    ``10.1.2.3``) and host names, matched as written (never resolved)."""
+
+    networks: tuple[IPNetwork, ...] = ()
+    names: frozenset[str] = frozenset()
+
+    @classmethod
+    def parse(cls, entries: Iterable[str]) -> AllowedHosts:
+        """Raises ``ValueError`` naming the first entry that is neither."""
+        networks: list[IPNetwork] = []
+        names: set[str] = set()
+        for entry in entries:
+            try:
+                networks.append(ipaddress.ip_network(entry.strip(), strict=False))
+            except ValueError:
+                name = _canonical(entry.strip())
+                if name is None or _ip(name) is not None:
+                    raise ValueError(f"{entry!r} is neither a network nor a host name") from None
+                names.add(name)
+        return cls(tuple(networks), frozenset(names))
+
+    def __contains__(self, host: object) -> bool:
+        if not isinstance(host, str):
+            return False
+        if _loopback(host) or host in _this_machine() or host in self.names:
+            return True
+        ip = _ip(host)
+        return ip is not None and any(ip in net for net in self.networks)
+
+
+def checked_dashboard(
+    engine: str, address: Any, dashboard: Any, hosts: AllowedHosts | None = None
+) -> str | None:
     """``dashboard`` if the proxy may go there, else ``None`` (then there is no dashboard).
 
     The proxy connects with the server's network position, so a cluster's or a kernel's own
     word about its dashboard is not enough: the dashboard must be on the host of the
     cluster's own address (its Dask scheduler, Spark master or Connect server), or, for a
     classic Spark session, on this machine (the driver's UI, inside one of our kernels).
-    Loopback names count as one host.
+    Loopback names count as one host. With ``hosts`` (a kernel's announcement: its word
+    alone), the host must also be one of them; link-local and cloud metadata addresses
+    never pass.
     """
     if not isinstance(dashboard, str) or not isinstance(address, str):
         return None
@@ -68,6 +142,8 @@ def checked_dashboard(engine: str, address: Any, dashboard: Any) -> str | None:
     if url.scheme not in ("http", "https") or not url.hostname or url.username is not None:
         return None
     host = _canonical(url.hostname)
+    if host is None or _forbidden(host) or (hosts is not None and host not in hosts):
+        return None
     allowed = _address_hosts(address)
     if engine == "spark":
         allowed |= _this_machine()
@@ -114,7 +190,7 @@ class ManagedCluster(ABC):
 
     def kill(self) -> None:
         """At interpreter exit, without an event loop: kill the processes outside ours."""
-        return  # by default, the cluster runs inside the server's process (Dask's)
+        return  # by default, no process of the cluster runs outside the server's
 
     def remove_files(self) -> None:
         """At interpreter exit: delete the cluster's folder, if it has one."""

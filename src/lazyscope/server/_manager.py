@@ -10,10 +10,10 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from traitlets import Dict, Int, Unicode
+from traitlets import Dict, Int, List, Unicode
 from traitlets.config import LoggingConfigurable
 
-from lazyscope._clusters import ManagedCluster, checked_dashboard
+from lazyscope._clusters import AllowedHosts, ManagedCluster, checked_dashboard
 from lazyscope.engines import packages
 
 from . import _discovery
@@ -38,6 +38,14 @@ class ClusterManager(LoggingConfigurable):  # type: ignore[misc]  # traitlets is
         help="Options a create request leaves out.",
     ).tag(config=True)
     max_clusters = Int(8, help="How many clusters the server may run at once.").tag(config=True)
+    allowed_dashboard_hosts = List(
+        Unicode(),
+        help="Where else a dashboard that a kernel announces may be, besides loopback and "
+        "this machine's addresses: networks ('10.0.0.0/8', '10.1.2.3') and host names (as "
+        "written, not resolved). The dashboard must still be on the host of its session's "
+        "own address; link-local and cloud metadata addresses are always refused. Read at "
+        "start.",
+    ).tag(config=True)
 
     def __init__(self, kernel_manager: Any = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -47,6 +55,7 @@ class ClusterManager(LoggingConfigurable):  # type: ignore[misc]  # traitlets is
         if kernel_manager is None:  # not `or`: a kernel manager without kernels is falsy
             kernel_manager = getattr(serverapp, "kernel_manager", None)
         self.kernel_manager = kernel_manager
+        self.announcements = _discovery.Announcements(self._allowed_hosts(), self.log)
         self.clusters: dict[str, ManagedCluster] = {}
         self._tasks: dict[str, asyncio.Task[None]] = {}
         # If the server dies without stopping extensions, still leave no JVMs behind.
@@ -54,6 +63,15 @@ class ClusterManager(LoggingConfigurable):  # type: ignore[misc]  # traitlets is
         atexit.register(self.kill_processes)
         for package in packages():
             package.sweep_leftovers(self.log)
+
+    def _allowed_hosts(self) -> AllowedHosts:
+        try:
+            return AllowedHosts.parse(self.allowed_dashboard_hosts)
+        except ValueError as exc:  # a typo must not take the extension down, nor allow more
+            self.log.error("lazyscope: ClusterManager.allowed_dashboard_hosts: %s; the setting "
+                           "is ignored (dashboards that kernels announce are proxied on "
+                           "loopback and this machine only)", exc)  # fmt: skip
+            return AllowedHosts()
 
     async def create(
         self, body: Any, ui_path: Callable[[str], str] | None = None
@@ -103,8 +121,7 @@ class ClusterManager(LoggingConfigurable):  # type: ignore[misc]  # traitlets is
         return cluster.to_json()
 
     def _sessions(self) -> list[dict[str, Any]]:
-        kernels = self.kernel_manager if self.kernel_manager is not None else ()
-        return _discovery.announced_sessions(kernels, logger=self.log)
+        return self.announcements.sessions(self.kernel_manager)
 
     async def list(self) -> list[dict[str, Any]]:
         """Server-managed clusters first (oldest first), then announced sessions."""
@@ -123,7 +140,10 @@ class ClusterManager(LoggingConfigurable):  # type: ignore[misc]  # traitlets is
         """(engine, dashboard URL) of a cluster or session: the proxy's only target."""
         info = await self.get(cid)
         # Checked again here, whatever filled the registry: the proxy goes nowhere else.
-        dashboard = checked_dashboard(info["engine"], info.get("address"), info.get("dashboard"))
+        hosts = None if cid in self.clusters else self.announcements.hosts
+        dashboard = checked_dashboard(
+            info["engine"], info.get("address"), info.get("dashboard"), hosts
+        )
         if dashboard is None:
             raise UnknownClusterError(cid)
         return str(info["engine"]), dashboard
