@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import re
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -68,11 +67,17 @@ class _Recorder(web.RequestHandler):
         self.hits, self.release = hits, release
 
     async def get(self, path: str) -> None:
-        self.hits.append({"path": self.request.path, "headers": dict(self.request.headers)})
+        self.hits.append({"path": self.request.path, "query": self.request.query,
+                          "headers": dict(self.request.headers)})  # fmt: skip
         if path == "redirect":
             self.redirect("/elsewhere")
         elif path == "away":
             self.redirect("http://example.invalid/x")
+        elif path == "to":  # a redirect to exactly what the request says
+            self.set_status(302)
+            self.set_header("Location", self.get_argument("where"))
+        elif path == "whereami":  # a page whose script shows its own URL
+            self.write(WHEREAMI)
         elif path == "slow":  # one chunk, then the rest only once the client has the first
             self.set_header("Set-Cookie", "dash=1; Path=/")
             self.write("<html><head></head>first;")
@@ -88,13 +93,26 @@ class _Recorder(web.RequestHandler):
         else:
             self.write(f"dashboard:{self.request.path}")
 
+    def post(self, path: str) -> None:
+        self.hits.append({"path": self.request.path, "query": self.request.query,
+                          "body": self.request.body.decode()})  # fmt: skip
+        self.write(f"posted:{self.request.path}")
+
+
+# What a script in a dashboard page sees of its own URL: in the page (``#href``) and, when
+# framed, sent to the page that frames it.
+WHEREAMI = ("<html><head></head><body><p id='href'></p><script>"
+            "document.getElementById('href').textContent = 'HREF ' + location.href;"
+            "if (parent !== window) parent.postMessage(location.href, '*');"
+            "</script></body></html>")  # fmt: skip
+
 
 class _Echo(websocket.WebSocketHandler):
     def initialize(self, hits: list[dict[str, Any]], release: asyncio.Event) -> None:
         self.hits = hits
 
     def open(self) -> None:
-        self.hits.append({"path": "ws-open"})
+        self.hits.append({"path": "ws-open", "query": self.request.query})
 
     def on_message(self, message: str | bytes) -> None:
         self.write_message(f"echo:{message!s}")
@@ -111,9 +129,11 @@ async def _kernel(serverapp: Any) -> AsyncIterator[str]:
         await km.shutdown_kernel(kid, now=True)
 
 
-def _announce(runtime_dir: Path, kid: str, sessions: list[dict[str, Any]]) -> None:
-    announcement = {"kernel_id": kid, "pid": os.getpid(), "sessions": sessions}
-    (runtime_dir / f"lazyscope-kernel-{kid}.json").write_text(json.dumps(announcement))
+def _announce(server: Server, kid: str, sessions: list[dict[str, Any]]) -> None:
+    """Announce ``sessions`` as kernel ``kid`` of the server does (its own pid)."""
+    pid = server.app.kernel_manager.get_kernel(kid).provisioner.pid
+    announcement = {"kernel_id": kid, "pid": pid, "sessions": sessions}
+    (server.runtime_dir / f"lazyscope-kernel-{kid}.json").write_text(json.dumps(announcement))
 
 
 def _session(sid: str, dashboard: str) -> dict[str, Any]:
@@ -122,19 +142,22 @@ def _session(sid: str, dashboard: str) -> dict[str, Any]:
 
 
 @asynccontextmanager
-async def _fake(server: Server) -> AsyncIterator[dict[str, Any]]:
-    """Session "fake-1" whose dashboard records requests; "fake-2" on a closed port."""
+async def _fake(server: Server, routes: tuple[tuple[str, Any], ...] = ()
+                ) -> AsyncIterator[dict[str, Any]]:  # fmt: skip
+    """Session "fake-1" whose dashboard records requests; "fake-2" on a closed port.
+    ``routes``: more (pattern, handler) of the dashboard, with the same arguments."""
     hits: list[dict[str, Any]] = []
     release = asyncio.Event()
     args = {"hits": hits, "release": release}
-    app = web.Application([(r"/ws", _Echo, args), (r"/(.*)", _Recorder, args)])
+    app = web.Application([*((p, h, args) for p, h in routes), (r"/ws", _Echo, args),
+                           (r"/(.*)", _Recorder, args)])  # fmt: skip
     dashboard = app.listen(0, address="127.0.0.1")
     port = next(iter(dashboard._sockets.values())).getsockname()[1]
     with socket.socket() as closed:
         closed.bind(("127.0.0.1", 0))
         closed_port = closed.getsockname()[1]
     async with _kernel(server.app) as kid:
-        _announce(server.runtime_dir, kid, [
+        _announce(server, kid, [
             _session("fake-1", f"http://127.0.0.1:{port}/status"),
             _session("fake-2", f"http://127.0.0.1:{closed_port}/status"),
         ])  # fmt: skip
@@ -176,19 +199,19 @@ async def test_a_browser_is_sent_to_a_capability_path_that_needs_no_cookie(serve
         assert "allow-same-origin" not in policy
         assert page.headers["Referrer-Policy"] == "no-referrer"
 
-        cap = location.split("/")[5]
+        cap = re.findall(r"cap-[0-9a-f]{32}", location)[0]
         for wrong in (f"fake-2/{cap}", f"fake-1/cap-{'0' * 32}"):  # another id, a forged token
             refused = await _raw(server.port, f"{BASE}lazyscope/dashboard/{wrong}/status")
             assert refused.code == 403, wrong
             assert b"Traceback" not in refused.body
         assert len(fake["hits"]) == 1
 
-        # Redirects stay under the capability path; one to another host is not passed on.
+        # Redirects stay under the capability path; one to another host is refused.
         prefix = location.split("/status")[0]
         moved = await _raw(server.port, f"{prefix}/redirect")
         assert (moved.code, moved.headers["Location"]) == (302, f"{prefix}/elsewhere")
         away = await _raw(server.port, f"{prefix}/away")
-        assert away.code == 302
+        assert away.code == 502
         assert "Location" not in away.headers
 
 
@@ -274,7 +297,7 @@ def _silent_port() -> Iterator[int]:
 async def test_a_dashboard_that_never_answers_times_out_on_our_own_timeout(server: Server) -> None:
     with _silent_port() as port:
         async with _kernel(server.app) as kid:
-            _announce(server.runtime_dir, kid, [_session("dead-1", f"http://127.0.0.1:{port}/")])
+            _announce(server, kid, [_session("dead-1", f"http://127.0.0.1:{port}/")])
             location = await _capability(server, "dead-1")
             # The client waits far longer than the proxy's timeout: the proxy answers first.
             page = await _raw(server.port, location, request_timeout=20 * TIMEOUT)
@@ -342,7 +365,7 @@ async def test_bokeh_websockets_of_a_real_dask_dashboard_work_through_the_proxy(
     session = {"id": "dask-real", "engine": "dask", "address": info.address,
                "dashboard": info.dashboard, "started": 1.0}  # fmt: skip
     async with _kernel(server.app) as kid:
-        _announce(server.runtime_dir, kid, [session])
+        _announce(server, kid, [session])
         location = await _capability(server, "dask-real", "/status")
         ws_path = location.split("?")[0] + "/ws"
         for path, headers in [

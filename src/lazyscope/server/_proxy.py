@@ -21,6 +21,10 @@ cluster or kernel reported). The request contributes a *path*, and only a path t
 plainly a path: no dot segments, no empty segments (``//host``), no encoded slash or
 backslash, no double encoding, no control characters. Whatever the path says (``@host``,
 ``http:``...), the URL is built as registry origin + path, and is checked once more.
+Jupyter's credentials (``token``, ``_xsrf``) never go upstream (``public_query``), and a
+redirect of the dashboard is read as a browser reads it and kept below the proxy path, or
+refused (``rewrite_location``). Every response of the proxy, errors included, carries
+``SECURITY_HEADERS``.
 """
 
 from __future__ import annotations
@@ -28,20 +32,36 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote, unquote_plus, urljoin, urlsplit
 
-__all__ = ["CAPABILITY", "SANDBOX", "ProxyPathError", "capability", "rewrite_location",
-           "target_url", "valid_capability"]  # fmt: skip
+__all__ = ["CAPABILITY", "SANDBOX", "SECURITY_HEADERS", "ProxyPathError", "capability",
+           "public_query", "rewrite_location", "target_url", "valid_capability"]  # fmt: skip
 
 # The route pattern of a capability segment ("cap-" keeps it apart from any real path).
 CAPABILITY = r"cap-[0-9a-f]{32}"
 # Everything a dashboard needs (scripts, Spark's forms and kill confirmations, links that
 # open a tab, downloads), except its own origin: no allow-same-origin, ever.
 SANDBOX = "sandbox allow-scripts allow-forms allow-popups allow-modals allow-downloads"
+# On every response of the proxy (the dashboard's own are replaced): the sandbox; framed
+# only by Jupyter's own pages (the lab's dashboard tab), not by any site that has the
+# link; no content sniffing; no Referer (a capability path never leaks through a link).
+SECURITY_HEADERS = {
+    "Content-Security-Policy": f"{SANDBOX}; frame-ancestors 'self'",
+    "X-Frame-Options": "SAMEORIGIN",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+# Query parameters (and form fields) in which Jupyter reads its credentials.
+_CREDENTIALS = frozenset({"token", "_xsrf"})
 
 # RFC 3986 path characters (pchar and "/"), percent escapes checked separately.
 _PATH = re.compile(r"^(?:/[A-Za-z0-9\-._~!$&'()*+,;=:@%]+)*/?$")
 _ESCAPE = re.compile(r"%([0-9A-Fa-f]{2})")
+# A scheme ("javascript:", "data:", "http:") at the start of a URL; and with the slashes
+# after it (or none) that a browser reads as "//" before a host.
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
+_SLASHES = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*:)?//+")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 class ProxyPathError(ValueError):
@@ -58,8 +78,20 @@ def _check_path(path: str) -> None:
         # / \ % encoded, or control characters: each could re-route a lenient upstream.
         if chr(byte) in "/\\%" or byte < 0x20 or byte == 0x7F:
             raise ProxyPathError(f"encoded character %{code} not allowed")
-    if any(unquote(seg) in (".", "..") for seg in path.split("/")):
-        raise ProxyPathError("dot segments not allowed")
+    for seg in path.split("/")[1:]:
+        # Jetty (Spark) cuts ";parameters" off a segment: "..;x" is ".." there.
+        name = unquote(seg).split(";")[0]
+        if name in (".", "..") or (seg and not name):
+            raise ProxyPathError("dot segments (also with ;parameters) not allowed")
+
+
+def public_query(query: str) -> str:
+    """``query`` (raw) without Jupyter's credentials: ``token`` authenticates a request
+    to Jupyter and must never reach a dashboard, nor a page URL a dashboard's script
+    reads. Pairs are split at "&" only, as Jupyter (tornado) and browsers split them."""
+    kept = [p for p in query.split("&")
+            if unquote_plus(p.split("=", 1)[0]).lower() not in _CREDENTIALS]  # fmt: skip
+    return "&".join(kept)
 
 
 def target_url(dashboard: str, path: str, query: str = "", scheme: str | None = None) -> str:
@@ -71,6 +103,7 @@ def target_url(dashboard: str, path: str, query: str = "", scheme: str | None = 
     _check_path(path or "/")
     if scheme is None:
         scheme = origin.scheme
+    query = public_query(query)
     url = f"{scheme}://{origin.netloc}{path or '/'}" + (f"?{query}" if query else "")
     final = urlsplit(url)
     # Belt and braces: whatever the checks above missed cannot change the authority.
@@ -79,19 +112,40 @@ def target_url(dashboard: str, path: str, query: str = "", scheme: str | None = 
     return url
 
 
-def rewrite_location(location: str, dashboard: str, prefix: str) -> str | None:
-    """A redirect of the dashboard, as a URL through the proxy (``prefix`` = the proxy's
-    path for this cluster); ``None`` for a redirect to anywhere else."""
-    origin, loc = urlsplit(dashboard), urlsplit(location)
-    if loc.scheme or loc.netloc:
-        if (loc.scheme, loc.netloc) not in ((origin.scheme, origin.netloc), ("", origin.netloc)):
-            return None
-    elif not loc.path.startswith("/"):
-        return location  # relative: the browser resolves it below the proxy already
-    path = loc.path
-    if not path.startswith(prefix.rstrip("/") + "/"):  # Spark may already add its proxy base
-        path = prefix.rstrip("/") + path
-    return path + (f"?{loc.query}" if loc.query else "")
+def _as_browsers_read(location: str) -> str:
+    """``location`` as a browser's URL parser (WHATWG) reads it for an http(s) page:
+    spaces and controls around it trimmed, tabs and newlines dropped, before the query a
+    backslash taken as a slash (``\\\\host/x`` is ``//host/x``), and more slashes
+    than two before a host as two."""
+    loc = re.sub(r"[\t\n\r]", "", location.strip("".join(map(chr, range(0x21)))))
+    end = min((i for i in (loc.find("?"), loc.find("#")) if i >= 0), default=len(loc))
+    loc = loc[:end].replace("\\", "/") + loc[end:]
+    return _SLASHES.sub(r"\1//", loc)
+
+
+def rewrite_location(location: str, upstream: str, prefix: str) -> str | None:
+    """A redirect of the dashboard (answering ``upstream``), as a path below the proxy's
+    ``prefix`` for this dashboard; ``None`` for a redirect anywhere else.
+
+    The redirect is resolved as a browser would resolve it; only one to the dashboard's
+    own origin is kept, and what is sent on is always ``prefix`` + path: a path on
+    Jupyter's origin that no reading of a browser's takes out of the prefix."""
+    loc = _as_browsers_read(location)
+    if _CONTROL.search(loc):  # no header value
+        return None
+    if _SCHEME.match(loc) and not loc.lower().startswith(("http:", "https:")):
+        return None  # javascript:, data:, ...
+    moved, origin = urlsplit(urljoin(upstream, loc)), urlsplit(upstream)
+    if (moved.scheme, moved.netloc.lower()) != (origin.scheme, origin.netloc.lower()):
+        return None
+    path = moved.path or "/"
+    if any(unquote(seg) in (".", "..") for seg in path.split("/")):
+        return None  # browsers also read "%2e%2e" as ".."
+    base = prefix.rstrip("/")
+    if not path.startswith(base + "/"):  # Spark may already add its proxy base
+        path = base + path
+    query = public_query(moved.query)
+    return path + (f"?{query}" if query else "") + (f"#{moved.fragment}" if moved.fragment else "")
 
 
 def capability(secret: bytes, cid: str) -> str:

@@ -8,7 +8,8 @@ dispatch, message and ping relays, activity tracking. Ours: the target, the upst
 websocket handshake (``_proxy_ws``), and HTTP *streamed* with our own header rules
 (``_proxy_stream``), because the library's HTTP path buffers whole responses, answers a
 refused connection with a 500 and forwards every request header (Jupyter's cookie and
-token included) to the dashboard.
+token included) to the dashboard. Every answer, errors included, carries
+``_proxy.SECURITY_HEADERS``; error pages are one line of plain text.
 """
 
 from __future__ import annotations
@@ -22,7 +23,14 @@ from jupyter_server_proxy.handlers import ProxyHandler  # type: ignore[import-un
 from tornado.web import HTTPError
 
 from ._manager import ClusterManager, UnknownClusterError
-from ._proxy import ProxyPathError, capability, target_url, valid_capability
+from ._proxy import (
+    SECURITY_HEADERS,
+    ProxyPathError,
+    capability,
+    public_query,
+    target_url,
+    valid_capability,
+)
 from ._proxy_stream import HTTPStream
 from ._proxy_ws import WebSocketRelay
 
@@ -42,6 +50,20 @@ class _DashboardProxy(WebSocketRelay, HTTPStream, ProxyHandler):  # type: ignore
     def timeout(self) -> float:
         return float(self.settings.get("lazyscope_dashboard_timeout", 5.0))
 
+    def set_default_headers(self) -> None:
+        # Here, not per answer: tornado sets them again on every error page too.
+        super().set_default_headers()
+        for name, value in SECURITY_HEADERS.items():
+            self.set_header(name, value)
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        # Plain text, never Jupyter's HTML error page: nothing of a request (a path with
+        # "<script>" in it) can become markup here (CVE-2024-35225 of jupyter-server-proxy).
+        error = kwargs.get("exc_info", (None, None, None))[1]
+        message = error.log_message % error.args if getattr(error, "log_message", None) else ""
+        self.set_header("Content-Type", "text/plain; charset=utf-8")
+        self.finish(f"{status_code} {self._reason}" + (f": {message}" if message else "") + "\n")
+
     def plain_prefix(self, cid: str) -> str:
         return str(url_path_join(self.base_url, "lazyscope", "dashboard", cid))
 
@@ -49,10 +71,10 @@ class _DashboardProxy(WebSocketRelay, HTTPStream, ProxyHandler):  # type: ignore
         """Where the browser sees this dashboard (redirects and Spark's links stay there)."""
         return self.plain_prefix(cid)
 
-    async def target(self, cid: str, scheme: str | None = None) -> tuple[str, str, str]:
-        """(engine, dashboard, upstream URL); 404 for an unknown id, 400 for a bad path."""
+    async def target(self, cid: str, scheme: str | None = None) -> str:
+        """The upstream URL; 404 for an unknown id, 400 for a bad path."""
         try:
-            engine, dashboard = await self.manager.dashboard(cid)
+            _, dashboard = await self.manager.dashboard(cid)
         except UnknownClusterError:
             raise HTTPError(404, f"no cluster {cid!r} with a dashboard") from None
         # The raw path (still percent-encoded): tornado's path arguments are decoded.
@@ -60,18 +82,18 @@ class _DashboardProxy(WebSocketRelay, HTTPStream, ProxyHandler):  # type: ignore
         if scheme == "ws" and dashboard.startswith("https:"):
             scheme = "wss"
         try:
-            return engine, dashboard, target_url(dashboard, path, self.request.query, scheme)
+            return target_url(dashboard, path, self.request.query, scheme)
         except ProxyPathError as exc:
-            raise HTTPError(400, f"refused dashboard path: {exc}") from None
+            # As an argument: the message may hold "%2F", which is no format here.
+            raise HTTPError(400, "refused dashboard path: %s", exc) from None
 
     async def proxy_request(self, cid: str, *args: Any) -> None:
         self._record_activity()
         if self.request.headers.get("Upgrade", "").lower() == "websocket":
-            _, _, url = await self.target(cid, "ws")
+            url = await self.target(cid, "ws")
             await self.relay_websocket(url, self.timeout, cid, *args)
         else:
-            _, dashboard, url = await self.target(cid)
-            await self.stream(url, dashboard, self.prefix(cid), self.timeout)
+            await self.stream(await self.target(cid), self.prefix(cid), self.timeout)
 
 
 class DashboardProxyHandler(_DashboardProxy):
@@ -93,7 +115,8 @@ class DashboardProxyHandler(_DashboardProxy):
             await self.target(cid)  # 404 / 400 here, not after the redirect
             secret = self.settings["lazyscope_dashboard_secret"]
             rest = self.request.path[len(self.plain_prefix(cid)) :] or "/"
-            query = f"?{self.request.query}" if self.request.query else ""
+            query = public_query(self.request.query)  # the token stays here
+            query = f"?{query}" if query else ""
             self.redirect(f"{self.plain_prefix(cid)}/{capability(secret, cid)}{rest}{query}")
             return
         await self.proxy_request(cid, *args)

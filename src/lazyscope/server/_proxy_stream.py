@@ -2,11 +2,13 @@
 arrives (jupyter-server-proxy buffers it whole unless it is ``text/event-stream``), with
 our header rules both ways.
 
-Request: only the headers a dashboard needs; never Jupyter's cookie, token or Host.
+Request: only the headers a dashboard needs; never Jupyter's cookie, token or Host, nor
+a ``token``/``_xsrf`` form field (``_proxy.public_query``).
 Response: hop-by-hop headers, cookies and CORS grants of the dashboard dropped (it must
 not set cookies on Jupyter's origin); ``Location`` kept under the proxy
-(``_proxy.rewrite_location``); every response sandboxed (``_proxy.SANDBOX``) and sent
-without a Referer onwards, so a capability path never leaks through a link.
+(``_proxy.rewrite_location``), a redirect anywhere else answered with a 502; every
+response with ``_proxy.SECURITY_HEADERS`` (sandboxed, framed only by Jupyter, no
+sniffing, no Referer onwards, so a capability path never leaks through a link).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from tornado.httputil import HTTPHeaders, ResponseStartLine, parse_response_star
 from tornado.iostream import StreamClosedError
 from tornado.web import HTTPError
 
-from ._proxy import SANDBOX, rewrite_location
+from ._proxy import SECURITY_HEADERS, public_query, rewrite_location
 from ._proxy_shim import HeadInjector
 from ._proxy_ws import UNREACHABLE
 
@@ -30,7 +32,8 @@ _REQUEST_HEADERS = ("Accept", "Accept-Language", "Content-Type",
                     "If-None-Match", "If-Modified-Since", "Range", "User-Agent")  # fmt: skip
 _DROPPED = {"connection", "keep-alive", "proxy-authenticate", "proxy-connection", "te",
             "trailer", "transfer-encoding", "upgrade", "set-cookie", "server", "date",
-            "content-security-policy", "referrer-policy"}  # fmt: skip
+            *(name.lower() for name in SECURITY_HEADERS)}  # fmt: skip
+_FORM = "application/x-www-form-urlencoded"
 # A response may take long (a big Spark UI page); only *connecting* has the short timeout.
 _REQUEST_TIMEOUT = 300.0
 _MAX_BODY = 1 << 40
@@ -41,21 +44,25 @@ class HTTPStream:
 
     _status: ResponseStartLine | None = None
     _started = False
+    _refused = False  # a redirect out of the dashboard: its answer is never shown
     _shim: HeadInjector | None = None
 
-    async def stream(self: Any, url: str, dashboard: str, prefix: str, timeout: float) -> None:
+    async def stream(self: Any, url: str, prefix: str, timeout: float) -> None:
         headers = {k: self.request.headers[k] for k in _REQUEST_HEADERS
                    if k in self.request.headers}  # fmt: skip
         # Where the browser sees the dashboard: the Spark UI prefixes its links with it.
         headers["X-Forwarded-Context"] = headers["X-Forwarded-Prefix"] = prefix
         self._upstream = HTTPHeaders()
         method = self.request.method or "GET"
+        body = self.request.body if method in ("POST", "PUT", "PATCH") else None
+        if body and headers.get("Content-Type", "").startswith(_FORM):
+            # Jupyter reads its token in form fields too.
+            body = public_query(body.decode("latin-1")).encode("latin-1")
         request = HTTPRequest(
-            url, method=method, headers=headers,
-            body=self.request.body if method in ("POST", "PUT", "PATCH") else None,
+            url, method=method, headers=headers, body=body,
             follow_redirects=False, decompress_response=False, allow_nonstandard_methods=True,
             connect_timeout=timeout, request_timeout=_REQUEST_TIMEOUT,
-            header_callback=lambda line: self._header_line(line, dashboard, prefix),
+            header_callback=lambda line: self._header_line(line, url, prefix),
             streaming_callback=self._chunk,
         )  # fmt: skip
         # Tornado's shared client caps bodies at 100 MB, streamed or not: a big Spark
@@ -76,22 +83,29 @@ class HTTPStream:
         finally:
             client.close()
             self._record_activity()
-        self._start(dashboard, prefix)  # an answer without a body
+        if self._refused:
+            raise HTTPError(502, "the dashboard redirected outside itself: refused")
+        self._start(url, prefix)  # an answer without a body
         if self._shim is not None:
             self._write(self._shim.close())
         self.finish()
 
-    def _header_line(self: Any, line: str, dashboard: str, prefix: str) -> None:
+    def _header_line(self: Any, line: str, url: str, prefix: str) -> None:
         if line.startswith("HTTP/"):
             self._status = parse_response_start_line(line.strip())
             self._upstream = HTTPHeaders()
         elif line.strip():
             self._upstream.parse_line(line)
         elif self._status is not None and self._status.code >= 200:  # end of the headers
-            self._start(dashboard, prefix)
+            self._start(url, prefix)
 
-    def _start(self: Any, dashboard: str, prefix: str) -> None:
-        if self._started:
+    def _start(self: Any, url: str, prefix: str) -> None:
+        if self._started or self._refused:
+            return
+        location = self._upstream.get("Location")
+        moved = None if location is None else rewrite_location(location, url, prefix)
+        if location is not None and moved is None:
+            self._refused = True  # nothing is sent (``stream`` answers); the body is dropped
             return
         self._started = True
         status = self._status
@@ -107,14 +121,9 @@ class HTTPStream:
                 continue
             if lower == "content-length" and self._shim is not None:
                 continue  # the shim makes the page longer
-            if lower == "location":
-                moved = rewrite_location(value, dashboard, prefix)
-                if moved is None:  # a redirect to anywhere else is not followed
-                    continue
-                value = moved
-            self.add_header(name, value)
-        self.set_header("Content-Security-Policy", SANDBOX)
-        self.set_header("Referrer-Policy", "no-referrer")
+            self.add_header(name, moved if lower == "location" else value)
+        for name, value in SECURITY_HEADERS.items():
+            self.set_header(name, value)
         if self.capability_path and self.request.headers.get("Origin") == "null":
             # The sandboxed dashboard's own fetches (Spark's REST calls): the token in
             # the path is the credential, no cookie is involved.

@@ -8,11 +8,15 @@ selecting the first offered subprotocol, and connects upstream afterwards
 unreachable dashboard then surfaces as an accepted socket that closes at once. Here:
 target and origin are checked first (no upstream socket before they pass), then the
 upstream handshake (short timeout, a clean HTTP error if it fails), then the browser's
-with whatever the upstream selected. Messages relay through the library's handlers.
+with whatever the upstream selected. Messages relay through the library's handlers,
+except that a write to a side that is closing fails quietly (tornado returns a task that
+would otherwise log "Task exception was never retrieved: WebSocketClosedError"): that
+side's own close ends the relay.
 """
 
 from __future__ import annotations
 
+from asyncio import Future
 from typing import Any
 
 from jupyter_server_proxy.websocket import pingable_ws_connect  # type: ignore[import-untyped]
@@ -24,6 +28,11 @@ from tornado.web import HTTPError
 __all__ = ["UNREACHABLE", "WebSocketRelay"]
 
 UNREACHABLE = "the dashboard is unreachable (is the cluster still running?)"
+
+
+def _quietly(sent: Future[None]) -> None:
+    """Retrieve the outcome of a relayed write: a failure means that socket is closing."""
+    sent.add_done_callback(lambda done: done.cancelled() or done.exception())
 
 
 class WebSocketRelay:
@@ -80,9 +89,16 @@ class WebSocketRelay:
             self.close()
         else:
             try:
-                self.write_message(message, binary=isinstance(message, bytes))
+                _quietly(self.write_message(message, binary=isinstance(message, bytes)))
             except websocket.WebSocketClosedError:
                 self.ws.close()
+
+    def on_message(self: Any, message: str | bytes) -> None:
+        self._record_activity()
+        try:
+            _quietly(self.ws.write_message(message, binary=isinstance(message, bytes)))
+        except websocket.WebSocketClosedError:  # the dashboard's end is gone
+            self.close()
 
     def _ping_from_upstream(self: Any, data: bytes) -> None:
         if self._opened:
