@@ -1,4 +1,5 @@
-"""The Binder environment (binder/): Java for Spark, and Python requirements that resolve."""
+"""The Binder environment (binder/): Java for Spark, and Python requirements that resolve to
+what the README's first command installs."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests._paths import ROOT
+from tests._readme import first_command
 
 BINDER = ROOT / "binder"
 # Where a resolved distribution may come from: this checkout, PyPI, or a local mirror of it
@@ -31,9 +33,21 @@ def test_apt_txt_installs_java_17_or_newer() -> None:
     assert max(versions) >= 17, f"Spark 4 needs Java 17 or newer, apt.txt has {versions}"
 
 
+def test_requirements_install_what_the_readmes_first_command_installs() -> None:
+    """Binder is the first command on someone else's machine: lazyscope from the repository
+    with the same extras (the tutorials' imports), nothing more."""
+    local = [line for line in _requirement_lines() if line.startswith(".")]
+    assert local == [first_command().pip_target], (
+        f"binder/requirements.txt installs {local}; the README's first command "
+        f"{first_command().line!r}"
+    )
+
+
 def test_requirements_install_this_repository_from_pypi_only() -> None:
     lines = _requirement_lines()
-    assert "." in lines, "binder/requirements.txt must install lazyscope from the repository (.)"
+    assert any(line.startswith(".") for line in lines), (
+        "binder/requirements.txt must install lazyscope from the repository (.)"
+    )
     for line in lines:
         assert not line.startswith("-"), f"no pip options (indexes, links) in Binder: {line}"
         assert "://" not in line, f"only PyPI names and '.': {line}"
@@ -81,8 +95,10 @@ def test_requirements_resolve_in_a_fresh_virtualenv(tmp_path: Path) -> None:
     lazyscope = by_name["lazyscope"]
     assert lazyscope["download_info"]["url"] == ROOT.as_uri()
     requires = " ".join(lazyscope["metadata"].get("requires_dist", []))
-    for dependency in ("pyspark", "dask", "distributed", "jupyterlab"):
+    for dependency in ("pyspark", "dask", "distributed", "jupyterlab", "scikit-learn"):
         assert dependency in requires, requires
+    # The tutorials' extra is asked for (what it brings may already be in site-packages).
+    assert lazyscope.get("requested_extras") == first_command().extras, lazyscope
     for name, item in by_name.items():
         url = item["download_info"]["url"]
         assert _ALLOWED_URL.match(url), f"{name} would come from {url}"
