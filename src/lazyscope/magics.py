@@ -11,6 +11,7 @@ from typing import Any
 
 from IPython.core.magic import Magics, line_cell_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+from IPython.utils.process import arg_split
 
 from . import _cells, _commands
 from ._errors import LazyscopeError
@@ -26,6 +27,12 @@ def _dispatch(magic: str, table: Mapping[str, Callable[[Any], Any]], args: Any) 
             f"Unknown subcommand {action!r} for %{magic}. Use one of: {', '.join(table)}."
         )
     return handler(args)
+
+
+def _parse_intermixed(magic: Any, line: str) -> Any:
+    """`parse_argstring`, but a positional may follow options, as in `%dask connect
+    --gateway ADDRESS NAME` (argparse's plain parse gives up on NAME there)."""
+    return magic.parser.parse_intermixed_args(arg_split(line))
 
 
 def _refuse_cell_options(magic: str, args: Any, names: tuple[str, ...]) -> None:
@@ -156,7 +163,7 @@ class LazyscopeMagics(Magics):  # type: ignore[misc]  # IPython is untyped
 
     # ------------------------------------------------------------------- dask
     def _dask_options(self, args: Any) -> dict[str, Any]:
-        return {
+        options = {
             "address": args.address,
             "workers": args.workers,
             "threads": args.threads,
@@ -164,16 +171,43 @@ class LazyscopeMagics(Magics):  # type: ignore[misc]  # IPython is untyped
             "port": args.port,
             "restart": args.restart,
         }
+        if args.gateway is not None or args.option or args.adapt or args.keep:
+            options.update(
+                gateway=args.gateway,
+                options=_commands.parse_options(args.option),
+                adapt=_commands.parse_adapt(args.adapt),
+                keep=args.keep,
+            )
+        return options
 
     def _dask_start(self, args: Any) -> Any:
+        if args.gateway == "" and args.address and "://" in args.address:
+            args.gateway, args.address = args.address, None  # %dask start ADDRESS --gateway
         if args.address:
             raise LazyscopeError("Use %dask connect ADDRESS to attach to a running scheduler.")
         return self._dask_start_or_attach(args)
 
     def _dask_connect(self, args: Any) -> Any:
+        if args.gateway is not None:
+            return self._dask_connect_gateway(args)
         if not args.address:
             raise LazyscopeError("Which scheduler? Use %dask connect tcp://HOST:PORT.")
         return self._dask_start_or_attach(args)
+
+    def _dask_connect_gateway(self, args: Any) -> Any:
+        # `--gateway NAME`: argparse gave the name to --gateway (its ADDRESS is optional).
+        if args.address is None and "://" not in args.gateway:
+            args.gateway, args.address = "", args.gateway or None
+        if not args.address:
+            raise LazyscopeError(
+                "Which cluster? Use %dask connect --gateway [ADDRESS] NAME (the name is "
+                "cluster.name in the kernel that started it)."
+            )
+        options = self._dask_options(args)
+        options["cluster"] = options.pop("address")
+        engine = _commands.ensure_dask(**options)
+        self.shell.push(engine.namespace())
+        return _commands.session_status("dask")
 
     def _dask_start_or_attach(self, args: Any) -> Any:
         engine = _commands.ensure_dask(**self._dask_options(args))
@@ -197,8 +231,19 @@ class LazyscopeMagics(Magics):  # type: ignore[misc]  # IPython is untyped
         nargs="?",
         help="start | connect | stop | status | log (line magic; default: status)",
     )
-    @argument("address", nargs="?", help="with connect: the scheduler, tcp://HOST:PORT")
-    @argument("--workers", type=int, metavar="N", help="worker processes of a local cluster")
+    @argument(
+        "address",
+        nargs="?",
+        help="with connect: the scheduler, tcp://HOST:PORT; with connect --gateway: the "
+        "cluster's name",
+    )
+    @argument(
+        "--workers",
+        type=int,
+        metavar="N",
+        help="worker processes of a local cluster; with --gateway: the workers to scale to "
+        "(default: Lazyscope.dask_workers)",
+    )
     @argument("--threads", type=int, metavar="N", help="threads per worker of a local cluster")
     @argument("--memory", metavar="LIMIT", help="memory limit per worker, e.g. 2GiB (default auto)")
     @argument(
@@ -207,6 +252,34 @@ class LazyscopeMagics(Magics):  # type: ignore[misc]  # IPython is untyped
         default=0,
         metavar="P",
         help="scheduler port of a local cluster (default: a free one)",
+    )
+    @argument(
+        "--gateway",
+        nargs="?",
+        const="",
+        metavar="ADDRESS",
+        help="a Dask Gateway cluster, at http(s)://HOST[:PORT] or, without ADDRESS, where "
+        "dask-gateway's configuration says (gateway.address, gateway.auth.type and "
+        "gateway.auth.kwargs, e.g. DASK_GATEWAY__ADDRESS, as daskhub sets them)",
+    )
+    @argument(
+        "--option",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="with start --gateway: one of the gateway's cluster options (cluster_options()); "
+        "repeatable",
+    )
+    @argument(
+        "--adapt",
+        metavar="MIN:MAX",
+        help="with --gateway: adaptive scaling between MIN and MAX workers (instead of --workers)",
+    )
+    @argument(
+        "--keep",
+        action="store_true",
+        help="with start --gateway: the cluster outlives the kernel (by default it stops when "
+        "the kernel stops or restarts); %%dask stop still stops it",
     )
     @argument(
         "--restart", action="store_true", help="close the running client/cluster and start anew"
@@ -218,15 +291,26 @@ class LazyscopeMagics(Magics):  # type: ignore[misc]  # IPython is untyped
 
         Line:  %dask start [--workers N] [--threads N] [--memory LIMIT]
                %dask connect tcp://HOST:PORT
+               %dask start --gateway [ADDRESS] [--option KEY=VALUE]... [--workers N |
+                   --adapt MIN:MAX] [--keep]   a new Dask Gateway cluster (`client` and
+                   `cluster` in the namespace); it stops with the kernel unless --keep
+               %dask connect --gateway [ADDRESS] NAME   attach to a running Gateway cluster
+                   (it keeps running after %dask stop and after the kernel)
                %dask stop | %dask status
                %dask log    the end of the kernel's Dask log (its cluster's and client's)
         Cell:  %%dask [options | tcp://HOST:PORT]   run the cell with `client` ready
                %%dask --dag [LEVEL]   ... and show the DAG of its last value
                %%dask --dag live   the task groups the cell runs, filling in as they run
+
+        Without ADDRESS, --gateway uses dask-gateway's own configuration, e.g. (as daskhub
+        presets it) DASK_GATEWAY__ADDRESS, DASK_GATEWAY__AUTH__TYPE=basic or jupyterhub,
+        DASK_GATEWAY__AUTH__KWARGS__USERNAME/PASSWORD. The gateway's credentials never
+        appear in status, links or logs. The cluster's scheduler and workers need dask,
+        distributed and (for plots) datashader, not lazyscope.
         """
-        args = parse_argstring(self.dask, line)
+        args = _parse_intermixed(self.dask, line)
         if cell is None:
-            if args.action and args.action != "connect" and args.address:
+            if args.action not in (None, "connect", "start") and args.address:
                 raise LazyscopeError(f"%dask {args.action} takes no address.")
             _refuse_cell_options("dask", args, ("dag",))
             table = {

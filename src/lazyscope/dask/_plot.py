@@ -50,6 +50,7 @@ class DaskBackend:
             self.frame = self.frame.astype(dict.fromkeys(numeric, "float64"))
         self._categories: tuple[Any, ...] | None = None if spec.by else ()
         if self.client is not None:  # first use: hide Datashader's import and JIT (see _warm)
+            _plot_warm.check_workers(self.client)
             _plot_warm.import_on_workers(self.client)
             if spec.by is None:
                 _plot_warm.dask_jit(self.client, self.frame, spec)

@@ -14,13 +14,15 @@ early, in the background, so it overlaps the extent pass and the other imports:
 from __future__ import annotations
 
 import contextlib
+import sys
 import uuid
 from typing import Any
 
+from lazyscope._errors import LazyscopeError
 from lazyscope.grids._spec import Spec
-from lazyscope.grids._warm import import_modules, once
+from lazyscope.grids._warm import once
 
-__all__ = ["dask_jit", "import_on_workers"]
+__all__ = ["check_workers", "dask_jit", "import_on_workers"]
 
 _futures: set[Any] = set()  # a released future cancels its task: keep them until done
 
@@ -43,6 +45,39 @@ def _on_each_worker(client: Any, fn: Any, *args: Any) -> None:
         future.add_done_callback(_futures.discard)
 
 
+def check_workers(client: Any) -> None:
+    """One sentence, not a worker's traceback, when the workers' environment (a team's
+    image, a Dask Gateway's) lacks Datashader. Asked once per cluster, without importing."""
+    key = ("datashader", client.scheduler.address)
+    if key in _checked:
+        return
+    _ship_by_value()
+    lacking = client.run(_lacks, "datashader")
+    if any(lacking.values()):
+        raise LazyscopeError(
+            "datashader is not installed on the cluster's workers; plots of this cluster need "
+            "it (install it in the workers' environment, e.g. pip install datashader)."
+        )
+    _checked.add(key)
+
+
+_checked: set[tuple[str, str]] = set()
+
+
+def _lacks(module: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(module) is None
+
+
+def _ship_by_value() -> None:
+    """The functions of this module that run on workers travel by value: workers need no
+    lazyscope installed (their globals are the standard library's)."""
+    import cloudpickle  # type: ignore[import-untyped]  # no type information shipped
+
+    cloudpickle.register_pickle_by_value(sys.modules[__name__])
+
+
 def import_on_workers(client: Any) -> None:
     """Each worker imports Datashader on its event loop, not in a task's thread.
 
@@ -56,13 +91,17 @@ def import_on_workers(client: Any) -> None:
     worker unpickles the next message, so imports on a worker never overlap.
     """
     if once(("import", client.scheduler.address)):
+        _ship_by_value()
         client.run(_import_on_loop, "datashader", wait=False)
 
 
 async def _import_on_loop(*modules: str) -> None:
     # A coroutine, so that `client.run(..., wait=False)` returns at once; its body blocks
     # the worker's loop on purpose (see import_on_workers).
-    import_modules(*modules)
+    import importlib
+
+    for name in modules:
+        importlib.import_module(name)
 
 
 def _jit_key(client: Any, frame: Any, spec: Spec) -> object:
@@ -80,6 +119,7 @@ def dask_jit(client: Any, frame: Any, spec: Spec) -> None:
     from ._plot_grid import partition_states
 
     states = partition_states(spec, View((-1.0, 1.0), (-1.0, 1.0), 2, 2))
+    _ship_by_value()
     _on_each_worker(client, _quietly, states, _tiny_frame(frame._meta))
 
 

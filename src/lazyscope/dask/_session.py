@@ -1,4 +1,5 @@
-"""Dask distributed: a LocalCluster we own, or a client attached to a running scheduler."""
+"""Dask distributed: a LocalCluster we own, or a client attached to a running scheduler
+(a Dask Gateway cluster is a session of its own kind: `_gateway`)."""
 
 from __future__ import annotations
 
@@ -16,14 +17,14 @@ from lazyscope._sessions import SessionInfo
 
 from . import _worker
 
-__all__ = ["DaskEngine", "dask_log", "parse_address", "task_error"]
+__all__ = ["DaskEngine", "dask_log", "kernel_log", "parse_address", "task_error"]
 
 _SCHEMES = ("tcp", "tls", "ws", "wss")
 
 _log: Path | None = None  # one per kernel: its clusters and clients, one after another
 
 
-def _kernel_log() -> Path:
+def kernel_log() -> Path:
     """This kernel's Dask log, where distributed's loggers write from now on."""
     global _log
     if _log is None:
@@ -59,11 +60,17 @@ def parse_address(address: str) -> tuple[str, int]:
 class DaskEngine:
     kind = "dask"
 
-    def __init__(self, client: Any, cluster: Any | None, wanted: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        client: Any,
+        cluster: Any | None,
+        wanted: dict[str, Any],
+        info: SessionInfo | None = None,
+    ) -> None:
         self.client = client
         self.cluster = cluster
         self.wanted = wanted
-        self.info = SessionInfo(
+        self.info = info or SessionInfo(
             engine="dask", address=client.scheduler.address, owned=cluster is not None
         )
         self.info = self.status()
@@ -76,7 +83,7 @@ class DaskEngine:
         from distributed import Client, LocalCluster
 
         threads = threads or max(1, (os.cpu_count() or 1) // workers)
-        log = _kernel_log()
+        log = kernel_log()
         try:
             cluster = LocalCluster(
                 n_workers=workers,
@@ -107,7 +114,7 @@ class DaskEngine:
         _net.check_reachable(host, port, "Dask scheduler", timeout=timeout)
         from distributed import Client
 
-        _kernel_log()  # the client's own complaints (a lost scheduler) go there
+        kernel_log()  # the client's own complaints (a lost scheduler) go there
 
         try:
             client = Client(address, timeout=timeout)
@@ -149,6 +156,8 @@ class DaskEngine:
 
     def conflicts(self, wanted: dict[str, Any]) -> list[str]:
         found = []
+        if wanted.get("gateway") is not None or wanted.get("cluster"):
+            found.append(f"a Dask Gateway cluster (running: the scheduler at {self.info.address})")
         address = wanted.get("address")
         if address and address != self.info.address:
             found.append(f"scheduler {address} (running: {self.info.address})")

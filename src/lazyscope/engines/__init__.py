@@ -21,9 +21,11 @@ __all__ = [
     "check_session",
     "check_spark_options",
     "connect_dask",
+    "connect_dask_gateway",
     "current",
     "packages",
     "start_dask",
+    "start_dask_gateway",
     "start_spark",
     "stop",
     "stop_all",
@@ -118,12 +120,50 @@ def connect_dask(address: str, timeout: float) -> Engine:
     return _register(DaskEngine.connect(address, timeout))
 
 
-def stop(kind: str) -> SessionInfo:
+def start_dask_gateway(
+    *,
+    address: str | None,
+    options: dict[str, str],
+    workers: int | None,
+    adapt: tuple[int, int] | None,
+    keep: bool,
+    timeout: float,
+) -> Engine:
+    """A new Dask Gateway cluster (dask-gateway's configuration when `address` is None)."""
+    from lazyscope.dask._gateway import GatewayEngine
+
+    engine = GatewayEngine.start_cluster(
+        address, options, workers=workers, adapt=adapt, keep=keep, timeout=timeout
+    )
+    return _register(engine)
+
+
+def connect_dask_gateway(
+    *,
+    address: str | None,
+    name: str,
+    workers: int | None,
+    adapt: tuple[int, int] | None,
+    timeout: float,
+) -> Engine:
+    """The running Gateway cluster `name`, attached (it outlives this kernel)."""
+    from lazyscope.dask._gateway import GatewayEngine
+
+    engine = GatewayEngine.connect_cluster(
+        address, name, workers=workers, adapt=adapt, timeout=timeout
+    )
+    return _register(engine)
+
+
+def stop(kind: str, *, at_exit: bool = False) -> SessionInfo:
+    """Stop the session of `kind`. At the kernel's exit, an engine with a `leave` method
+    (a Dask Gateway session: its kept cluster outlives the kernel) is left that way."""
     engine = _sessions.pop(kind, None)
     if engine is None:
         raise LazyscopeError(f"No {kind.capitalize()} session is running in this kernel.")
     try:
-        engine.stop()
+        leave = getattr(engine, "leave", None) if at_exit else None
+        (leave or engine.stop)()
     finally:
         _announce()
     return engine.info
@@ -136,6 +176,6 @@ def stop_all() -> None:
         write_announcement([])
     for kind in list(_sessions):
         try:
-            stop(kind)
+            stop(kind, at_exit=True)
         except Exception:  # the kernel exits anyway; the other sessions must still stop
             survived(f"stopping the {kind} session failed")
