@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import psutil
 import pytest
@@ -240,6 +242,15 @@ async def _delete(jp_fetch: Fetch, cid: str) -> None:
     assert error.value.code == 404
 
 
+def _listener(url: str) -> int:
+    """The pid of the process listening on the port of ``url`` (loopback)."""
+    port = urlsplit(url).port
+    found = {c.pid for c in psutil.net_connections("tcp")
+             if c.status == psutil.CONN_LISTEN and c.laddr and c.laddr.port == port}  # fmt: skip
+    assert len(found) == 1, (url, found)
+    return int(found.pop() or 0)
+
+
 @pytest.mark.dask
 async def test_dask_cluster_lifecycle_and_dashboard(
     jp_fetch: Fetch, jp_serverapp: Any, jp_http_port: int, jp_auth_header: dict[str, str]
@@ -249,7 +260,15 @@ async def test_dask_cluster_lifecycle_and_dashboard(
     page = await _raw(jp_http_port, info["proxy"], jp_auth_header)
     assert page.code == 200
     assert b"Dask" in page.body
+    # The scheduler and its dashboard run in a child process of the server, not in the
+    # server (this test's process): a dashboard under load does not hold the server's loop.
+    manager = jp_serverapp.web_app.settings["lazyscope_manager"]
+    dashboard = manager.clusters[info["id"]].dashboard
+    (pid,) = {_listener(info["address"]), _listener(dashboard)}  # one process, both
+    assert pid != os.getpid()
+    assert psutil.Process(pid).ppid() == os.getpid()
     await _delete(jp_fetch, info["id"])
+    assert not psutil.pid_exists(pid)  # stopped with its cluster
 
 
 @pytest.mark.spark

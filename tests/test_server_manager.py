@@ -5,6 +5,7 @@ process, port or folder left behind once it shuts down."""
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import subprocess
 import sys
@@ -17,6 +18,7 @@ import psutil
 import pytest
 from distributed import LocalCluster
 
+from lazyscope.dask._cluster import DaskCluster
 from lazyscope.server._manager import ClusterManager, UnknownClusterError
 from lazyscope.server._options import OptionsError, parse_memory, validate_create, validate_scale
 from lazyscope.spark._cluster import SparkCluster
@@ -160,17 +162,31 @@ def test_a_cluster_that_does_not_stop_is_logged_and_the_others_still_stop(
             manager.dask_factory = f"{__name__}.{factory.__name__}"
             created = await manager.create({"engine": "dask", "workers": 1})
             await manager.wait_started(created["id"])
-            clusters.append(manager.clusters[created["id"]].cluster)  # type: ignore[attr-defined]
+            cluster = manager.clusters[created["id"]]
+            assert isinstance(cluster, DaskCluster)
+            clusters.append(cluster.proc)
         await manager.shutdown()  # no exception: server exit goes on
         assert manager.clusters == {}
         return clusters
 
     with caplog.at_level(logging.ERROR, logger="jupyter-server-log"):
-        clusters = asyncio.run(run())
-    assert [str(c.status) for c in clusters] == ["Status.closed", "Status.closed"]
+        procs = asyncio.run(run())
+    # Both clusters' processes have ended, the one that reported a failure too.
+    assert [p.poll() is not None for p in procs] == [True, True]
     [record] = [r for r in caplog.records if r.name == "jupyter-server-log"]
     assert "did not stop cleanly" in record.getMessage()
     assert "did not confirm the stop" in str(record.exc_info[1] if record.exc_info else "")
+
+
+def _workers_spawned(pids: set[int]) -> bool:
+    """Is one of ``pids`` a worker process (a nanny's multiprocessing child)?"""
+    for pid in pids:
+        try:
+            if "multiprocessing.spawn" in " ".join(psutil.Process(pid).cmdline()):
+                return True
+        except psutil.Error:
+            continue
+    return False
 
 
 @pytest.mark.dask
@@ -180,8 +196,10 @@ def test_a_dask_cluster_stopped_while_starting_leaves_no_worker_behind() -> None
     async def run() -> tuple[set[int], set[int]]:
         manager = ClusterManager()
         created = await manager.create({"engine": "dask", "workers": 2, "cores": 1})
-        while not _children() - before:  # its first worker process is being spawned
+        # Its cluster's process, then its first worker process, are being spawned.
+        while not _workers_spawned(_children() - before):
             await asyncio.sleep(0.05)
+        assert manager.clusters[created["id"]].status == "starting"
         spawned = _children() - before
         await manager.delete(created["id"])  # the Stop button on a "starting" card
         return spawned, _children() - before
@@ -208,6 +226,29 @@ def test_a_stopping_cluster_stays_registered_until_it_has_stopped() -> None:
         assert manager.clusters == {}
 
     asyncio.run(run())
+
+
+@pytest.mark.dask
+def test_a_dask_cluster_whose_process_dies_is_listed_as_failed() -> None:
+    async def run() -> tuple[dict[str, Any], bool]:
+        manager = ClusterManager()
+        created = await manager.create({"engine": "dask", "workers": 1, "cores": 1})
+        await manager.wait_started(created["id"])
+        cluster = manager.clusters[created["id"]]
+        assert isinstance(cluster, DaskCluster)
+        assert cluster.proc is not None
+        cluster.proc.kill()  # as the OOM killer would: its scheduler and nanny go with it
+        while (info := await manager.get(created["id"]))["status"] == "running":
+            await asyncio.sleep(0.1)
+        log_kept = (cluster.folder / "cluster.log").exists()  # the error points to it
+        await manager.shutdown()
+        return info, log_kept
+
+    info, log_kept = asyncio.run(run())
+    assert info["status"] == "failed"
+    assert (info["workers"], info["cores"], info["memory"]) == (0, 0, 0)
+    assert "the Dask cluster's process ended; its log is" in info["error"]
+    assert log_kept
 
 
 _SQUAT = "import socket, sys; socket.socket().bind(('127.0.0.1', int(sys.argv[1])))"
@@ -250,33 +291,43 @@ def test_shutdown_leaves_no_process_behind(tmp_path: Path, monkeypatch: pytest.M
     assert infos[1]["address"].startswith("sc://127.0.0.1:")
     # Between picking its ports and its JVM listening, nobody else could take them.
     assert taken == [False, False]
-    # Dask: one worker process (its nanny lives in this process); Spark: master, worker and
-    # Connect server JVMs.
-    assert len(running) >= 4
+    # Dask: its cluster's process and a worker process; Spark: master, worker and Connect
+    # server JVMs.
+    assert len(running) >= 5
     leftovers = [p for p in running if psutil.pid_exists(p) and _alive(psutil.Process(p))]
     assert leftovers == [], [psutil.Process(p).cmdline() for p in leftovers]
     # Logs, work dirs and temporary files were in the cluster's folder, now deleted.
     assert {"master.log", "worker-0.log", "connect.log", "tmp"} <= set(files), files
-    assert [p.name for p in tmp_path.glob("lazyscope-spark-*")] == []
+    assert [p.name for p in tmp_path.glob("lazyscope-*")] == []
 
 
-def test_the_server_starts_spark_clusters_without_importing_an_engine_library() -> None:
+def test_the_server_starts_clusters_without_importing_an_engine_library() -> None:
     # The contract of pyproject.toml checks direct imports only: the cluster code the
-    # server reaches through the Spark package's interface must not load pyspark either.
+    # server reaches through the engine packages' interface must load neither pyspark nor
+    # dask: a Dask cluster runs in a process of its own, its scheduler and dashboard too.
     code = """
-import json, logging, sys
+import asyncio, json, logging, sys
 from lazyscope import spark
 from lazyscope.server._manager import ClusterManager
-ClusterManager()  # sweeps leftovers through every engine package
+manager = ClusterManager()  # sweeps leftovers through every engine package
 cluster = spark.server_cluster(
     "spark-test", "t", {"workers": 1, "cores": 1, "memory": 2**30, "connect": False},
     log=logging.getLogger("t"), ui_path=None,
 )
 cluster.remove_files()
-print(json.dumps([m for m in ("pyspark", "py4j", "dask", "distributed") if m in sys.modules]))
+
+async def dask():
+    created = await manager.create({"engine": "dask", "workers": 1, "cores": 1})
+    info = await manager.wait_started(created["id"])
+    await manager.shutdown()
+    return info
+
+info = asyncio.run(dask())
+print(json.dumps([info["status"], info["workers"],
+                  [m for m in ("pyspark", "py4j", "dask", "distributed") if m in sys.modules]]))
 """
     proc = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=180, check=False
     )
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.strip() == "[]"
+    assert json.loads(proc.stdout.strip().splitlines()[-1]) == ["running", 1, []]

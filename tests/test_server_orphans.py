@@ -1,9 +1,10 @@
 """Processes a Jupyter server started stop when it dies, however it dies.
 
 A real ``jupyter server`` subprocess with lazyscope starts a Spark standalone cluster (master
-and worker JVMs) and a Dask cluster through its API; then the server is killed (SIGKILL:
-no exit hook runs) or stopped (SIGTERM). Every process it had started must be gone soon
-after, and the Spark cluster's folder a killed server left is removed by the next server.
+and worker JVMs) and a Dask cluster (its own process and a worker process) through its
+API; then the server is killed (SIGKILL: no exit hook runs) or stopped (SIGTERM). Every
+process it had started must be gone soon after, and the clusters' folders a killed server
+left are removed by the next server.
 """
 
 from __future__ import annotations
@@ -134,17 +135,23 @@ def test_what_the_server_started_dies_with_it(
         server.wait(timeout=60)
         try:
             # Spark: the master's and the worker's JVMs (with Connect: its server and
-            # an executor too); Dask: a worker process.
+            # an executor too); Dask: its cluster's process (scheduler, dashboard,
+            # nanny) and a worker process.
             assert sum("java" in c for c in started.values()) >= 2 + 2 * connect, started
+            assert sum("lazyscope.dask._cluster_host" in c for c in started.values()) == 1
+            assert sum("multiprocessing.spawn" in c for c in started.values()) >= 1, started
             left = _survivors(set(started), timeout=60)
             assert left == [], [started[p] for p in left]
         finally:
             _kill_all(sorted(started))
-    folders = list(tmp_path.glob("lazyscope-spark-*"))
+
+    def folders() -> list[str]:  # the clusters' folders: logs, work and scratch files
+        return sorted(e for e in ("dask", "spark") for _ in tmp_path.glob(f"lazyscope-{e}-*"))
+
     if sig == signal.SIGTERM:
-        assert folders == []  # the server stopped its clusters itself
+        assert folders() == []  # the server stopped its clusters itself
         return
-    # Killed: nothing removed the folder; the next server does, its owner being dead.
-    assert len(folders) == 1, folders
+    # Killed: nothing removed the folders; the next server does, their owner being dead.
+    assert folders() == ["dask", "spark"]
     with _server(tmp_path, "second"):
-        assert list(tmp_path.glob("lazyscope-spark-*")) == []
+        assert folders() == []

@@ -52,17 +52,20 @@ def _dies_with(parent: int) -> Callable[[], None] | None:
     return in_child
 
 
-def spawn(args: list[str], log: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
+def spawn(
+    args: list[str], log: Path, env: dict[str, str], talk: bool = False
+) -> subprocess.Popen[bytes]:
     """Start ``args`` in a session (process group) of its own, output to ``log``; it gets
-    SIGTERM if the server dies."""
+    SIGTERM if the server dies. ``talk``: its stdin and stdout are pipes to us (requests
+    and answers), only its stderr goes to ``log``."""
 
     def start() -> subprocess.Popen[bytes]:
         with log.open("wb") as out:
             return subprocess.Popen(
                 args,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE if talk else out,
+                stderr=out if talk else subprocess.STDOUT,
+                stdin=subprocess.PIPE if talk else subprocess.DEVNULL,
                 env=env,
                 start_new_session=True,
                 preexec_fn=_dies_with(os.getpid()),  # only prctl runs there

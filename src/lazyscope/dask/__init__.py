@@ -123,15 +123,18 @@ def server_cluster(
     cid: str, name: str, options: dict[str, Any], *, log: Any, dask_factory: str,
     dask_kwargs: dict[str, Any], **_: Any,
 ) -> ManagedCluster:  # fmt: skip
-    """A cluster of the class `dask_factory` (a LocalCluster by default), started in the
-    Jupyter server's event loop."""
+    """A cluster of the class `dask_factory` (a LocalCluster by default), run in a process
+    of its own, a child of the Jupyter server."""
     from ._cluster import DaskCluster
 
     return DaskCluster(cid, name, options, log=log, factory=dask_factory, kwargs=dask_kwargs)
 
 
 def sweep_leftovers(log: Any) -> None:
-    """Nothing to sweep: Dask purges its own scratch folders when it next starts."""
+    """Remove the cluster folders (log, scratch space) of servers that were killed."""
+    from ._cluster import sweep_folders
+
+    sweep_folders(log)
 
 
 def register(shell: Any) -> None:
