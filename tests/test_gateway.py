@@ -64,7 +64,9 @@ def kernel(dask_gateway: GatewayServer) -> Iterator[Kernel]:
 def test_start_status_progress_and_the_cluster_stops_with_the_kernel(
     dask_gateway: GatewayServer, runtime_dir: Path
 ) -> None:
-    kernel = Kernel(env=dask_gateway.env())
+    # Under a Jupyter server with lazyscope, dashboards are linked through its proxy.
+    prefix = "/user/alice/lazyscope/dashboard/"
+    kernel = Kernel(env={**dask_gateway.env(), "LAZYSCOPE_DASHBOARD_PREFIX": prefix})
     shown: list[str] = []
     try:
         kernel.run("%load_ext lazyscope")
@@ -87,7 +89,14 @@ def test_start_status_progress_and_the_cluster_stops_with_the_kernel(
         shown.append(status)
         assert "workers       2" in status
         assert "cores         4" in status  # worker_cores=2: two threads each
-        assert f"dashboard     {dask_gateway.address}/clusters/{name}/status" in status
+        page = f"/clusters/{name}/status"
+        link = (
+            re.escape(f"{prefix}")
+            + r"(\w+)"
+            + re.escape(f"{page} (direct: {dask_gateway.address}{page})")
+        )
+        linked = re.search("dashboard     " + link, status)
+        assert linked is not None, status
 
         # Per-cell progress through the scheduler plugin, on a scheduler without lazyscope.
         assert "No module named 'lazyscope'" in kernel.run(
@@ -113,6 +122,8 @@ def test_start_status_progress_and_the_cluster_stops_with_the_kernel(
             "workers": 2,
         }
         assert session["owned"] is True
+        assert session["id"] == linked[1]
+        assert session["dashboard"] == f"{dask_gateway.address}{page}"
         log = kernel.run("%dask log")
         shown += [announced, log, Path(session["log"]).read_text()]
         for text in shown:  # the password lives in the kernel's environment only
@@ -279,3 +290,17 @@ def test_help_documents_the_gateway(ipshell: Any) -> None:
     for option in ("--gateway", "--option", "--adapt", "--keep", "connect --gateway"):
         assert option in doc
     assert "DASK_GATEWAY__ADDRESS" in doc
+
+
+@pytest.mark.parametrize(
+    ("given", "shown"),
+    [
+        ("https://alice:s3cret@gw.example.org/", "https://gw.example.org/"),
+        ("http://tok@127.0.0.1:8000", "http://127.0.0.1:8000"),
+        ("http://[::1]:8000", "http://[::1]:8000"),
+    ],
+)
+def test_addresses_are_shown_without_credentials(given: str, shown: str) -> None:
+    from lazyscope.dask._gateway import public_address
+
+    assert public_address(given) == shown
