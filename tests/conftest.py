@@ -16,7 +16,7 @@ from tests import _processes as procs
 
 _CONNECT_MODE = "SPARK_CONNECT_MODE_ENABLED"
 
-pytest_plugins = ("pytest_jupyter.jupyter_server", "tests._gateway")
+pytest_plugins = ("pytest_jupyter.jupyter_server", "tests._hub", "tests._gateway")
 
 # Announcements of the in-process sessions go to a private runtime dir, not the user's.
 _RUNTIME = tempfile.mkdtemp(prefix="lazyscope-runtime-")

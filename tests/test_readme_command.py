@@ -10,7 +10,6 @@ this one checks that the README's environment is enough, with nbclient."""
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -26,30 +25,13 @@ from jupyter_client.kernelspec import KernelSpecManager
 from jupyter_client.manager import KernelManager
 from nbclient import NotebookClient
 
-from tests._kernel import user_env
 from tests._paths import ROOT, package_json_version
 from tests._readme import FirstCommand, first_command
+from tests._venvs import activated, checkout_files, copy_files, run
 
 pytestmark = [pytest.mark.slow, pytest.mark.notebook, pytest.mark.timeout(1800)]
 
 TUTORIALS = sorted((ROOT / "notebooks").glob("0*.ipynb"))
-# Never copied: a built lab extension makes pip skip the build (RECIPES.md), and node_modules
-# or temp folders are not part of a fresh clone.
-_NOT_COPIED = re.compile(r"^(src/lazyscope/labextension/|\.tmp/)|(^|/)node_modules/")
-# Settings of this test process that a user's fresh shell would not have: they would point the
-# new environment's Python, Spark or Jupyter at this one's.
-_NOT_INHERITED = (
-    "PYTHONPATH",
-    "PYTHONHOME",
-    "SPARK_HOME",
-    "SPARK_REMOTE",
-    "SPARK_CONNECT_MODE_ENABLED",
-    "PYSPARK_SUBMIT_ARGS",
-    "PYSPARK_PYTHON",
-    "PYSPARK_DRIVER_PYTHON",
-    "JUPYTER_PATH",
-    "JUPYTER_DATA_DIR",
-)
 # Run after each tutorial, in its kernel: where the kernel's Python and lazyscope come from.
 _WHERE_FROM = "import json, sys, lazyscope\nprint(json.dumps([sys.prefix, lazyscope.__file__]))"
 
@@ -75,53 +57,6 @@ class Machine:
         return (self.checkout / folders[0]).resolve()
 
 
-def _copy_checkout(dest: Path) -> None:
-    """This checkout as a fresh clone of it would be, with the working tree's edits: tracked
-    and new (not ignored) files, as they are now on disk."""
-    listed = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=ROOT,
-        capture_output=True,
-        check=True,
-        timeout=120,
-    ).stdout.decode()
-    for name in listed.split("\0"):
-        source = ROOT / name
-        if not name or _NOT_COPIED.search(name) or not source.is_file():
-            continue  # deleted in the working tree, or never part of a clone
-        target = dest / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(source, target)
-    assert not (dest / "src" / "lazyscope" / "labextension").exists()
-
-
-def _activated(venv: Path) -> dict[str, str]:
-    bin_dir = venv / "bin"
-    changes: dict[str, str | None] = dict.fromkeys(_NOT_INHERITED)
-    changes |= {
-        "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
-        "VIRTUAL_ENV": str(venv),
-        "TMPDIR": str(ROOT / ".tmp"),  # pip's build and the kernels' temp files stay here
-    }
-    return user_env(changes)
-
-
-def _run(command: list[str], machine_env: dict[str, str], cwd: Path, timeout: float) -> str:
-    proc = subprocess.run(
-        command,
-        cwd=cwd,
-        env=machine_env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-    tail = "\n".join(proc.stdout.splitlines()[-60:])
-    assert proc.returncode == 0, f"$ {' '.join(command)} (in {cwd}) failed:\n{tail}"
-    return proc.stdout
-
-
 @pytest.fixture(scope="module")
 def machine() -> Iterator[Machine]:
     command = first_command()
@@ -129,15 +64,16 @@ def machine() -> Iterator[Machine]:
     base = Path(tempfile.mkdtemp(prefix="readme-command-", dir=ROOT / ".tmp"))
     try:
         checkout, venv = base / "lazyscope", base / "venv"
-        _copy_checkout(checkout)
+        copy_files(checkout_files(), checkout)
+        assert not (checkout / "src" / "lazyscope" / "labextension").exists()
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=300)
-        env = _activated(venv)
+        env = activated(venv)
         assert shutil.which("pip", path=env["PATH"]) == str(venv / "bin" / "pip")
         # The install part exactly as written, in the shell of the README's code block.
-        _run(["bash", "-c", command.install], env, checkout, timeout=1500)
+        run(["bash", "-c", command.install], env, checkout, timeout=1500)
         # The kernel spec that `jupyter lab` in this environment offers, with its Python named
         # absolutely: jupyter_client would run a bare `python` with this test's interpreter.
-        _run(
+        run(
             [str(venv / "bin" / "python"), "-m", "ipykernel", "install", "--sys-prefix"],
             env,
             base,
@@ -152,11 +88,11 @@ def test_install_part_puts_lazyscope_and_its_lab_extension_in_the_new_environmen
     machine: Machine,
 ) -> None:
     code = "import json, lazyscope; print(json.dumps(lazyscope.__file__))"
-    where = Path(json.loads(_run([str(machine.python), "-c", code], machine.env, ROOT, 120)))
+    where = Path(json.loads(run([str(machine.python), "-c", code], machine.env, ROOT, 120)))
     assert where.is_relative_to(machine.venv), f"lazyscope imported from {where}"
     assert not where.is_relative_to(ROOT / "src"), where
     # pip built the lab extension itself (the copy had none) and installed it enabled.
-    listed = _run(["jupyter", "labextension", "list"], machine.env, machine.checkout, 120)
+    listed = run(["jupyter", "labextension", "list"], machine.env, machine.checkout, 120)
     listed = re.sub(r"\x1b\[[0-9;]*m", "", listed)  # it colours "enabled" and "OK"
     version = re.escape(package_json_version(machine.checkout / "package.json"))
     assert re.search(rf"^\s*lazyscope v{version} enabled OK", listed, re.M), listed

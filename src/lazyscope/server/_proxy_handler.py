@@ -20,6 +20,7 @@ from jupyter_server.auth.decorator import allow_unauthenticated, authorized
 from jupyter_server.base.handlers import JupyterHandler
 from jupyter_server.utils import url_path_join
 from jupyter_server_proxy.handlers import ProxyHandler  # type: ignore[import-untyped]
+from tornado.httputil import url_concat
 from tornado.web import HTTPError
 
 from ._manager import ClusterManager, UnknownClusterError
@@ -134,6 +135,15 @@ class DashboardProxyHandler(_DashboardProxy):
         await self._plain(cid, *args)
 
 
+def _opened_by_a_person(headers: Any) -> bool:
+    """A browser navigation the dashboard did not start: typed, pasted, a bookmark, or from
+    a page of Jupyter's site (the lab's dashboard tab). A sandboxed dashboard's own
+    requests, its link clicks included, come from its opaque origin: "cross-site"."""
+    site = headers.get("Sec-Fetch-Site")
+    return headers.get("Sec-Fetch-Mode") == "navigate" and site in ("none", "same-origin",
+                                                                     "same-site")  # fmt: skip
+
+
 class CapabilityProxyHandler(_DashboardProxy):
     """The capability path: the token in the path is the credential (no cookie)."""
 
@@ -145,6 +155,14 @@ class CapabilityProxyHandler(_DashboardProxy):
         cid, segment = self.path_args[0], self.path_args[1]
         if not valid_capability(self.settings["lazyscope_dashboard_secret"], cid, segment):
             raise HTTPError(403, "this dashboard link has expired: open it again from Jupyter")
+        if _opened_by_a_person(self.request.headers):
+            # Such a request carries the browser's Jupyter login (cookies go with it): a
+            # link copied to someone else, e.g. another user of a JupyterHub, opens nothing.
+            if self.current_user is None:
+                self.redirect(url_concat(self.get_login_url(), {"next": self.request.uri}))
+                return
+            if not self.authorizer.is_authorized(self, self.current_user, "read", "lazyscope"):
+                raise HTTPError(403, "you may not open the dashboards of this server")
 
     def prefix(self, cid: str) -> str:
         return f"{self.plain_prefix(cid)}/{self.path_args[1]}"
