@@ -114,6 +114,14 @@ export const clustersPlugin: JupyterFrontEndPlugin<void> = {
       execute: async args => {
         const cluster = target(args);
         if (cluster) {
+          // Its dashboard tabs close first: the cluster's process ends with it, and their
+          // Bokeh pages would keep reconnecting to a dashboard that is gone.
+          const tabs = dashboardId(cluster);
+          for (const widget of Array.from(shell.widgets('main'))) {
+            if (widget.id === tabs || widget.id.startsWith(`${tabs}-`)) {
+              widget.dispose();
+            }
+          }
           await guard('Stopping failed', () => stopCluster(cluster.id));
         }
       }
