@@ -5,11 +5,11 @@ from __future__ import annotations
 import os
 import shutil
 import socket
-import subprocess
 
 import pytest
 
 from tests._paths import ROOT
+from tests._venvs import run
 
 UI = ROOT / "tests" / "ui"
 
@@ -24,18 +24,7 @@ def _free_port() -> int:
 
 
 def _run(command: list[str], env: dict[str, str], timeout: float) -> None:
-    proc = subprocess.run(
-        command,
-        cwd=UI,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-    tail = "\n".join(proc.stdout.splitlines()[-80:])
-    assert proc.returncode == 0, f"$ {' '.join(command)} (in {UI}) failed:\n{tail}"
+    run(command, env, UI, timeout)
 
 
 def test_galata_specs_pass() -> None:
