@@ -3,6 +3,7 @@ import { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application'
 import { clustersPlugin } from './clusters/plugin';
 import { dagPlugin } from './dag';
 import { describePlugin } from './describe';
+import { plotPlugin } from './plot';
 import { requestAPI } from './request';
 
 /**
@@ -27,4 +28,4 @@ const plugin: JupyterFrontEndPlugin<void> = {
   }
 };
 
-export default [plugin, describePlugin, dagPlugin, clustersPlugin];
+export default [plugin, describePlugin, dagPlugin, plotPlugin, clustersPlugin];

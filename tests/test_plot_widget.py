@@ -15,6 +15,7 @@ import pytest
 import lazyscope
 from lazyscope._errors import LazyscopeError
 from lazyscope.grids._requests import Latest, Token
+from lazyscope.plotting._widget import PLOT_MIME
 from tests._plot_data import in_window, points
 from tests._waiting import wait_for
 
@@ -117,10 +118,26 @@ def test_display_bundle_has_a_static_png(df: pd.DataFrame, ipshell: Any) -> None
     p = lazyscope.plot(df, "x", "y", **SMALL)
     data, _ = ipshell.display_formatter.format(p)
     assert "application/vnd.jupyter.widget-view+json" in data
-    assert data["text/plain"].startswith("<lazyscope plot: count of y vs x (pandas)")
     image = Image.open(io.BytesIO(base64.b64decode(data["image/png"])))
     assert image.size == (40, 30)
     assert p.image.startswith(b"\x89PNG")
+    # The lab extension's mark: the same widget model, and the title for the still.
+    assert data[PLOT_MIME] == {
+        "model_id": data["application/vnd.jupyter.widget-view+json"]["model_id"],
+        "title": "count of y vs x (pandas)",
+    }
+
+
+def test_the_text_says_what_the_plot_shows(df: pd.DataFrame, ipshell: Any) -> None:
+    """text/plain (and repr) is a line a person reads: title and ranges, no object repr."""
+    p = lazyscope.plot(df, "x", "y", **SMALL)
+    p.zoom((-1.0, 1.0), (0.0, 2.5))
+    data, _ = ipshell.display_formatter.format(p)
+    line = "lazyscope plot: count of y vs x (pandas), x -1..1, y 0..2.5"
+    assert data["text/plain"] == line
+    assert repr(p) == line
+    p.zoom((0.0, 1234567.0), (-0.0001, 0.00002))
+    assert repr(p).endswith("x 0..1.23457e+06, y -0.0001..2e-05")
 
 
 def test_categories_get_a_legend(df: pd.DataFrame) -> None:

@@ -25,8 +25,12 @@ from ._display import SPINNER, error_line, load_bokehjs, summary
 from ._shade import png, shade, values_of
 from ._still import still_svg
 
-__all__ = ["PlotWidget"]
+__all__ = ["PLOT_MIME", "PlotWidget"]
 
+# Marks our plot's output for the lab extension, which shows the saved still until the
+# widget model is known to be alive (ipywidgets' own renderer says "model not found" in
+# a notebook reopened without its kernel) and keeps the still in step with the view.
+PLOT_MIME = "application/vnd.lazyscope.plot+json"
 _CACHED_VIEWS = 4  # reset and back-and-forth zooms are served from here, for every engine
 
 
@@ -202,6 +206,9 @@ class PlotWidget:
         bundle["image/png"] = base64.b64encode(image).decode("ascii")
         bundle["image/svg+xml"] = self._still(image)  # with axes, where no widget runs
         bundle["text/plain"] = repr(self)
+        view = bundle.get("application/vnd.jupyter.widget-view+json")
+        if view is not None:  # what the lab extension needs to tell the live plot from a still
+            bundle[PLOT_MIME] = {"model_id": view["model_id"], "title": self._title()}
         return bundle
 
     def _title(self) -> str:
@@ -220,12 +227,10 @@ class PlotWidget:
         )
 
     def __repr__(self) -> str:
+        # What a reader of the saved notebook's text sees; the lab extension writes the same
+        # line (labextension/plotText.ts) when it saves the view the user zoomed to.
         (x0, x1), (y0, y1) = self._agg.attrs["x_range"], self._agg.attrs["y_range"]
-        return (
-            f"<lazyscope plot: {self.spec.label} of {self.spec.y} vs {self.spec.x} "
-            f"({self.backend.engine}), x {x0:.6g}..{x1:.6g}, y {y0:.6g}..{y1:.6g}, "
-            f"grid {self._agg.shape}>"
-        )
+        return f"lazyscope plot: {self._title()}, x {x0:.6g}..{x1:.6g}, y {y0:.6g}..{y1:.6g}"
 
 
 def _view_of(agg: Any) -> View:

@@ -75,3 +75,90 @@ export async function openPanel(page: Page): Promise<void> {
 export function kernelCard(page: Page, kernelId: string): Locator {
   return page.locator(`${PANEL} .lazyscope-ClusterCard[data-kernel-id="${kernelId}"]`);
 }
+
+/** Errors Notebook 7 logs with lazyscope's lab extension disabled, too: another extension
+ * that requires ILabShell; Notebook's shortcut settings reading a plugin that failed to
+ * activate; and, once JupyterLab specs ran on this server, the file browser's restorer
+ * asking for a command the notebook page does not have (both stacks in notebook_core). */
+export const NOTEBOOK7_NOT_OURS = [
+  /Plugin 'dask-labextension:plugin' failed to activate/,
+  /^Cannot read properties of undefined \(reading 'schema'\)$/,
+  /^Command 'filebrowser:open-path' not registered\.$/
+];
+
+/** A notebook (nbformat 4 JSON) of these code cells, not run, for the contents API. */
+export function notebookJson(sources: string[]): Record<string, unknown> {
+  return {
+    nbformat: 4,
+    nbformat_minor: 5,
+    metadata: { kernelspec: { name: 'python3', display_name: 'Python 3', language: 'python' } },
+    cells: sources.map((source, i) => ({
+      cell_type: 'code',
+      id: `cell-${i}`,
+      metadata: {},
+      execution_count: null,
+      outputs: [],
+      source
+    }))
+  };
+}
+
+/** The x and y Range1d of the page's Bokeh documents, as [start, end] pairs. */
+export async function bokehRanges(page: Page): Promise<number[][]> {
+  return page.evaluate(() => {
+    const found: number[][] = [];
+    for (const doc of (window as any).Bokeh?.documents ?? []) {
+      for (const model of doc.all_models ?? []) {
+        if (model.type === 'Range1d' || model.constructor?.name === 'Range1d') {
+          found.push([model.start, model.end]);
+        }
+      }
+    }
+    return found.sort((a, b) => a[0] - b[0]);
+  });
+}
+
+/** What a picture of a plot shows, read from its pixels: its size, the share of coloured
+ * pixels (the data; a zoom into the dense middle has more), and dark pixels (text, axes)
+ * in the bands where the title, the y tick labels and the x tick labels are, and coloured
+ * ones where the legend is. */
+export interface IPlotPixels {
+  width: number;
+  height: number;
+  colored: number;
+  title: number;
+  yTicks: number;
+  xTicks: number;
+  legend: number;
+}
+
+/** The pixels of an <img> (drawn into a canvas in the page). */
+export async function plotPixels(img: Locator): Promise<IPlotPixels> {
+  return img.evaluate(async (node: HTMLImageElement) => {
+    await node.decode();
+    const canvas = document.createElement('canvas');
+    canvas.width = node.naturalWidth;
+    canvas.height = node.naturalHeight;
+    const ctx = canvas.getContext('2d')!;
+    ctx.drawImage(node, 0, 0);
+    const { data, width, height } = ctx.getImageData(0, 0, canvas.width, canvas.height);
+    const found = { width, height, colored: 0, title: 0, yTicks: 0, xTicks: 0, legend: 0 };
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
+        const i = 4 * (y * width + x);
+        const [r, g, b, a] = [data[i], data[i + 1], data[i + 2], data[i + 3]];
+        const spread = Math.max(r, g, b) - Math.min(r, g, b);
+        if (a > 128 && spread > 60) {
+          found.colored += 1;
+          found.legend += x > 0.8 * width ? 1 : 0;
+        } else if (a > 128 && Math.max(r, g, b) < 130 && spread < 30) {
+          found.title += y < 0.12 * height ? 1 : 0;
+          found.yTicks += x < 0.15 * width && y > 0.12 * height ? 1 : 0;
+          found.xTicks += y > 0.82 * height && x > 0.15 * width ? 1 : 0;
+        }
+      }
+    }
+    found.colored /= width * height;
+    return found;
+  });
+}

@@ -1,6 +1,6 @@
 import { expect, type Page, test } from '@playwright/test';
 
-import { PANEL, watchErrors } from './_helpers';
+import { NOTEBOOK7_NOT_OURS as NOT_OURS, PANEL, notebookJson, watchErrors } from './_helpers';
 
 /**
  * lazyscope in Jupyter Notebook 7's notebook page (it runs JupyterLab extensions but has
@@ -18,32 +18,6 @@ const CELLS = [
   'lazyscope.dag((x + x.T).sum())',
   'rng = np.random.default_rng(0)\ndf = pd.DataFrame({"x": rng.normal(size=20_000), "y": rng.normal(size=20_000)})\nlazyscope.plot(df, "x", "y", width=360, height=240)'
 ];
-
-/** Errors Notebook 7 logs with lazyscope's lab extension disabled, too: another extension
- * that requires ILabShell; Notebook's shortcut settings reading a plugin that failed to
- * activate; and, once JupyterLab specs ran on this server, the file browser's restorer
- * asking for a command the notebook page does not have (both stacks in notebook_core). */
-const NOT_OURS = [
-  /Plugin 'dask-labextension:plugin' failed to activate/,
-  /^Cannot read properties of undefined \(reading 'schema'\)$/,
-  /^Command 'filebrowser:open-path' not registered\.$/
-];
-
-function notebookJson(sources: string[]): Record<string, unknown> {
-  return {
-    nbformat: 4,
-    nbformat_minor: 5,
-    metadata: { kernelspec: { name: 'python3', display_name: 'Python 3', language: 'python' } },
-    cells: sources.map((source, i) => ({
-      cell_type: 'code',
-      id: `cell-${i}`,
-      metadata: {},
-      execution_count: null,
-      outputs: [],
-      source
-    }))
-  };
-}
 
 /** Linear axes of the Bokeh documents on the page (Bokeh draws them on a canvas). */
 async function axisLabels(page: Page): Promise<string[]> {
