@@ -37,6 +37,16 @@ const CELLS = [
 const [PROGRESS, DAG, DESCRIBE, PLOT] = ['%%dask', 'lazyscope.dag(', 'lazyscope.describe(', 'lazyscope.plot('];
 const ZOOMED = /^(?!.*20,000 points).*points in view/;
 const WIDGET_TROUBLE = /model not found|Error displaying widget|Loading widget|Traceback/;
+// JupyterLab's own complaints about a page reloaded while its kernel starts: the debugger
+// state it was restoring, and the notebook's name before galata renamed it (the workspace).
+const RELOAD_NOT_OURS = [
+  /^Could not restore the debugger state: Canceled future for debug_request/,
+  /status of 404 \(Not Found\) \(\S+\/api\/contents\/\S+\/Untitled\.ipynb\?/
+];
+
+function ours(errors: string[], known: RegExp[] = []): string[] {
+  return errors.filter(error => ![...RELOAD_NOT_OURS, ...known].some(pattern => pattern.test(error)));
+}
 
 interface ISavedPlot {
   data: Record<string, unknown>;
@@ -128,14 +138,6 @@ async function reopenInLab(page: IJupyterLabPageFixture): Promise<void> {
   await expect(cell(page, PLOT)).toBeAttached();
 }
 
-/** The kernel ran a statement (it is fully up: a restart sooner may never come back). */
-async function kernelRan(page: Page): Promise<void> {
-  await page.evaluate(async () => {
-    const kernel = (window as any).jupyterapp.shell.currentWidget.sessionContext.session.kernel;
-    await kernel.requestExecute({ code: 'pass', silent: true }).done;
-  });
-}
-
 async function currentKernel(page: Page, call: 'shutdown' | 'restartKernel'): Promise<void> {
   await page.evaluate(async name => {
     const panel = (window as any).jupyterapp.shell.currentWidget;
@@ -192,6 +194,17 @@ labTest('a saved notebook reopens as it was in JupyterLab', async ({ page, reque
     `data:image/png;base64,${home.data['image/png']}`
   );
 
+  // And with that kernel restarted (through the server), the page loaded again. The page's
+  // own restart (sessionContext.restartKernel) fails in a JupyterLab page restored by a
+  // reload ("Invalid response: 201 Created"; the status stays "Starting"), with or
+  // without lazyscope's extension.
+  const id = await page.evaluate(
+    () => (window as any).jupyterapp.shell.currentWidget.sessionContext.session.kernel.id
+  );
+  expect((await request.post(`${base}/api/kernels/${id}/restart`)).ok()).toBe(true);
+  await reopenInLab(page);
+  await kernelIdle(page);
+  await expectDrawnFromSave(page, '02-lab-restarted.png');
 
   // Run again (live), zoom from the kernel, save: the live view stays as it is.
   await kernelIdle(page);
@@ -221,14 +234,8 @@ labTest('a saved notebook reopens as it was in JupyterLab', async ({ page, reque
   // Another picture than the first save's (the window itself is checked by the saved
   // text above and in the screenshots).
   expect(reopened).not.toEqual(first);
-  // And after a restart of the new kernel.
-  await kernelIdle(page);
-  await kernelRan(page);
-  await currentKernel(page, 'restartKernel');
-  await kernelIdle(page);
-  await expectDrawnFromSave(page, '02-lab-restarted.png');
   await currentKernel(page, 'shutdown');
-  expect(errors).toEqual([]);
+  expect(ours(errors)).toEqual([]);
 });
 
 test('a saved notebook reopens as it was in Notebook 7', async ({ page, request, baseURL }, testInfo) => {
@@ -284,5 +291,5 @@ test('a saved notebook reopens as it was in Notebook 7', async ({ page, request,
   await kernelIdle(page);
   await expectDrawnFromSave(page, '06-notebook7-restarted.png');
   await currentKernel(page, 'shutdown');
-  expect(errors.filter(error => !NOTEBOOK7_NOT_OURS.some(known => known.test(error)))).toEqual([]);
+  expect(ours(errors, NOTEBOOK7_NOT_OURS)).toEqual([]);
 });
