@@ -156,9 +156,6 @@ export default {
     model.on("change:dags", drawDags);
     model.on("change:fills", () => fillNodes(graphs, index, model.get("fills") || {}));
     drawDags();
-    const describe = () => { el.dataset.lazyscopeText = model.get("line"); };
-    model.on("change:line", describe);
-    describe();
     model.on("change:rows", draw);
     model.on("change:state", draw);
     model.on("change:hidden", draw);
@@ -200,9 +197,9 @@ class ProgressWidget(anywidget.AnyWidget):  # type: ignore[misc]  # anywidget is
     state = traitlets.Unicode("running").tag(sync=True)  # running | cancelling
     dags = traitlets.List(traitlets.Unicode()).tag(sync=True)  # live DAGs: SVG, per shape
     fills = traitlets.Dict().tag(sync=True)  # "i|node id" -> total, done, running, failed, text
-    # The view in one line, "Spark: 12/300 tasks, 1 job, 4.1 s (running)": the kernel's
-    # text/plain, and what the front end saves as the output's text/plain mid-run.
-    line = traitlets.Unicode("").tag(sync=True)
+    # The view in one line, "Spark: 12/300 tasks, 1 job, 4.1 s (running)": its text/plain
+    # (kernel side only: the browser draws the rows).
+    line = traitlets.Unicode("")
 
     def __repr__(self) -> str:
         return self.line or f"{self.title} (running)"

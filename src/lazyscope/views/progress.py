@@ -186,7 +186,7 @@ class ProgressRun:
             notes = "; ".join(s.board.note for s in self.sources if s.board.note)
             self.widget.title = _title(self.sources) + (f" ({notes})" if notes else "")
             self.widget.elapsed = time.monotonic() - self._began
-            # What a notebook saved mid-run keeps as text/plain (the front end writes it).
+            # Its text/plain: what a notebook saved mid-run keeps of it.
             self.widget.line = ProgressSummary(self._sections(), self.widget.elapsed).line()
             self.widget.line += " (running)"
         self.messages += 1
