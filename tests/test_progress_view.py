@@ -82,6 +82,17 @@ def test_widget_updates_are_throttled_and_bounded(monkeypatch: pytest.MonkeyPatc
     assert not run.widget.comm  # closed soon after the block ended
 
 
+def test_the_widget_is_displayed_with_its_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    import IPython.display
+
+    displayed: list[str] = []  # text/plain as sent: a save mid-run keeps it
+    monkeypatch.setattr(IPython.display, "display", lambda obj, **_: displayed.append(repr(obj)))
+    with ProgressRun([BusySource(groups=3)], live=True):
+        time.sleep(0.5)
+    assert len(displayed) == 2  # the widget, then the summary in its place
+    assert re.fullmatch(r"Busy: [\d,]+/[\d,]+ tasks, [\d.]+ s \(running\)", displayed[0])
+
+
 def test_cancel_reaches_every_source_once_and_not_after_the_end() -> None:
     first, second = BusySource(2), BusySource(2)
     run = ProgressRun([first, second], live=False)

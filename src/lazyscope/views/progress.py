@@ -170,10 +170,13 @@ class ProgressRun:
         models = self._dags(final=False) if self.dag else []
         if not rows and not models:
             return
+        elapsed = time.monotonic() - self._began
+        # Its text/plain, set before it is displayed: what a notebook saved mid-run keeps.
+        line = ProgressSummary(self._sections(), elapsed).line() + " (running)"
         if self.widget is None:
             from IPython.display import display
 
-            self.widget = ProgressWidget(title=_title(self.sources))
+            self.widget = ProgressWidget(title=_title(self.sources), line=line)
             self.widget.on_cancel(self.cancel)
             self._handle = display(self.widget, display_id=True)
         with self.widget.hold_sync():  # one message a redraw, the DAG's fill included
@@ -185,10 +188,7 @@ class ProgressRun:
             self.widget.rows, self.widget.hidden = rows, hidden
             notes = "; ".join(s.board.note for s in self.sources if s.board.note)
             self.widget.title = _title(self.sources) + (f" ({notes})" if notes else "")
-            self.widget.elapsed = time.monotonic() - self._began
-            # Its text/plain: what a notebook saved mid-run keeps of it.
-            self.widget.line = ProgressSummary(self._sections(), self.widget.elapsed).line()
-            self.widget.line += " (running)"
+            self.widget.elapsed, self.widget.line = elapsed, line
         self.messages += 1
 
     def _dags(self, final: bool) -> list[Any]:
