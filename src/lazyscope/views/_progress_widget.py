@@ -202,7 +202,7 @@ class ProgressWidget(anywidget.AnyWidget):  # type: ignore[misc]  # anywidget is
     line = traitlets.Unicode("")
 
     def __repr__(self) -> str:
-        return self.line
+        return str(self.line)
 
     def on_cancel(self, callback: Callable[[], None]) -> None:
         def handle(_: Any, content: Any, buffers: Any) -> None:
