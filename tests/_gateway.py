@@ -2,8 +2,8 @@
 back-end (scheduler and workers are processes on this machine) and a password.
 
 The cluster processes run from virtual environments of their own, as a team's image
-would: dask, distributed, pandas, numpy and pyarrow at the kernel's versions, and
-dask-gateway (the scheduler's preload is in it), but no lazyscope. The gateway's
+would: dask, distributed, pandas, numpy, pyarrow and bokeh (the dashboard) at the kernel's
+versions, and dask-gateway (the scheduler's preload is in it), but no lazyscope. The gateway's
 `environment` option picks one: `base` (the default) has no datashader either, `plots`
 adds it (at the kernel's version), so the tests see both what a plot says on a cluster
 without it and a real plot drawn by workers that have no lazyscope. Each is built once
@@ -25,20 +25,28 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
+from typing import Any
 
 import psutil
 import pytest
 
 from tests import _processes as procs
 
-__all__ = ["GatewayServer", "cluster_venv", "dask_gateway", "running_gateway", "wait_until"]
+__all__ = [
+    "GatewayServer",
+    "cluster_venv",
+    "dask_gateway",
+    "running_gateway",
+    "server_log",
+    "wait_until",
+]
 
 _TMP = Path(__file__).resolve().parent.parent / ".tmp"
 VENV = _TMP / "gateway-cluster-venv"
 PLOTS_VENV = _TMP / "gateway-cluster-venv-plots"
 # What a team's cluster image has; `dask-gateway` because the gateway starts its
-# schedulers with `--preload dask_gateway.scheduler_preload`.
-_PACKAGES = ("dask", "distributed", "pandas", "numpy", "pyarrow", "dask-gateway")
+# schedulers with `--preload dask_gateway.scheduler_preload`, bokeh for the dashboard.
+_PACKAGES = ("dask", "distributed", "pandas", "numpy", "pyarrow", "dask-gateway", "bokeh")
 _DONE = "lazyscope-complete.json"
 USERNAME = "alice"
 PASSWORD = "gateway-test-secret-9f3c"  # a test's own: the tests look for it in every output
@@ -108,6 +116,26 @@ class GatewayServer:
     venvs: tuple[Path, Path]  # the cluster environments: base, plots
     log: Path  # the gateway's own output
 
+    def config(self, password: str = PASSWORD) -> dict[str, object]:
+        """The same configuration as Dask's (`dask.config.set`), for a Jupyter server
+        that runs in the test's process."""
+        return {
+            "gateway.address": self.address,
+            "gateway.auth.type": "basic",
+            "gateway.auth.kwargs": {"username": USERNAME, "password": password},
+        }
+
+    def running_clusters(self) -> list[str]:
+        """The names of the user's pending and running clusters, asked of the gateway."""
+        with _client(self) as gateway:
+            return [report.name for report in gateway.list_clusters()]
+
+    def stop_all(self) -> None:
+        """Stop every cluster of the user (what a test left running)."""
+        with _client(self) as gateway:
+            for report in gateway.list_clusters():
+                gateway.stop_cluster(report.name)
+
     def env(self, password: str = PASSWORD) -> dict[str, str]:
         """dask-gateway's own configuration, as daskhub presets it for a user's kernel."""
         return {
@@ -125,6 +153,19 @@ class GatewayServer:
             if any(part.startswith(tuple(map(str, self.venvs))) for part in cmdline[:2]):
                 found.append(proc)
         return found
+
+
+@contextlib.contextmanager
+def _client(server: GatewayServer) -> Iterator[Any]:
+    """dask-gateway's (synchronous) client of the test user, closed afterwards."""
+    from dask_gateway import Gateway
+    from dask_gateway.auth import BasicAuth
+
+    gateway = Gateway(server.address, auth=BasicAuth(USERNAME, PASSWORD))
+    try:
+        yield gateway
+    finally:
+        gateway.close()
 
 
 def _stop(proc: subprocess.Popen[bytes]) -> None:
@@ -188,6 +229,16 @@ def dask_gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GatewaySe
     """A running gateway for the whole test session; nothing of it runs afterwards."""
     with running_gateway(tmp_path_factory.mktemp("gateway")) as server:
         yield server
+
+
+@pytest.fixture
+def server_log(jp_serverapp: Any, caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """The lazyscope extension's log lines (its logger does not propagate) in caplog too,
+    where the server tests look for the gateway's password."""
+    log = jp_serverapp.web_app.settings["lazyscope_manager"].log
+    log.addHandler(caplog.handler)
+    yield
+    log.removeHandler(caplog.handler)
 
 
 def wait_until(check: object, timeout: float = 60, every: float = 0.5) -> bool:

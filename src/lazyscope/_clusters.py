@@ -1,6 +1,7 @@
 """What every cluster or session the server lists has, whatever its engine: the base class
 of the clusters a server starts (each engine package has its own, `lazyscope.spark._cluster`,
-`lazyscope.dask._cluster`), and the rule for where a dashboard may be."""
+`lazyscope.dask._cluster`), the base class of the services an engine lists clusters from
+(`ClusterSource`: a Dask Gateway), and the rule for where a dashboard may be."""
 
 from __future__ import annotations
 
@@ -10,14 +11,14 @@ import re
 import socket
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
 import psutil
 
-__all__ = ["AllowedHosts", "ManagedCluster", "checked_dashboard"]
+__all__ = ["AllowedHosts", "ClusterSource", "ManagedCluster", "SourceError", "checked_dashboard"]
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -219,3 +220,74 @@ class ManagedCluster(ABC):
             "source": "server",
             "kernel_id": None,
         }
+
+
+class SourceError(Exception):
+    """A request a `ClusterSource` refuses or could not carry out, as one paragraph for the
+    user; `status` is the HTTP answer (400 bad input, 404 no such cluster, 409 not now, 502
+    the service behind the source failed)."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class ClusterSource(ABC):
+    """Clusters that live in a service the server reaches with its own configuration (a Dask
+    Gateway): listed beside the server's own and the kernels' sessions, created, scaled and
+    stopped through that service; its credentials stay inside the source.
+
+    Entries have `ManagedCluster.to_json`'s keys (`source` is the `kind`), plus `sessions`:
+    the ids of the announced kernel sessions on that cluster, which the listing then shows
+    only through this entry. Every method is bounded in time and never blocks the event
+    loop."""
+
+    kind = ""  # a create request with this key true comes here; the options route's name
+
+    @abstractmethod
+    async def status(self) -> dict[str, Any] | None:
+        """None when the service is not configured; else {"address", "error"}: where it is
+        (never with credentials) and why the last listing failed, if it did."""
+
+    @abstractmethod
+    async def clusters(self, sessions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The entries (kernel sessions merged in); [] when unconfigured or unreachable."""
+
+    @abstractmethod
+    def owns(self, cid: str) -> bool:
+        """Is `cid` the id of one of this source's entries?"""
+
+    @abstractmethod
+    async def get(self, cid: str, sessions: list[dict[str, Any]]) -> dict[str, Any] | None: ...
+
+    @abstractmethod
+    async def create(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Start a cluster; the entry says "starting" (`SourceError` for a refusal)."""
+
+    @abstractmethod
+    async def change(self, cid: str, body: dict[str, Any]) -> None:
+        """Scale (or otherwise resize) a cluster."""
+
+    @abstractmethod
+    async def stop(self, cid: str) -> None: ...
+
+    @abstractmethod
+    async def options(self) -> dict[str, Any]:
+        """What a create request may ask for (the form of "New cluster")."""
+
+    @abstractmethod
+    def dashboard_root(self, entry: dict[str, Any]) -> str | None:
+        """For an entry or an announced session of this source's kind: the path below which
+        the dashboard proxy must stay (the service's other pages are not the dashboard);
+        None for anything else."""
+
+    @abstractmethod
+    async def reap(
+        self, sessions: list[dict[str, Any]], alive: Callable[[dict[str, Any]], bool]
+    ) -> None:
+        """Stop the clusters whose kernel is gone (`alive(session)` is false for a session
+        it announced earlier) and that were not kept."""
+
+    @abstractmethod
+    async def close(self) -> None:
+        """Server exit: stop the clusters the server started (not kept); let go of the rest."""

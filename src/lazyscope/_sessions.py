@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 if TYPE_CHECKING:
     import numpy as np
 
-    from lazyscope._clusters import ManagedCluster
+    from lazyscope._clusters import ClusterSource, ManagedCluster
     from lazyscope.grids._backend import Backend
     from lazyscope.grids._spec import Range, Spec
     from lazyscope.grids._work import Work
@@ -114,6 +114,10 @@ class EnginePackage(Protocol):
 
     def sweep_leftovers(self, log: Any) -> None:
         """What clusters of a server that died left behind (its folders) goes."""
+
+    def cluster_sources(self, log: Any) -> tuple[ClusterSource, ...]:
+        """The services the server lists this engine's clusters from (a Dask Gateway);
+        made without importing the engine's library."""
 
     def register(self, shell: Any) -> None:
         """`%load_ext lazyscope`: the engine's IPython hooks, if it has any."""

@@ -5,7 +5,9 @@ scheduler plugin `_plugin`; `_local_progress` for the threaded scheduler), the p
 (`_plot`, its tasks `_plot_tasks`, `_plot_grid`, `_plot_scan`, `_plot_warm`, and `_hist`).
 Each builds `lazyscope.model` objects; the engine registry (`lazyscope.engines`), the views,
 the plots and the magics reach them through the functions below, so `import lazyscope`
-stays light."""
+stays light. For a Jupyter server: the cluster it starts (`_cluster`, run by `_cluster_host`)
+and the user's Dask Gateway clusters (`_gateway_clusters`; the kernel's are `_gateway`, both
+check options with `_gateway_options`)."""
 
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import numpy as np
 
-    from lazyscope._clusters import ManagedCluster
+    from lazyscope._clusters import ClusterSource, ManagedCluster
     from lazyscope._errors import LazyscopeError
     from lazyscope.grids._backend import Backend
     from lazyscope.grids._spec import Range, Spec
@@ -25,6 +27,7 @@ if TYPE_CHECKING:
 __all__ = [
     "LAZY_TYPES",
     "NAME",
+    "cluster_sources",
     "dag",
     "describes",
     "draws",
@@ -135,6 +138,14 @@ def sweep_leftovers(log: Any) -> None:
     from ._cluster import sweep_folders
 
     sweep_folders(log)
+
+
+def cluster_sources(log: Any) -> tuple[ClusterSource, ...]:
+    """The user's Dask Gateway clusters, when dask-gateway's configuration names a gateway
+    (read when first listed, in a thread: dask-gateway and dask load only then)."""
+    from ._gateway_clusters import GatewaySource
+
+    return (GatewaySource(log),)
 
 
 def register(shell: Any) -> None:

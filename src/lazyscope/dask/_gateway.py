@@ -13,7 +13,6 @@ the kernel's exit handler), unless kept; an attached one is only detached.
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -24,9 +23,10 @@ from lazyscope import _net
 from lazyscope._errors import LazyscopeError, short_engine_message, survived
 from lazyscope._sessions import SessionInfo
 
+from ._gateway_options import allowed, set_options
 from ._session import DaskEngine, kernel_log
 
-__all__ = ["GatewayEngine", "GatewayInfo", "public_address"]
+__all__ = ["GatewayEngine", "GatewayInfo", "answers", "configured_address", "public_address"]
 
 _WHAT = "Dask Gateway"
 
@@ -51,21 +51,30 @@ def public_address(address: str) -> str:
     return parts._replace(netloc=netloc + (f":{parts.port}" if parts.port else "")).geturl()
 
 
-def _configured_address(address: str | None) -> str:
+def configured_address() -> str | None:
+    """dask-gateway's configured address (`gateway.address`, its templates filled in), or
+    None. Shared with the Jupyter server's Gateway clusters (`_gateway_clusters`)."""
     import dask.config
 
-    if address:
-        return address.rstrip("/")
     configured = dask.config.get("gateway.address", None)
     if not configured:
+        return None
+    from dask_gateway.utils import format_template  # type: ignore[import-untyped]  # untyped
+
+    return str(format_template(configured)).rstrip("/")
+
+
+def _configured_address(address: str | None) -> str:
+    if address:
+        return address.rstrip("/")
+    configured = configured_address()
+    if configured is None:
         raise LazyscopeError(
             "No Dask Gateway address: give one (%dask start --gateway https://HOST) or set "
             "dask-gateway's configuration (gateway.address, e.g. the environment variable "
             "DASK_GATEWAY__ADDRESS, as daskhub does)."
         )
-    from dask_gateway.utils import format_template  # type: ignore[import-untyped]  # untyped
-
-    return str(format_template(configured)).rstrip("/")
+    return configured
 
 
 def _check_reachable(address: str, timeout: float) -> None:
@@ -84,8 +93,9 @@ def _check_reachable(address: str, timeout: float) -> None:
 
 
 @contextlib.contextmanager
-def _answers(address: str, name: str | None = None) -> Iterator[None]:
-    """The gateway's refusals as one paragraph each (never its credentials)."""
+def answers(address: str, name: str | None = None, who: str = "this kernel's") -> Iterator[None]:
+    """The gateway's refusals as one paragraph each (never its credentials); `who` owns
+    the credentials (the Jupyter server's Gateway clusters use it too)."""
     import aiohttp
     from dask_gateway import (  # type: ignore[import-untyped]  # untyped
         GatewayClusterError,
@@ -98,7 +108,7 @@ def _answers(address: str, name: str | None = None) -> Iterator[None]:
     except aiohttp.ClientResponseError as exc:
         if exc.status in (401, 403):
             raise LazyscopeError(
-                f"The Dask Gateway at {shown} refused this kernel's credentials (HTTP "
+                f"The Dask Gateway at {shown} refused {who} credentials (HTTP "
                 f"{exc.status}). Check dask-gateway's authentication settings (gateway.auth.type"
                 " and gateway.auth.kwargs, e.g. DASK_GATEWAY__AUTH__KWARGS__PASSWORD)."
             ) from None
@@ -163,84 +173,15 @@ def _route_logs() -> None:
 
 
 # --------------------------------------------------------------------------- options
-def _describe(spec: Any) -> str:
-    """What one of the gateway's cluster options takes, in words."""
-    kind = type(spec).__name__
-    if kind in ("Integer", "Float"):
-        noun = "an integer" if kind == "Integer" else "a number"
-        low, high = spec.min, spec.max
-        if low is not None and high is not None:
-            what = f"{noun} from {low:g} to {high:g}"
-        elif low is not None:
-            what = f"{noun} of at least {low:g}"
-        elif high is not None:
-            what = f"{noun} of at most {high:g}"
-        else:
-            what = noun
-    elif kind == "Select":
-        what = "one of " + ", ".join(spec.options)
-    elif kind == "Bool":
-        what = "true or false"
-    elif kind == "Mapping":
-        what = 'a JSON object (e.g. {"KEY": "VALUE"})'
-    else:
-        what = "any text"
-    return f"{what} (default {_shown_value(spec.value)})"
-
-
-def _shown_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, dict):
-        return json.dumps(value)
-    return f"{value:g}" if isinstance(value, float) else str(value)
-
-
-def _converted(spec: Any, text: str) -> Any:
-    """The string of `--option KEY=VALUE` as the option's type (ValueError if it is not)."""
-    kind = type(spec).__name__
-    if kind == "Integer":
-        return int(text)
-    if kind == "Float":
-        return float(text)
-    if kind == "Bool":
-        words = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
-        return words.get(text.lower(), text)
-    if kind == "Mapping":
-        try:
-            return json.loads(text)
-        except ValueError:
-            return text
-    return text
-
-
-def _allowed(options: Any) -> str:
-    specs = options._fields.values()  # dask-gateway's fields, as the gateway declared them
-    return "; ".join(f"{s.field}: {_describe(s)}" for s in specs) or "none"
-
-
 def cluster_options(address: str, wanted: dict[str, str]) -> Any:
     """The gateway's cluster options with `wanted` set, checked against what it declares."""
     gateway = _gateway(address)
     try:
-        with _answers(address):
+        with answers(address):
             options = gateway.cluster_options()
     finally:
         _closed(gateway)
-    for key, text in wanted.items():
-        spec = options._fields.get(key)
-        if spec is None:
-            raise LazyscopeError(
-                f"The Dask Gateway at {public_address(address)} has no cluster option {key!r}. "
-                f"It offers: {_allowed(options)}."
-            )
-        try:
-            options[key] = _converted(spec, text)
-        except (TypeError, ValueError, KeyError):
-            raise LazyscopeError(
-                f"The Dask Gateway at {public_address(address)} does not allow --option "
-                f"{key}={text}: {key} takes {_describe(spec)}."
-            ) from None
+    set_options(options, wanted, public_address(address), flag="--option ")
     return options
 
 
@@ -278,7 +219,7 @@ class GatewayEngine(DaskEngine):
         chosen = cluster_options(address, options)
         from dask_gateway import GatewayCluster
 
-        with _answers(address):
+        with answers(address):
             try:
                 cluster = GatewayCluster(
                     address, cluster_options=chosen, shutdown_on_close=not keep
@@ -286,7 +227,7 @@ class GatewayEngine(DaskEngine):
             except ValueError as exc:  # the gateway's own check of the options (HTTP 422)
                 raise LazyscopeError(
                     f"The Dask Gateway at {public_address(address)} refused the cluster "
-                    f"options: {short_engine_message(exc, 2)}. It allows: {_allowed(chosen)}."
+                    f"options: {short_engine_message(exc, 2)}. It allows: {allowed(chosen)}."
                 ) from None
         return cls._attached(
             address, cluster, workers, adapt, owned=True, keep=keep, options=dict(chosen)
@@ -307,7 +248,7 @@ class GatewayEngine(DaskEngine):
         _route_logs()
         from dask_gateway import GatewayCluster
 
-        with _answers(address, name):
+        with answers(address, name):
             try:
                 cluster = GatewayCluster.from_name(name, address=address, shutdown_on_close=False)
             except ValueError:  # HTTP 404: no such cluster (for this user)
@@ -333,7 +274,7 @@ class GatewayEngine(DaskEngine):
         """The session on a running `cluster`; the cluster stops again (if it is ours to
         stop) when anything after its start fails."""
         try:
-            with _answers(address, cluster.name):
+            with answers(address, cluster.name):
                 _scale(cluster, workers, adapt)
                 if options is None:  # attached: the options it was started with
                     options = dict(cluster.gateway.get_cluster(cluster.name).options)

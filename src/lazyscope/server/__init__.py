@@ -58,6 +58,10 @@ class LazyscopeServer(ExtensionApp):  # type: ignore[misc]  # jupyter_server is 
         self.handlers.extend(routes())
         self.log.info("lazyscope server extension loaded: %s", ", ".join(h[0] for h in routes()))
 
+    async def _start_jupyter_server_extension(self, serverapp: Any) -> None:
+        # Once the event loop runs: the watcher that stops the clusters of killed kernels.
+        self.manager.start_watching()
+
     async def stop_extension(self) -> None:
         await self.manager.shutdown()
         # A process that goes on without this server (tests, an embedding app) must not

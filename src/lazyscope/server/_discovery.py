@@ -43,6 +43,7 @@ __all__ = [
     "RefusedError",
     "parse",
     "read_bytes",
+    "still_running",
 ]
 
 log = logging.getLogger(__name__)
@@ -165,6 +166,16 @@ def _of_kernel(pid: int, kernel_pid: int, written_at: float) -> bool:
         )
     except psutil.Error:
         return False
+
+
+def still_running(session: dict[str, Any], kernel_manager: Any) -> bool:
+    """Does the process that announced ``session`` (a listed session: its ``kernel_id``
+    and ``pid``) still run as that kernel of this server? False once the kernel was shut
+    down, killed, or restarted (a restarted kernel is a new process)."""
+    pid, kernel_pid = session.get("pid"), _kernel_pid(kernel_manager, session.get("kernel_id"))
+    if kernel_pid is None or not isinstance(pid, int) or isinstance(pid, bool):
+        return False
+    return _of_kernel(pid, kernel_pid, time.time())
 
 
 @dataclass

@@ -1,6 +1,12 @@
-"""The cluster registry of one Jupyter server: clusters it started (Dask, Spark) and
-sessions kernels announced. No tornado here: the HTTP handlers are thin wrappers, and
-this module is tested on its own."""
+"""The cluster registry of one Jupyter server: clusters it started (Dask, Spark), clusters
+of services the engines list them from (`ClusterSource`: a Dask Gateway) and sessions
+kernels announced. No tornado here: the HTTP handlers are thin wrappers, and this module
+is tested on its own.
+
+A watcher (every `watch_interval` seconds, while the server runs) lets the sources stop
+the clusters of kernels that are gone: a kernel killed with SIGKILL runs no exit handler,
+so the cluster it started on a gateway would run on. The server notices that the kernel
+which announced it no longer runs (`_discovery.still_running`)."""
 
 from __future__ import annotations
 
@@ -10,16 +16,22 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from traitlets import Dict, Int, List, Unicode
+from traitlets import Dict, Float, Int, List, Unicode
 from traitlets.config import LoggingConfigurable
 
-from lazyscope._clusters import AllowedHosts, ManagedCluster, checked_dashboard
+from lazyscope._clusters import (
+    AllowedHosts,
+    ClusterSource,
+    ManagedCluster,
+    SourceError,
+    checked_dashboard,
+)
 from lazyscope.engines import packages
 
 from . import _discovery
 from ._options import OptionsError, validate_create, validate_scale
 
-__all__ = ["ClusterManager", "OptionsError", "UnknownClusterError"]
+__all__ = ["ClusterManager", "OptionsError", "SourceError", "UnknownClusterError"]
 
 
 class UnknownClusterError(KeyError):
@@ -46,6 +58,12 @@ class ClusterManager(LoggingConfigurable):  # type: ignore[misc]  # traitlets is
         "own address; link-local and cloud metadata addresses are always refused. Read at "
         "start.",
     ).tag(config=True)
+    watch_interval = Float(
+        3.0,
+        help="Seconds between checks that the kernels which started clusters on a service "
+        "(a Dask Gateway) still run; the clusters of a kernel that is gone are stopped "
+        "unless they were kept.",
+    ).tag(config=True)
 
     def __init__(self, kernel_manager: Any = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -58,6 +76,11 @@ class ClusterManager(LoggingConfigurable):  # type: ignore[misc]  # traitlets is
         self.announcements = _discovery.Announcements(self._allowed_hosts(), self.log)
         self.clusters: dict[str, ManagedCluster] = {}
         self._tasks: dict[str, asyncio.Task[None]] = {}
+        # Made without importing any engine library (each reads its configuration later).
+        self.sources: list[ClusterSource] = [
+            source for package in packages() for source in package.cluster_sources(self.log)
+        ]
+        self._watcher: asyncio.Task[None] | None = None
         # If the server dies without stopping extensions, still leave no JVMs behind.
         # (Killed, it runs no hook: its processes end with it, its folders end here.)
         atexit.register(self.kill_processes)
@@ -79,7 +102,12 @@ class ClusterManager(LoggingConfigurable):  # type: ignore[misc]  # traitlets is
         """Register a cluster and start it in the background; the answer says "starting".
 
         ``ui_path(id)``: where browsers see that cluster's dashboard (the proxy's path for
-        it), so a Spark UI can link its pages there; without it, they link Spark's ports."""
+        it), so a Spark UI can link its pages there; without it, they link Spark's ports.
+        A body that names a source (`{"gateway": true}`) goes to that source."""
+        self.start_watching()
+        source = self._source_of(body)
+        if source is not None:
+            return await source.create(body)
         options = validate_create(body, self.defaults)
         # A cluster that failed to start holds nothing (its card stays, to show why).
         if sum(c.status != "failed" for c in self.clusters.values()) >= self.max_clusters:
@@ -123,32 +151,75 @@ class ClusterManager(LoggingConfigurable):  # type: ignore[misc]  # traitlets is
     def _sessions(self) -> list[dict[str, Any]]:
         return self.announcements.sessions(self.kernel_manager)
 
+    def _source_of(self, body: Any) -> ClusterSource | None:
+        if not isinstance(body, dict):
+            return None
+        return next((s for s in self.sources if body.get(s.kind) not in (None, False)), None)
+
+    def _owner(self, cid: str) -> ClusterSource | None:
+        return next((s for s in self.sources if s.owns(cid)), None)
+
+    def source(self, kind: str) -> ClusterSource:
+        for source in self.sources:
+            if source.kind == kind:
+                return source
+        raise SourceError(f"There is no cluster source {kind!r}.", 404)
+
     async def list(self) -> list[dict[str, Any]]:
-        """Server-managed clusters first (oldest first), then announced sessions."""
+        """Server-managed clusters first (oldest first), then the sources' clusters, then
+        the announced sessions that no source lists as one of its clusters."""
+        self.start_watching()
         managed = [await self._refresh(c) for c in self.clusters.values()]
-        return managed + self._sessions()
+        sessions = self._sessions()
+        listed = [entry for source in self.sources for entry in await source.clusters(sessions)]
+        shown = {sid for entry in listed for sid in entry.get("sessions", ())}
+        return managed + listed + [s for s in sessions if s["id"] not in shown]
+
+    async def sources_status(self) -> dict[str, Any]:
+        """{kind: {"address", "error"}} of the sources configured for this server."""
+        found = {source.kind: await source.status() for source in self.sources}
+        return {kind: status for kind, status in found.items() if status is not None}
 
     async def get(self, cid: str) -> dict[str, Any]:
         if cid in self.clusters:
             return await self._refresh(self.clusters[cid])
-        for session in self._sessions():
+        sessions = self._sessions()
+        source = self._owner(cid)
+        if source is not None:
+            entry = await source.get(cid, sessions)
+            if entry is None:
+                raise UnknownClusterError(cid)
+            return entry
+        for session in sessions:
             if session["id"] == cid:
                 return session
         raise UnknownClusterError(cid)
 
     async def dashboard(self, cid: str) -> tuple[str, str]:
-        """(engine, dashboard URL) of a cluster or session: the proxy's only target."""
+        """(engine, dashboard URL) of a cluster or session."""
+        engine, dashboard, _root = await self.target(cid)
+        return engine, dashboard
+
+    async def target(self, cid: str) -> tuple[str, str, str]:
+        """(engine, dashboard URL, root) of a cluster or session: the proxy's only target,
+        and the path below which it stays (a gateway's other pages are not the dashboard)."""
         info = await self.get(cid)
-        # Checked again here, whatever filled the registry: the proxy goes nowhere else.
-        hosts = None if cid in self.clusters else self.announcements.hosts
-        dashboard = checked_dashboard(
-            info["engine"], info.get("address"), info.get("dashboard"), hosts
-        )
+        # Checked again here, whatever filled the registry: the proxy goes nowhere else. A
+        # source checked its entries' dashboards against its service's address; a kernel's
+        # word needs the allowed hosts.
+        hosts = self.announcements.hosts if info.get("source") == "kernel" else None
+        address = info.get("dashboard") if self._owner(cid) else info.get("address")
+        dashboard = checked_dashboard(info["engine"], address, info.get("dashboard"), hosts)
         if dashboard is None:
             raise UnknownClusterError(cid)
-        return str(info["engine"]), dashboard
+        roots = (source.dashboard_root(info) for source in self.sources)
+        return str(info["engine"]), dashboard, next((r for r in roots if r is not None), "/")
 
     async def scale(self, cid: str, body: Any) -> dict[str, Any]:
+        source = self._owner(cid)
+        if source is not None:
+            await source.change(cid, body if isinstance(body, dict) else {})
+            return await self.get(cid)
         workers = validate_scale(body)
         cluster = self._managed(cid)
         if cluster.status != "running":
@@ -161,6 +232,10 @@ class ClusterManager(LoggingConfigurable):  # type: ignore[misc]  # traitlets is
         return await self._refresh(cluster)
 
     async def delete(self, cid: str) -> None:
+        source = self._owner(cid)
+        if source is not None:
+            await source.stop(cid)
+            return
         cluster = self._managed(cid)
         task = self._tasks.pop(cid, None)
         if task is None:  # another request is stopping it already
@@ -183,7 +258,34 @@ class ClusterManager(LoggingConfigurable):  # type: ignore[misc]  # traitlets is
 
     async def shutdown(self) -> None:
         """Stop every cluster this server started (server exit)."""
-        await asyncio.gather(*(self.delete(cid) for cid in list(self.clusters)))
+        if self._watcher is not None:
+            self._watcher.cancel()
+            await asyncio.gather(self._watcher, return_exceptions=True)
+            self._watcher = None
+        await asyncio.gather(
+            *(self.delete(cid) for cid in list(self.clusters)),
+            *(source.close() for source in self.sources),
+        )
+
+    def start_watching(self) -> None:
+        """Start the watcher of the kernels' clusters (in the server's event loop, once)."""
+        if self._watcher is None and self.sources:
+            self._watcher = asyncio.ensure_future(self._watch())
+
+    async def _watch(self) -> None:
+        while True:
+            await asyncio.sleep(self.watch_interval)
+            sessions = self._sessions()
+            for source in self.sources:
+                try:
+                    await source.reap(sessions, self._alive)
+                except Exception as exc:  # the next round tries again
+                    # Not the exception's text: it may name a request to the service.
+                    self.log.warning("lazyscope: checking the %s clusters of gone kernels "
+                                     "failed (%s)", source.kind, type(exc).__name__)  # fmt: skip
+
+    def _alive(self, session: dict[str, Any]) -> bool:
+        return _discovery.still_running(session, self.kernel_manager)
 
     def kill_processes(self) -> None:
         """At interpreter exit (the server died without stopping its extensions)."""

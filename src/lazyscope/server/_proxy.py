@@ -17,10 +17,12 @@ URL scheme (under the server's base URL; ``<id>`` is a cluster or session id):
   cross-site without cookies; the token in their path is what lets them through.
 
 The target host and port come only from the cluster registry (the dashboard URL the
-cluster or kernel reported). The request contributes a *path*, and only a path that is
-plainly a path: no dot segments, no empty segments (``//host``), no encoded slash or
-backslash, no double encoding, no control characters. Whatever the path says (``@host``,
-``http:``...), the URL is built as registry origin + path, and is checked once more.
+cluster or kernel reported), and the path stays below the registry's root for it (the
+dashboard of one Dask Gateway cluster, never the gateway's API). The request contributes
+a *path*, and only a path that is plainly a path: no dot segments, no empty segments
+(``//host``), no encoded slash or backslash, no double encoding, no control characters.
+Whatever the path says (``@host``, ``http:``...), the URL is built as registry origin +
+path, and is checked once more.
 Jupyter's credentials (``token``, ``_xsrf``) never go upstream (``public_query``), and a
 redirect of the dashboard is read as a browser reads it and kept below the proxy path, or
 refused (``rewrite_location``). Every response of the proxy, errors included, carries
@@ -94,13 +96,19 @@ def public_query(query: str) -> str:
     return "&".join(kept)
 
 
-def target_url(dashboard: str, path: str, query: str = "", scheme: str | None = None) -> str:
+def target_url(
+    dashboard: str, path: str, query: str = "", scheme: str | None = None, root: str = "/"
+) -> str:
     """The upstream URL for ``path`` (raw, still percent-encoded) below ``dashboard``'s
-    origin; ``scheme`` "ws"/"wss" for websockets."""
+    origin; ``scheme`` "ws"/"wss" for websockets. ``root``: the path below which the
+    dashboard is (a Dask Gateway serves its API beside its clusters' dashboards)."""
     origin = urlsplit(dashboard)
     if origin.scheme not in ("http", "https") or not origin.hostname:
         raise ProxyPathError("the cluster reported no http(s) dashboard")
     _check_path(path or "/")
+    # Sound on a checked path: no dot segments nor encoded slashes can climb out of it.
+    if not (path or "/").startswith(root) and (path or "/") + "/" != root:
+        raise ProxyPathError(f"only {root} and below is this cluster's dashboard")
     if scheme is None:
         scheme = origin.scheme
     query = public_query(query)

@@ -75,7 +75,7 @@ class _DashboardProxy(WebSocketRelay, HTTPStream, ProxyHandler):  # type: ignore
     async def target(self, cid: str, scheme: str | None = None) -> str:
         """The upstream URL; 404 for an unknown id, 400 for a bad path."""
         try:
-            _, dashboard = await self.manager.dashboard(cid)
+            _, dashboard, root = await self.manager.target(cid)
         except UnknownClusterError:
             raise HTTPError(404, f"no cluster {cid!r} with a dashboard") from None
         # The raw path (still percent-encoded): tornado's path arguments are decoded.
@@ -83,7 +83,7 @@ class _DashboardProxy(WebSocketRelay, HTTPStream, ProxyHandler):  # type: ignore
         if scheme == "ws" and dashboard.startswith("https:"):
             scheme = "wss"
         try:
-            return target_url(dashboard, path, self.request.query, scheme)
+            return target_url(dashboard, path, self.request.query, scheme, root)
         except ProxyPathError as exc:
             # As an argument: the message may hold "%2F", which is no format here.
             raise HTTPError(400, "refused dashboard path: %s", exc) from None

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import numpy as np
 
-    from lazyscope._clusters import ManagedCluster
+    from lazyscope._clusters import ClusterSource, ManagedCluster
     from lazyscope.grids._backend import Backend
     from lazyscope.grids._spec import Range, Spec
     from lazyscope.grids._work import Work
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 __all__ = [
     "LAZY_TYPES",
     "NAME",
+    "cluster_sources",
     "dag",
     "describes",
     "draws",
@@ -133,6 +134,11 @@ def sweep_leftovers(log: Any) -> None:
     from ._cluster import sweep_folders
 
     sweep_folders(log)
+
+
+def cluster_sources(log: Any) -> tuple[ClusterSource, ...]:
+    """Spark lists no clusters from a service of its own (yet)."""
+    return ()
 
 
 def register(shell: Any) -> None:
