@@ -21,6 +21,7 @@ import shutil
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib.metadata import version
@@ -180,6 +181,19 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
         proc.wait(timeout=10)
 
 
+def _wait_for_routes(server: GatewayServer, proc: subprocess.Popen[bytes]) -> None:
+    """Until the gateway's proxy routes its API: it listens before the gateway gave it its
+    routes, and answers 404 until then (a first request right after the start failed)."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            with urllib.request.urlopen(f"{server.address}/api/version", timeout=5):  # loopback
+                return
+        except OSError:  # 404 (HTTPError), refused, reset
+            time.sleep(0.3)
+    raise RuntimeError(f"the gateway never routed its API:\n{server.log.read_text()[-3000:]}")
+
+
 @contextlib.contextmanager
 def running_gateway(home: Path) -> Iterator[GatewayServer]:
     """A gateway whose files live in `home`; stopped afterwards, with every cluster
@@ -213,6 +227,7 @@ def running_gateway(home: Path) -> Iterator[GatewayServer]:
     try:
         procs.wait_for_port(proxy, proc, 60, log)
         procs.wait_for_port(api, proc, 60, log)
+        _wait_for_routes(server, proc)
         yield server
     finally:
         _stop(proc)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import socket
 import time
 import urllib.request
 from collections.abc import Awaitable, Callable, Iterator
@@ -326,3 +327,31 @@ async def test_without_a_gateway_nothing_is_listed_and_creating_says_why(
     )
     assert message.startswith("No Dask Gateway is configured for this Jupyter server: set ")
     await replies.refused(404, "api", "gateway", "options")
+
+
+async def test_a_silent_gateway_holds_neither_the_server_nor_the_list_for_long(
+    jp_fetch: Fetch, replies: Replies
+) -> None:
+    import dask.config
+    import dask_gateway as _defaults  # noqa: F401  # its defaults stay once the test's go
+
+    from lazyscope.dask._gateway_clusters import TIMEOUT
+
+    with socket.socket() as silent:  # accepts connections (the backlog), never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        address = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        with dask.config.set({"gateway.address": address, "gateway.auth.type": "basic"}):
+            listing = asyncio.ensure_future(replies.listed())
+            # The server answers other requests while the gateway keeps the list waiting.
+            status = await jp_fetch("api", "status")
+            assert status.code == 200
+            assert not listing.done()
+            reply = await listing
+    assert reply["clusters"] == []
+    assert reply["sources"] == {
+        "gateway": {
+            "address": address,
+            "error": f"The Dask Gateway at {address} did not answer within {TIMEOUT:g} s.",
+        }
+    }

@@ -70,6 +70,7 @@ class _Owner:
 
     session: dict[str, Any]  # as announced (id, kernel_id, pid, gateway)
     keep: bool
+    failed: bool = False  # stopping it failed once (said in the log)
 
 
 @dataclass
@@ -481,9 +482,12 @@ class GatewaySource(ClusterSource):
             kernel = owner.session.get("kernel_id")
             try:
                 await self._stop(name)
-            except SourceError as exc:
-                self.log.warning("lazyscope: Dask Gateway cluster %s of kernel %s, which is "
-                                 "gone, could not be stopped: %s", name, kernel, exc)  # fmt: skip
+            except SourceError as exc:  # tried again at the next round, said once
+                self.owners.setdefault(name, owner)
+                if not owner.failed:
+                    what = "lazyscope: Dask Gateway cluster %s of kernel %s, which is gone, "
+                    self.log.warning(what + "could not be stopped yet: %s", name, kernel, exc)
+                owner.failed = True
                 continue
             self._fresh_until = 0.0
             self.log.info("lazyscope: stopped Dask Gateway cluster %s: kernel %s, which started "

@@ -271,6 +271,8 @@ class ClusterManager(LoggingConfigurable):  # type: ignore[misc]  # traitlets is
         """Start the watcher of the kernels' clusters (in the server's event loop, once)."""
         if self._watcher is None and self.sources:
             self._watcher = asyncio.ensure_future(self._watch())
+            self.log.debug("lazyscope: checking every %g s that the kernels which started "
+                           "clusters still run", self.watch_interval)  # fmt: skip
 
     async def _watch(self) -> None:
         while True:
