@@ -139,6 +139,7 @@ async def test_the_list_has_the_users_gateway_clusters_and_their_dashboards(
     assert entry["proxy"] == f"{jp_base_url}lazyscope/dashboard/{cid}/clusters/{name}/status"
     # Made by a script: not this server's nor a kernel's, so nothing stops it but its owner.
     assert (entry["owned"], entry["started_by"], entry["kernel_id"]) == (False, None, None)
+    assert (entry["kernel_name"], entry["kernel_running"], entry["sessions"]) == (None, None, [])
     assert entry["source"] == "gateway"
     assert entry["gateway"] == {
         "address": gateway.address,

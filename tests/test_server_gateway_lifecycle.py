@@ -48,9 +48,11 @@ def gateway(
     dask_gateway.stop_all()
 
 
-async def _kernel(jp_fetch: Fetch, jp_serverapp: Any) -> tuple[str, ServerKernel]:
-    reply = await jp_fetch("api", "kernels", method="POST", body=json.dumps({"name": "python3"}))
-    kid = json.loads(reply.body)["id"]
+async def _kernel(jp_fetch: Fetch, jp_serverapp: Any, notebook: str) -> tuple[str, ServerKernel]:
+    """A notebook's kernel, started as the lab starts one (a session of the server)."""
+    body = {"path": notebook, "type": "notebook", "kernel": {"name": "python3"}}
+    reply = await jp_fetch("api", "sessions", method="POST", body=json.dumps(body))
+    kid = json.loads(reply.body)["kernel"]["id"]
     client = jp_serverapp.kernel_manager.get_kernel(kid).client()
     client.start_channels()
     await client.wait_for_ready(timeout=120)
@@ -76,7 +78,8 @@ async def test_a_killed_kernels_cluster_stops_and_a_kept_one_stays(
     replies = Replies(jp_fetch)
     manager = jp_serverapp.kernel_manager
     (doomed_id, doomed), (keeper_id, keeper) = await asyncio.gather(
-        _kernel(jp_fetch, jp_serverapp), _kernel(jp_fetch, jp_serverapp)
+        _kernel(jp_fetch, jp_serverapp, "doomed.ipynb"),
+        _kernel(jp_fetch, jp_serverapp, "team/keeper.ipynb"),
     )
     try:
         doomed_name, kept_name = await asyncio.gather(
@@ -95,6 +98,7 @@ async def test_a_killed_kernels_cluster_stops_and_a_kept_one_stays(
         assert doomed_entry is not None
         assert doomed_entry["started_by"] == "kernel"
         assert (doomed_entry["kernel_id"], doomed_entry["kernel_running"]) == (doomed_id, True)
+        assert doomed_entry["kernel_name"] == "doomed.ipynb"
         assert doomed_entry["gateway"]["keep"] is False
         assert doomed_entry["gateway"]["workers"] == 0
         [session_id] = doomed_entry["sessions"]
@@ -131,6 +135,7 @@ async def test_a_killed_kernels_cluster_stops_and_a_kept_one_stays(
         )
         assert kept is not None
         assert (kept["kernel_id"], kept["gateway"]["keep"]) == (keeper_id, True)
+        assert kept["kernel_name"] == "team/keeper.ipynb"
         await asyncio.sleep(2 * jp_serverapp.web_app.settings["lazyscope_manager"].watch_interval)
         assert gateway.running_clusters() == [kept_name]
 

@@ -303,6 +303,7 @@ class GatewaySource(ClusterSource):
             "started_by": "server" if made else "kernel" if owner else None,
             "source": self.kind,
             "kernel_id": kernel,
+            "kernel_name": owner.session.get("kernel_name") if owner else None,
             "kernel_running": None if owner is None else owner.session["id"] in running,
             "sessions": [s["id"] for s in sessions],
             "gateway": {
@@ -321,7 +322,7 @@ class GatewaySource(ClusterSource):
             "dashboard": None, "workers": None, "cores": None, "memory": None,
             "status": "failed", "error": made.error, "started": None, "options": made.options,
             "owned": True, "started_by": "server", "source": self.kind, "kernel_id": None,
-            "kernel_running": None, "sessions": [],
+            "kernel_name": None, "kernel_running": None, "sessions": [],
             "gateway": {"address": self._shown, "cluster": name, "options": made.options,
                         "keep": made.keep, **made.scaling},
         }  # fmt: skip

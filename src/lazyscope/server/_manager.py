@@ -73,6 +73,8 @@ class ClusterManager(LoggingConfigurable):  # type: ignore[misc]  # traitlets is
         if kernel_manager is None:  # not `or`: a kernel manager without kernels is falsy
             kernel_manager = getattr(serverapp, "kernel_manager", None)
         self.kernel_manager = kernel_manager
+        # Which notebook each kernel runs for (a kept cluster's list entry names it).
+        self.session_manager = getattr(serverapp, "session_manager", None)
         self.announcements = _discovery.Announcements(self._allowed_hosts(), self.log)
         self.clusters: dict[str, ManagedCluster] = {}
         self._tasks: dict[str, asyncio.Task[None]] = {}
@@ -151,6 +153,21 @@ class ClusterManager(LoggingConfigurable):  # type: ignore[misc]  # traitlets is
     def _sessions(self) -> list[dict[str, Any]]:
         return self.announcements.sessions(self.kernel_manager)
 
+    async def _named(self, sessions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The sessions, each with `kernel_name` where its kernel runs for a notebook or a
+        console of this server (its path): what a source remembers of a cluster's kernel."""
+        if not sessions or self.session_manager is None:
+            return sessions
+        try:
+            models = await self.session_manager.list_sessions()
+        except Exception as exc:  # the list still answers, without the names
+            self.log.warning("lazyscope: the server's sessions could not be read (%s)", exc)
+            return sessions
+        names = {m["kernel"]["id"]: m.get("path") or m.get("name")
+                 for m in models if isinstance(m.get("kernel"), dict)}  # fmt: skip
+        return [{**s, "kernel_name": names[s.get("kernel_id")]}
+                if names.get(s.get("kernel_id")) else s for s in sessions]  # fmt: skip
+
     def _source_of(self, body: Any) -> ClusterSource | None:
         if not isinstance(body, dict):
             return None
@@ -170,7 +187,7 @@ class ClusterManager(LoggingConfigurable):  # type: ignore[misc]  # traitlets is
         the announced sessions that no source lists as one of its clusters."""
         self.start_watching()
         managed = [await self._refresh(c) for c in self.clusters.values()]
-        sessions = self._sessions()
+        sessions = await self._named(self._sessions())
         listed = [entry for source in self.sources for entry in await source.clusters(sessions)]
         shown = {sid for entry in listed for sid in entry.get("sessions", ())}
         return managed + listed + [s for s in sessions if s["id"] not in shown]
@@ -277,7 +294,7 @@ class ClusterManager(LoggingConfigurable):  # type: ignore[misc]  # traitlets is
     async def _watch(self) -> None:
         while True:
             await asyncio.sleep(self.watch_interval)
-            sessions = self._sessions()
+            sessions = await self._named(self._sessions())
             for source in self.sources:
                 try:
                     await source.reap(sessions, self._alive)
