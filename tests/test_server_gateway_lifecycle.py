@@ -128,6 +128,8 @@ async def test_a_killed_kernels_cluster_stops_and_a_kept_one_stays(
 
         # The kept one stays; once its kernel is killed too, it is still listed as kept,
         # with that kernel's id.
+        one = await replies("api", "clusters", f"gateway-{kept_name}")  # as the panel's card
+        assert (one["kernel_name"], one["gateway"]["keep"]) == ("team/keeper.ipynb", True)
         pid = manager.get_kernel(keeper_id).provisioner.pid
         os.kill(pid, signal.SIGKILL)
         kept = await replies.until(

@@ -262,8 +262,10 @@ class GatewaySource(ClusterSource):
                 continue  # another gateway: not one this server can reach as the user
             found.setdefault(facts["cluster"], []).append(session)
             if session.get("owned") is True:
-                owner = _Owner(session, keep=facts.get("keep") is True)
-                self.owners[facts["cluster"]] = owner
+                before = self.owners.get(facts["cluster"])
+                if before is not None and before.session["id"] == session["id"]:
+                    session = {**before.session, **session}  # kernel_name, when said once
+                self.owners[facts["cluster"]] = _Owner(session, keep=facts.get("keep") is True)
         return found
 
     def _entry(
