@@ -1,5 +1,7 @@
 import { expect, test } from '@jupyterlab/galata';
 
+import { bokehRanges } from './_helpers';
+
 /**
  * lazyscope.plot in a real JupyterLab: the Bokeh plot appears with its axes in data
  * coordinates, and a wheel zoom in the browser makes the kernel re-aggregate the visible
@@ -57,21 +59,6 @@ test('the plot shows axes and a wheel zoom re-aggregates', async ({ page }) => {
   expect(Buffer.compare(before, after)).not.toBe(0);
 });
 
-/** The x and y Range1d of the page's Bokeh documents, as [start, end] pairs. */
-async function ranges(page: any): Promise<number[][]> {
-  return page.evaluate(() => {
-    const found: number[][] = [];
-    for (const doc of (window as any).Bokeh?.documents ?? []) {
-      for (const model of doc.all_models ?? []) {
-        if (model.type === 'Range1d' || model.constructor?.name === 'Range1d') {
-          found.push([model.start, model.end]);
-        }
-      }
-    }
-    return found.sort((a, b) => a[0] - b[0]);
-  });
-}
-
 test('a plot zoomed before it is shown opens on the zoomed window', async ({ page }) => {
   test.setTimeout(240_000);
   await page.notebook.createNew();
@@ -84,7 +71,7 @@ test('a plot zoomed before it is shown opens on the zoomed window', async ({ pag
   });
   await expect(output.locator('canvas').first()).toBeVisible();
   // The axes the user sees are the window's, not the data's whole extent.
-  await expect.poll(() => ranges(page)).toEqual([
+  await expect.poll(() => bokehRanges(page)).toEqual([
     [-1, 1],
     [0, 2]
   ]);
