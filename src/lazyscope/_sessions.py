@@ -42,6 +42,23 @@ class SessionInfo:
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
+    # What `status` shows beyond the common rows; an engine's own session kinds (a Dask
+    # Gateway cluster...) override these, so the status view names no engine's kinds.
+    def title(self) -> str | None:
+        """The status table's title, when not the engine's."""
+        return None
+
+    def source_rows(self) -> list[tuple[str, str]]:
+        """Rows after the address: where the cluster comes from."""
+        return []
+
+    def scaling_rows(self) -> list[tuple[str, str]]:
+        """Rows after the workers: how the cluster is sized."""
+        return []
+
+    def started_here(self) -> str:
+        return "yes" if self.owned else "no (attached)"
+
 
 class Engine(Protocol):
     """One running session. `kind` is the namespace slot: "spark" or "dask"."""

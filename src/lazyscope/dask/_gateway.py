@@ -40,6 +40,41 @@ class GatewayInfo(SessionInfo):
 
     gateway: dict[str, Any] = field(default_factory=dict)
 
+    def title(self) -> str | None:
+        return "Dask Gateway" if self.gateway else None
+
+    def source_rows(self) -> list[tuple[str, str]]:
+        if not self.gateway:
+            return []
+        options = self.gateway.get("options") or {}
+        shown = ", ".join(f"{k}={_value(v)}" for k, v in options.items()) or "none"
+        return [
+            ("gateway", str(self.gateway.get("address", "unknown"))),
+            ("cluster", str(self.gateway.get("cluster", "unknown"))),
+            ("options", shown),
+        ]
+
+    def scaling_rows(self) -> list[tuple[str, str]]:
+        if "adapt" in self.gateway:
+            low, high = self.gateway["adapt"]
+            return [("scaling", f"adaptive, {low} to {high} workers")]
+        if self.gateway.get("workers") is not None:
+            return [("scaling", f"{self.gateway['workers']} workers requested")]
+        return []
+
+    def started_here(self) -> str:
+        if not self.owned or not self.gateway:
+            return super().started_here()
+        if self.gateway.get("keep"):
+            return "yes, kept (outlives the kernel; %dask stop stops it)"
+        return "yes (stops with the kernel)"
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, bool):
+        return str(value).lower()
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
 
 def public_address(address: str) -> str:
     """`address` without credentials (`https://user:token@host/` -> `https://host/`)."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from html import escape
-from typing import Any
 
 from lazyscope._links import Link, dashboard_link
 from lazyscope.engines import SessionInfo
@@ -36,59 +35,22 @@ class StatusView:
             return "not available"
         return link.href if link.direct is None else f"{link.href} (direct: {link.direct})"
 
-    @property
-    def gateway(self) -> dict[str, Any] | None:
-        """A Dask Gateway cluster's facts (its session info carries them), else None."""
-        gateway = getattr(self.info, "gateway", None)
-        return gateway if isinstance(gateway, dict) and gateway else None
-
     def rows(self) -> list[tuple[str, str]]:
         info = self.info
         kind = "workers" if info.engine == "dask" else "executors"
         return [
             ("address", info.address),
-            *self._gateway_rows(),
+            *info.source_rows(),
             ("application" if info.engine != "dask" else "scheduler id", info.app_id or "unknown"),
             ("dashboard", self._dashboard_text()),
             (kind, "unknown" if info.workers is None else str(info.workers)),
-            *self._scaling_rows(),
+            *info.scaling_rows(),
             ("cores", "unknown" if info.cores is None else str(info.cores)),
             ("memory", format_bytes(info.memory)),
             ("version", info.version or "unknown"),
-            ("started here", self._started_here()),
+            ("started here", info.started_here()),
             *([("log", f"{info.log} (%{self._magic()} log shows its end)")] if info.log else []),
         ]
-
-    def _gateway_rows(self) -> list[tuple[str, str]]:
-        gateway = self.gateway
-        if gateway is None:
-            return []
-        options = gateway.get("options") or {}
-        shown = ", ".join(f"{k}={_value(v)}" for k, v in options.items()) or "none"
-        return [
-            ("gateway", str(gateway.get("address", "unknown"))),
-            ("cluster", str(gateway.get("cluster", "unknown"))),
-            ("options", shown),
-        ]
-
-    def _scaling_rows(self) -> list[tuple[str, str]]:
-        gateway = self.gateway or {}
-        if "adapt" in gateway:
-            low, high = gateway["adapt"]
-            return [("scaling", f"adaptive, {low} to {high} workers")]
-        if gateway.get("workers") is not None:
-            return [("scaling", f"{gateway['workers']} workers requested")]
-        return []
-
-    def _started_here(self) -> str:
-        if not self.info.owned:
-            return "no (attached)"
-        gateway = self.gateway
-        if gateway is None:
-            return "yes"
-        if gateway.get("keep"):
-            return "yes, kept (outlives the kernel; %dask stop stops it)"
-        return "yes (stops with the kernel)"
 
     def __repr__(self) -> str:
         title = self._title()
@@ -96,9 +58,7 @@ class StatusView:
         return "\n".join(lines)
 
     def _title(self) -> str:
-        if self.gateway is not None:
-            return "Dask Gateway"
-        return _TITLES.get(self.info.engine, self.info.engine)
+        return self.info.title() or _TITLES.get(self.info.engine, self.info.engine)
 
     def _repr_html_(self) -> str:
         title = escape(self._title())
@@ -111,12 +71,6 @@ class StatusView:
             cells.append(f"<tr><th style='text-align:left'>{escape(key)}</th><td>{shown}</td></tr>")
         table = "".join(cells)
         return root("lazyscope-status", f"<b>{title} session</b><table>{table}</table>")
-
-
-def _value(value: Any) -> str:
-    if isinstance(value, bool):
-        return str(value).lower()
-    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def _link_html(link: Link) -> str:
