@@ -1,0 +1,28 @@
+"""The kernel's side of the fixtures the lab extension's unit tests read too.
+
+tests/fixtures/frontend/*.json hold inputs and the output both sides must give: Python
+checks them here, vitest in labextension/*.test.ts, so the two cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from lazyscope.model import NodeProgress
+from tests._paths import ROOT
+
+_FIXTURES = ROOT / "tests" / "fixtures" / "frontend"
+
+
+def _cases(name: str) -> list[dict[str, Any]]:
+    cases = json.loads((_FIXTURES / name).read_text(encoding="utf-8"))["cases"]
+    assert isinstance(cases, list)
+    return cases
+
+
+@pytest.mark.parametrize("case", _cases("progress_text.json"), ids=lambda c: c["text"])
+def test_progress_text(case: dict[str, Any]) -> None:
+    assert NodeProgress(**case["progress"]).text() == case["text"]
