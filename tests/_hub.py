@@ -18,6 +18,7 @@ in) or a share can grant others less."""
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import pwd
 import re
@@ -44,9 +45,24 @@ from tests._paths import ROOT
 from tests._processes import free_port
 from tests._venvs import activated, checkout_files, copy_files, digest, run
 
-__all__ = ["OPENED", "Hub", "Work", "alice_work", "hub", "xsrf"]
+__all__ = [
+    "CPU_LIMIT",
+    "MEM_LIMIT",
+    "OPENED",
+    "Hub",
+    "Work",
+    "alice_work",
+    "hub",
+    "running_hub",
+    "xsrf",
+]
 
 USERS = ("alice", "bob")
+# Every user's share, as a hub states it (c.Spawner.mem_limit, cpu_limit): the spawner passes
+# it on as MEM_LIMIT and CPU_LIMIT (LocalProcessSpawner enforces nothing), and lazyscope sizes
+# local clusters from it (test_hub_limits.py).
+MEM_LIMIT = 4 * 2**30
+CPU_LIMIT = 2.0
 VENV = ROOT / ".tmp" / "hub-venv"
 _SYSTEM_PYTHON = "/usr/bin/python3"
 _STAMP = "lazyscope-test-stamp"
@@ -157,8 +173,8 @@ def _remove_user(name: str) -> None:
     subprocess.run(["userdel", "-r", name], check=True, capture_output=True, timeout=60)
 
 
-def _make_users() -> None:
-    for name in USERS:
+def _make_users(users: tuple[str, ...] = USERS) -> None:
+    for name in users:
         if _ours(name):  # left by a run that was killed
             _remove_user(name)
         try:
@@ -262,7 +278,12 @@ def xsrf(browser: requests.Session, server: str) -> dict[str, str]:
 
 
 def _config(
-    folder: Path, venv: Path, singleuser: Path, token: str, password: str
+    folder: Path,
+    venv: Path,
+    singleuser: Path,
+    token: str,
+    password: str,
+    users: tuple[str, ...] = USERS,
 ) -> tuple[str, str]:
     """The hub's URL and its config."""
     port, hub_port, api_port = free_port(), free_port(), free_port()
@@ -283,7 +304,7 @@ c.ConfigurableHTTPProxy.command = ["{proxy}"]
 c.ConfigurableHTTPProxy.pid_file = "{folder}/proxy.pid"
 c.JupyterHub.authenticator_class = "dummy"
 c.DummyAuthenticator.password = {password!r}
-c.Authenticator.allowed_users = {set(USERS)!r}
+c.Authenticator.allowed_users = {set(users)!r}
 c.JupyterHub.spawner_class = "jupyterhub.spawner.LocalProcessSpawner"
 c.Spawner.cmd = ["{venv}/bin/jupyterhub-singleuser"]
 c.Spawner.args = ["--config={singleuser}"]
@@ -292,6 +313,8 @@ c.Spawner.start_timeout = 120
 c.Spawner.http_timeout = 120
 c.Spawner.environment = {{"PATH": "{venv}/bin:/usr/local/bin:/usr/bin:/bin"}}
 c.LocalProcessSpawner.env_keep = ["LANG", "LC_ALL"]
+c.Spawner.mem_limit = {MEM_LIMIT}
+c.Spawner.cpu_limit = {CPU_LIMIT}
 c.JupyterHub.custom_scopes = {{
     "{_CUSTOM}:read:lazyscope": {{"description": "list clusters, open their dashboards"}},
     "{_CUSTOM}:write:lazyscope": {{"description": "start, scale and stop clusters",
@@ -333,6 +356,35 @@ def hub() -> Iterator[Hub]:
     the users."""
     if os.geteuid() != 0:
         pytest.skip("the hub tests make OS users (useradd): run them as root, as CI does")
+    with running_hub(USERS) as running:
+        yield running
+
+
+# OS users are machine-wide: two test sessions (or a test and the load benchmark) on one
+# machine would remove each other's users and kill their servers, so hubs take turns.
+_MACHINE_LOCK = Path("/tmp/lazyscope-test-hub.lock")
+
+
+@contextlib.contextmanager
+def _one_hub_per_machine() -> Iterator[None]:
+    with _MACHINE_LOCK.open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+@contextlib.contextmanager
+def running_hub(users: tuple[str, ...]) -> Iterator[Hub]:
+    """A JupyterHub with ``users`` (made as OS users here) and their servers running; on
+    exit the hub, its proxy, the servers, every process of the users and the users are
+    gone. The ``hub`` fixture's, and the hub load benchmark's (with more users)."""
+    with _one_hub_per_machine():
+        yield from _running_hub(users)
+
+
+def _running_hub(users: tuple[str, ...]) -> Iterator[Hub]:
     venv = single_user_venv()
     folder = Path(tempfile.mkdtemp(prefix="hub-", dir=ROOT / ".tmp"))  # 0700: its secrets
     shared = Path(tempfile.mkdtemp(prefix="hub-singleuser-", dir=ROOT / ".tmp"))
@@ -340,15 +392,15 @@ def hub() -> Iterator[Hub]:
     singleuser = shared / "jupyter_server_config.py"
     singleuser.write_text(_SINGLEUSER_CONFIG)
     token, password = secrets.token_hex(16), secrets.token_hex(8)
-    url, config = _config(folder, venv, singleuser, token, password)
+    url, config = _config(folder, venv, singleuser, token, password, users)
     (folder / "jupyterhub_config.py").write_text(config)
     admin = requests.Session()
     admin.headers["Authorization"] = f"token {token}"
-    hub = Hub(url, venv, folder / "jupyterhub.log", dict.fromkeys(USERS, password), admin)
+    hub = Hub(url, venv, folder / "jupyterhub.log", dict.fromkeys(users, password), admin)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "PYTEST"))}
     tree: list[psutil.Process] = []
     try:
-        _make_users()
+        _make_users(users)
         with hub.log.open("wb") as out:
             proc = subprocess.Popen(
                 [sys.executable, "-m", "jupyterhub", "-f", str(folder / "jupyterhub_config.py")],
@@ -357,7 +409,7 @@ def hub() -> Iterator[Hub]:
             )  # fmt: skip
         tree.append(psutil.Process(proc.pid))
         _wait_for_hub(hub, proc)
-        for user in USERS:
+        for user in users:
             hub.start(user)
         tree = _tree(tree[0])  # the proxy and the servers too
         yield hub
@@ -371,7 +423,7 @@ def hub() -> Iterator[Hub]:
             hub_proc.terminate()
             psutil.wait_procs([hub_proc], timeout=60)
         _kill([p for p in tree if p.is_running()])
-        for user in USERS:
+        for user in users:
             if _ours(user):
                 _remove_user(user)  # and the processes they still had
         shutil.rmtree(folder, ignore_errors=True)
