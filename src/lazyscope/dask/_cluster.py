@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from lazyscope._clusters import ManagedCluster, checked_dashboard
+from lazyscope._limits import fit_cluster
 from lazyscope._processes import kill_group, new_folder, spawn, sweep
 
 __all__ = ["FOLDER_PREFIX", "LOCAL", "DaskCluster", "import_factory", "sweep_folders"]
@@ -68,6 +69,8 @@ class DaskCluster(ManagedCluster):
     ) -> None:  # fmt: skip
         super().__init__(cid, name, options, log)
         self.factory, self.kwargs = factory, dict(kwargs or {})
+        if factory == LOCAL:  # on this machine: within the user's limits
+            self.options = fit_cluster(self.options, self.log)
         self.folder = new_folder(FOLDER_PREFIX)
         self.proc: subprocess.Popen[bytes] | None = None
         self._measured = (0, 0, 0)  # the host process's last workers event

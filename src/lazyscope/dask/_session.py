@@ -11,9 +11,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from lazyscope import _logfile, _net
+from lazyscope import _limits, _logfile, _net
+from lazyscope._config import settings
 from lazyscope._errors import LazyscopeError, short_engine_message, survived
 from lazyscope._sessions import SessionInfo
+from lazyscope.model import format_bytes
 
 from . import _worker
 
@@ -76,19 +78,22 @@ class DaskEngine:
         self.info = self.status()
 
     @classmethod
-    def start(cls, workers: int, threads: int, memory: str, port: int = 0) -> DaskEngine:
-        if workers < 1:
+    def start(cls, workers: int | None, threads: int, memory: str, port: int = 0) -> DaskEngine:
+        """A LocalCluster. What the user leaves out (`workers` None, `threads` 0, `memory`
+        "auto") is sized from the user's limits (`_limits`), so that the cluster fits them."""
+        if workers is not None and workers < 1:
             raise LazyscopeError("--workers must be at least 1.")
         _net.check_port_free(port, "Dask scheduler")
         from distributed import Client, LocalCluster
 
-        threads = threads or max(1, (os.cpu_count() or 1) // workers)
+        limits = _limits.read()
+        workers, threads, memory_limit = _sized(limits, workers, threads, memory)
         log = kernel_log()
         try:
             cluster = LocalCluster(
                 n_workers=workers,
                 threads_per_worker=threads,
-                memory_limit=memory,
+                memory_limit=memory_limit,
                 processes=True,
                 host="127.0.0.1",
                 scheduler_port=port,
@@ -105,8 +110,11 @@ class DaskEngine:
             if port and _net.address_in_use(exc):  # taken since the check above
                 raise _net.port_in_use(port, "Dask scheduler") from None
             raise LazyscopeError(f"Dask did not start: {short_engine_message(exc, 2)}") from None
-        wanted = {"workers": workers, "threads": threads, "memory": memory}
-        return cls(Client(cluster), cluster, wanted)
+        shown = format_bytes(memory_limit) if isinstance(memory_limit, int) else memory
+        wanted = {"workers": workers, "threads": threads, "memory": shown}
+        client = Client(cluster)
+        info = _limits.SizedInfo(engine="dask", address=client.scheduler.address, limits=limits)
+        return cls(client, cluster, wanted, info)
 
     @classmethod
     def connect(cls, address: str, timeout: float) -> DaskEngine:
@@ -166,6 +174,20 @@ class DaskEngine:
             if value is not None and key in self.wanted and value != self.wanted[key]:
                 found.append(f"--{key} {value} (running: {self.wanted[key]})")
         return found
+
+
+def _sized(
+    limits: _limits.Limits, workers: int | None, threads: int, memory: str
+) -> tuple[int, int, int | str]:
+    """Workers, threads per worker and memory per worker: the ones asked for, the rest
+    fitted to `limits` (no more threads than whole CPUs, and the workers' memory together
+    the limit's spare memory: `Limits.spare_memory`)."""
+    if workers is None:  # Lazyscope.dask_workers, at most one per CPU
+        workers = max(1, min(settings().dask_workers, limits.whole_cpus))
+    threads = threads or max(1, limits.whole_cpus // workers)
+    if memory.strip().lower() != "auto":
+        return workers, threads, memory
+    return workers, threads, max(limits.spare_memory // workers, 1)
 
 
 _INTERNAL = ("dask", "distributed", "tornado", "lazyscope", "IPython", "ipykernel")

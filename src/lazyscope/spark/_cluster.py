@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from lazyscope._clusters import ManagedCluster
+from lazyscope._limits import fit_cluster
 from lazyscope._processes import kill_group, new_folder, reserve_port, spawn, sweep
 
 __all__ = ["FOLDER_PREFIX", "SparkCluster", "sweep_folders"]
@@ -65,6 +66,7 @@ class SparkCluster(ManagedCluster):
         ui_path: str | None = None,
     ) -> None:  # fmt: skip
         super().__init__(cid, name, options, log)
+        self.options = fit_cluster(self.options, self.log)  # its workers run on this machine
         self.ui_path = _usable(ui_path, self.log)
         self.home = _spark_home()
         # Logs, work dirs and the JVMs' and Python workers' temporary files, all here.

@@ -9,7 +9,7 @@ import sys
 from typing import Any
 from urllib.parse import urlsplit
 
-from lazyscope import _net
+from lazyscope import _limits, _net
 from lazyscope._config import settings
 from lazyscope._errors import LazyscopeError, add_rewriter, short_engine_message
 from lazyscope._sessions import SessionInfo
@@ -76,9 +76,15 @@ def quiet_spark_loggers() -> None:
 class SparkEngine:
     kind = "spark"
 
-    def __init__(self, session: Any, owned: bool) -> None:
+    def __init__(
+        self, session: Any, owned: bool, limits: _limits.Limits | None = None, asked: str = ""
+    ) -> None:
         self.session = session
-        self.info = SessionInfo(engine="spark", address=session.sparkContext.master, owned=owned)
+        self.asked = asked  # the master asked for: local[*] runs as local[N] (`_sized`)
+        master = session.sparkContext.master
+        self.info: SessionInfo = _limits.SizedInfo(
+            engine="spark", address=master, owned=owned, limits=limits
+        )
         self.info = self.status()
 
     @classmethod
@@ -99,10 +105,14 @@ class SparkEngine:
         # be routed to Connect because of an earlier `%spark start --remote`.
         os.environ.pop("SPARK_CONNECT_MODE_ENABLED", None)
         owned = SparkContext._active_spark_context is None
+        asked = master
+        limits = _limits.read() if owned and _LOCAL.match(master) else None
+        master, sized = _sized(master, conf, limits)
         options = {
             "spark.master": master,
             "spark.app.name": app_name,
             **_defaults(master),
+            **sized,
             **conf,
         }
         builder = SparkSession.builder
@@ -120,7 +130,7 @@ class SparkEngine:
             # the conf (ours, or the user's) must be applied by hand to take effect.
             session.sparkContext.pythonExec = python
         quiet_spark_loggers()
-        return cls(session, owned=owned)
+        return cls(session, owned=owned, limits=limits, asked=asked)
 
     def status(self) -> SessionInfo:
         sc = self.session.sparkContext
@@ -133,7 +143,10 @@ class SparkEngine:
         self.info.version = sc.version
         self.info.workers = max(len(executors) - 1, 1) if not sc.master.startswith("local") else 1
         self.info.cores = sc.defaultParallelism
-        self.info.memory = parse_size(conf.get("spark.executor.memory", "1g"))
+        # A local master runs its tasks in the driver: its memory is the driver's.
+        local = sc.master.startswith("local")
+        memory = conf.get("spark.driver.memory" if local else "spark.executor.memory", "1g")
+        self.info.memory = parse_size(memory)
         log = _jvm.log_path()
         self.info.log = str(log) if log is not None and self.info.owned else None
         return self.info
@@ -150,7 +163,7 @@ class SparkEngine:
         if wanted.get("remote"):
             found.append(f"remote {wanted['remote']} (running: classic master {self.info.address})")
         master = wanted.get("master")
-        if master and master != self.info.address:
+        if master and master not in (self.info.address, self.asked):
             found.append(f"master {master} (running: {self.info.address})")
         conf = self.session.sparkContext.getConf()
         for key, value in (wanted.get("conf") or {}).items():
@@ -168,6 +181,26 @@ def _defaults(master: str) -> dict[str, str]:
             # on PATH (a venv kernel started from elsewhere would lack pyarrow, even pyspark).
             defaults["spark.pyspark.python"] = sys.executable
     return defaults
+
+
+def _sized(
+    master: str, conf: dict[str, str], limits: _limits.Limits | None
+) -> tuple[str, dict[str, str]]:
+    """A local master fitted to the user's limits: local[*] becomes local[N], N their
+    whole CPUs; the driver's memory (set before its JVM starts) from their memory
+    (`Limits.driver_memory`, when a limit is set), unless the user set it (--conf,
+    SPARK_DRIVER_MEMORY, --driver-memory in PYSPARK_SUBMIT_ARGS)."""
+    if limits is None:
+        return master, {}
+    if master == "local[*]":
+        master = f"local[{limits.whole_cpus}]"
+    memory = limits.driver_memory()
+    set_by_user = (
+        "spark.driver.memory" in conf
+        or os.environ.get("SPARK_DRIVER_MEMORY")
+        or "--driver-memory" in os.environ.get("PYSPARK_SUBMIT_ARGS", "")
+    )
+    return master, {} if set_by_user or memory is None else {"spark.driver.memory": memory}
 
 
 def _start_failed(exc: BaseException, conf: dict[str, str]) -> str:
