@@ -1,4 +1,4 @@
-import { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
+import { JupyterFrontEndPlugin } from '@jupyterlab/application';
 
 import { clustersPlugin } from './clusters/plugin';
 import { dagPlugin } from './dag';
@@ -15,7 +15,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
   id: 'lazyscope:plugin',
   description: 'Apache Spark and Dask, native in JupyterLab.',
   autoStart: true,
-  activate: (_app: JupyterFrontEnd): void => {
+  activate: (): void => {
     console.log('lazyscope extension is activated');
 
     requestAPI<{ clusters: unknown[] }>('clusters')

@@ -26,3 +26,12 @@ def _cases(name: str) -> list[dict[str, Any]]:
 @pytest.mark.parametrize("case", _cases("progress_text.json"), ids=lambda c: c["text"])
 def test_progress_text(case: dict[str, Any]) -> None:
     assert NodeProgress(**case["progress"]).text() == case["text"]
+
+
+def test_progress_widget_ignores_math_like_every_view() -> None:
+    # The widget's root carries MathJax's ignore classes, the ones every lazyscope view's
+    # HTML root has (views/_html.py): a stage named `$anonfun$...` stays text.
+    from lazyscope.views._html import MATH_SAFE
+    from lazyscope.views._progress_widget import ProgressWidget
+
+    assert f"const MATH_SAFE = '{MATH_SAFE}';" in ProgressWidget._esm

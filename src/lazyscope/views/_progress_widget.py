@@ -1,4 +1,5 @@
-"""The live progress widget: an anywidget (its ES module is inline, no lab build needed).
+"""The live progress widget: an anywidget, whose ES module and CSS are built from TypeScript
+(labextension/widgets/progress.ts) into views/static/ and shipped in the package.
 
 The kernel sends rows only when counts change (at most 10 times a second, a bounded
 number of rows); the browser ticks the elapsed clock itself between messages.
@@ -8,188 +9,38 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import anywidget
 import traitlets
 
+from lazyscope._errors import LazyscopeError
 from lazyscope.model import ProgressBoard
-
-from ._html import MATH_SAFE
 
 __all__ = ["ProgressWidget", "route_cancel_early", "visible_rows"]
 
 _MAX_ROWS = 12  # rows sent to the browser, however many stages or task groups exist
 
-_ESM = r"""
-function bar(row) {
-  const outer = document.createElement("div");
-  outer.className = "lzp-bar";
-  const parts = [["done", row.done], ["running", row.running], ["failed", row.failed]];
-  for (const [cls, n] of parts) {
-    const seg = document.createElement("div");
-    seg.className = "lzp-" + cls;
-    seg.style.width = (row.total ? (100 * n) / row.total : 0) + "%";
-    outer.appendChild(seg);
-  }
-  return outer;
-}
-function indexNodes(holder) {
-  // Once per SVG: "i|node id" -> the elements a fill moves, so a fill is attribute writes.
-  const index = new Map();
-  [...holder.children].forEach((svg, i) => {
-    for (const node of svg.querySelectorAll("g[data-id]")) {
-      const bar = node.querySelector(".lzd-bar");
-      if (!bar) continue;
-      index.set(`${i}|${node.dataset.id}`, {
-        x: Number(bar.dataset.x),
-        width: Number(bar.dataset.w),
-        parts: ["done", "running", "failed"].map((c) => node.querySelector(".lzd-" + c)),
-        text: node.querySelector(".lzd-count"),
-      });
-    }
-  });
-  return index;
-}
-function fillNodes(holder, index, fills) {
-  const began = performance.now();
-  for (const [key, [total, ...rest]] of Object.entries(fills)) {
-    const node = index.get(key);
-    if (!node) continue;
-    let x = node.x;
-    node.parts.forEach((seg, i) => {
-      const w = total ? (node.width * Math.min(rest[i], total)) / total : 0;
-      seg.setAttribute("x", x.toFixed(1));
-      seg.setAttribute("width", w.toFixed(1));
-      x += w;
-    });
-    node.text.textContent = rest[3];
-  }
-  // What a fill costs, read by the browser test (the page must keep >= 10 frames/s).
-  const spent = (holder.fillMs = holder.fillMs || []);
-  spent.push(performance.now() - began);
-  holder.dataset.frames = String(spent.length);
-  holder.dataset.fillMs = [...spent].sort((a, b) => a - b).map((t) => t.toFixed(1)).join(" ");
-}
-function counts(row) {
-  let text = `${row.done}/${row.total}`;
-  if (row.running) text += ` · ${row.running} running`;
-  if (row.failed) text += ` · ${row.failed} failed`;
-  if (row.memory) text += ` · ${row.memory} in memory`;
-  if (row.skipped) text = "skipped";
-  return text;
-}
-export default {
-  render({ model, el }) {
-    const root = document.createElement("div");
-    root.className = "lazyscope-progress __MATH_SAFE__";
-    const head = document.createElement("div");
-    head.className = "lzp-head";
-    const title = document.createElement("span");
-    const clock = document.createElement("span");
-    clock.className = "lzp-clock";
-    const cancel = document.createElement("button");
-    cancel.className = "lzp-cancel";
-    cancel.textContent = "Cancel";
-    cancel.title = "Cancel this cell's engine work (the kernel's interrupt works too)";
-    cancel.onclick = () => {
-      model.send({ type: "cancel" });
-      cancel.disabled = true;
-      cancel.textContent = "Cancelling…";
-    };
-    head.append(title, clock, cancel);
-    const table = document.createElement("div");
-    table.className = "lzp-rows";
-    const graphs = document.createElement("div");
-    graphs.className = "lzp-dags";
-    root.append(head, table, graphs);
-    el.appendChild(root);
-    let received = performance.now();
-    const draw = () => {
-      received = performance.now();
-      const cancelling = model.get("state") === "cancelling";
-      title.textContent = model.get("title") + (cancelling ? " (cancelling…)" : "");
-      cancel.style.display = model.get("state") === "running" ? "" : "none";
-      table.replaceChildren();
-      let job = null;
-      for (const row of model.get("rows")) {
-        if (row.job && row.job !== job) {
-          const h = document.createElement("div");
-          h.className = "lzp-job";
-          h.textContent = row.job;
-          table.appendChild(h);
-          job = row.job;
-        }
-        const line = document.createElement("div");
-        line.className = "lzp-row";
-        const label = document.createElement("span");
-        label.className = "lzp-label";
-        label.textContent = row.label;
-        label.title = row.label;
-        const text = document.createElement("span");
-        text.className = "lzp-counts";
-        text.textContent = counts(row);
-        line.append(label, bar(row), text);
-        table.appendChild(line);
-      }
-      const hidden = model.get("hidden");
-      if (hidden) {
-        const more = document.createElement("div");
-        more.className = "lzp-more";
-        more.textContent = `… ${hidden} more`;
-        table.appendChild(more);
-      }
-    };
-    const tick = () => {
-      const extra = (performance.now() - received) / 1000;
-      clock.textContent = `${(model.get("elapsed") + extra).toFixed(1)} s`;
-    };
-    let index = new Map();
-    const drawDags = () => {
-      const svgs = model.get("dags") || [];
-      if (!svgs.length) return;  // no live DAG asked for: the view is rows only
-      // Our own SVG: every engine or user string in it is escaped in the kernel.
-      graphs.innerHTML = svgs.join("");
-      index = indexNodes(graphs);
-      fillNodes(graphs, index, model.get("fills") || {});
-    };
-    model.on("change:dags", drawDags);
-    model.on("change:fills", () => fillNodes(graphs, index, model.get("fills") || {}));
-    drawDags();
-    model.on("change:rows", draw);
-    model.on("change:state", draw);
-    model.on("change:hidden", draw);
-    draw();
-    tick();
-    const timer = setInterval(tick, 200);
-    return () => clearInterval(timer);
-  },
-};
-"""
+# Built from labextension/widgets/progress.ts and progress.css by `jlpm build` (which
+# `pip install` runs). Read as text: given a Path, anywidget would watch the file for
+# hot reloading in development, which a shipped bundle never needs.
+_STATIC = Path(__file__).parent / "static"
 
-_CSS = """
-.lazyscope-progress { font: var(--jp-code-font-size, 12px) var(--jp-ui-font-family, sans-serif);
-  max-width: 60em; }
-.lazyscope-progress .lzp-head { display: flex; gap: 1em; align-items: center; margin: 2px 0; }
-.lazyscope-progress .lzp-clock { color: var(--jp-ui-font-color2, #666); }
-.lazyscope-progress .lzp-job { font-weight: bold; margin-top: 2px; }
-.lazyscope-progress .lzp-row { display: grid; grid-template-columns: 22em 1fr 16em; gap: .6em;
-  align-items: center; }
-.lazyscope-progress .lzp-label { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
-.lazyscope-progress .lzp-bar { display: flex; height: .8em; border-radius: 2px; overflow: hidden;
-  background: var(--jp-layout-color3, #ddd); }
-.lazyscope-progress .lzp-done { background: var(--jp-success-color1, #388e3c); }
-.lazyscope-progress .lzp-running { background: var(--jp-brand-color2, #64b5f6); }
-.lazyscope-progress .lzp-failed { background: var(--jp-error-color1, #d32f2f); }
-.lazyscope-progress .lzp-more { color: var(--jp-ui-font-color2, #666); }
-.lazyscope-progress .lzp-dags { overflow: auto; max-height: 40em; }
-.lazyscope-progress .lzp-dags svg { display: block; margin-top: .4em; }
-"""
+
+def _bundle(name: str) -> str:
+    try:
+        return (_STATIC / name).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise LazyscopeError(
+            f"The live progress view's browser code ({name}) is missing from the lazyscope "
+            "package: reinstall it (`pip install -e .` in a checkout builds it)."
+        ) from None
 
 
 class ProgressWidget(anywidget.AnyWidget):  # type: ignore[misc]  # anywidget is untyped
-    _esm = _ESM.replace("__MATH_SAFE__", MATH_SAFE)
-    _css = _CSS
+    _esm = _bundle("progress.js")
+    _css = _bundle("progress.css")
     title = traitlets.Unicode("").tag(sync=True)
     rows = traitlets.List(traitlets.Dict()).tag(sync=True)
     hidden = traitlets.Int(0).tag(sync=True)  # rows left out to keep messages small
