@@ -52,14 +52,17 @@ def ipshell() -> Any:
 def spark_engine() -> Any:
     """The test session's one local Spark (2 cores), registered as the kernel's session."""
     from lazyscope import engines
+    from lazyscope.spark._magics import start_session
 
-    return engines.current("spark") or engines.start_spark(
-        master="local[2]",
-        remote=None,
-        app_name="lazyscope-tests",
-        default_master="local[2]",
-        conf={"spark.sql.shuffle.partitions": "4", "spark.ui.port": "0"},
-        timeout=10,
+    return engines.current("spark") or engines.register(
+        start_session(
+            master="local[2]",
+            remote=None,
+            app_name="lazyscope-tests",
+            default_master="local[2]",
+            conf={"spark.sql.shuffle.partitions": "4", "spark.ui.port": "0"},
+            timeout=10,
+        )
     )
 
 
@@ -72,8 +75,11 @@ def spark(spark_engine: Any) -> Any:
 def dask_engine() -> Any:
     """The test session's one Dask LocalCluster: 2 worker processes, 1 thread each."""
     from lazyscope import engines
+    from lazyscope.dask._magics import start_session
 
-    return engines.current("dask") or engines.start_dask(workers=2, threads=1, memory="2GiB")
+    return engines.current("dask") or engines.register(
+        start_session(workers=2, threads=1, memory="2GiB")
+    )
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,6 @@
-"""lazyscope: Apache Spark and Dask, native in Jupyter.
+"""lazyscope: lazy dataframe engines, native in Jupyter (the engines: `lazyscope.engines`).
 
-Importing this package is cheap on purpose: pyspark, dask and the plotting stack
+Importing this package is cheap on purpose: the engines' libraries and the plotting stack
 are imported only when a function that needs them is called.
 """
 

@@ -23,10 +23,12 @@ def run_body(
     engine_errors: tuple[type[BaseException], ...] = (),
     progress: str | None = None,
     live_dag: bool = False,
+    error_title: str = "",
 ) -> Any:
-    """Execute `body`; errors of the engine (Java/py4j/gRPC) become one short message.
+    """Execute `body`; errors of the engine (`engine_errors`: its client's, its remote
+    side's) become one short message, "<error_title> error: ...".
 
-    `progress` ("spark" / "dask"): watch the body with the live progress view, which
+    `progress` (an engine's NAME): watch the body with the live progress view, which
     sees the engine's own exception (for its summary) before it is shortened here;
     `live_dag`: the view draws the DAG of what runs (asked for, so on even when the
     progress view is configured off).
@@ -35,7 +37,8 @@ def run_body(
         with _live_progress(progress, live_dag):
             return _execute(shell, body)
     except engine_errors as exc:
-        raise LazyscopeError(f"Spark error: {short_engine_message(exc, 4)}") from None
+        prefix = f"{error_title} error: " if error_title else ""
+        raise LazyscopeError(f"{prefix}{short_engine_message(exc, 4)}") from None
 
 
 def _live_progress(kind: str | None, dag: bool) -> contextlib.AbstractContextManager[Any]:
@@ -48,7 +51,8 @@ def _live_progress(kind: str | None, dag: bool) -> contextlib.AbstractContextMan
 
 def _execute(shell: Any, body: str) -> Any:
     # The magic's own line is line 1 of the cell: the body starts on line 2, so that
-    # tracebacks and Spark call sites ("show at cell line 3") count as the notebook does.
+    # tracebacks and the engines' call sites ("show at cell line 3") count as the notebook
+    # does.
     try:  # IndentationError too: one paragraph, not IPython's stack
         code = "\n" + shell.transform_cell(body)
     except SyntaxError as exc:  # IPython's transformer counts from the body's first line

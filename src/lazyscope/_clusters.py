@@ -1,7 +1,7 @@
 """What every cluster or session the server lists has, whatever its engine: the base class
-of the clusters a server starts (each engine package has its own, `lazyscope.spark._cluster`,
-`lazyscope.dask._cluster`), the base class of the services an engine lists clusters from
-(`ClusterSource`: a Dask Gateway), and the rule for where a dashboard may be."""
+of the clusters a server starts (each engine package has its own, from its `server_cluster`),
+the base class of the services an engine lists clusters from (`ClusterSource`: a cluster
+gateway), and the rule for where a dashboard may be."""
 
 from __future__ import annotations
 
@@ -69,8 +69,8 @@ def _loopback(host: str) -> bool:
 
 
 def _address_hosts(address: str) -> set[str]:
-    """Hosts named by a cluster address: ``tcp://H:P``, ``sc://H:P``, ``spark://H1:P,H2:P``
-    (standalone HA); ``local[N]`` and Dask's ``inproc://`` run inside this machine."""
+    """Hosts named by a cluster address: ``scheme://H:P``, ``scheme://H1:P,H2:P`` (several
+    masters); ``local...`` and ``inproc://`` addresses run inside this machine."""
     if address.startswith(("local", "inproc://")):
         return _this_machine()
     rest = address.split("://", 1)[1] if "://" in address else address
@@ -79,9 +79,17 @@ def _address_hosts(address: str) -> set[str]:
     return {h for h in hosts if h}
 
 
+def _on_server(engine: str) -> bool:
+    """May the dashboard of an `engine` session be on this machine (its engine says)?"""
+    from ._engine_packages import package_for
+
+    package = package_for(engine)
+    return package is not None and package.dashboard_on_server(engine)
+
+
 def _this_machine() -> set[str]:
-    """Addresses of this machine: a classic Spark driver runs inside a kernel of this
-    server, and its UI names whichever of them Spark picked (not only 127.0.0.1)."""
+    """Addresses of this machine: an engine's driver may run inside a kernel of this
+    server, and its UI names whichever of them it picked (not only 127.0.0.1)."""
     found = {_canonical(a.address.split("%")[0]) for addrs in psutil.net_if_addrs().values()
              for a in addrs if a.family in (socket.AF_INET, socket.AF_INET6)}  # fmt: skip
     return {h for h in found if h} | {"127.0.0.1", _canonical(socket.gethostname()) or "localhost"}
@@ -127,8 +135,8 @@ def checked_dashboard(
 
     The proxy connects with the server's network position, so a cluster's or a kernel's own
     word about its dashboard is not enough: the dashboard must be on the host of the
-    cluster's own address (its Dask scheduler, Spark master or Connect server), or, for a
-    classic Spark session, on this machine (the driver's UI, inside one of our kernels).
+    cluster's own address (its scheduler, master or server), or, for a session whose engine
+    says so (`dashboard_on_server`), on this machine (a driver's UI, inside our kernels).
     Loopback names count as one host. With ``hosts`` (a kernel's announcement: its word
     alone), the host must also be one of them; link-local and cloud metadata addresses
     never pass.
@@ -146,7 +154,7 @@ def checked_dashboard(
     if host is None or _forbidden(host) or (hosts is not None and host not in hosts):
         return None
     allowed = _address_hosts(address)
-    if engine == "spark":
+    if _on_server(engine):
         allowed |= _this_machine()
     if host in allowed or (_loopback(host) and any(_loopback(h) for h in allowed)):
         return dashboard
@@ -175,7 +183,7 @@ class ManagedCluster(ABC):
         """Start the processes; the cluster is running when this returns."""
 
     async def refresh(self) -> None:
-        """Read what `measure` reports, where that costs a request (Spark's master)."""
+        """Read what `measure` reports, where that costs a request (a master's page)."""
         return  # by default, `measure` needs no request
 
     @abstractmethod
@@ -233,8 +241,8 @@ class SourceError(Exception):
 
 
 class ClusterSource(ABC):
-    """Clusters that live in a service the server reaches with its own configuration (a Dask
-    Gateway): listed beside the server's own and the kernels' sessions, created, scaled and
+    """Clusters that live in a service the server reaches with its own configuration (a
+    cluster gateway): listed beside the server's own and the kernels' sessions, created, scaled and
     stopped through that service; its credentials stay inside the source.
 
     Entries have `ManagedCluster.to_json`'s keys (`source` is the `kind`), plus `sessions`:

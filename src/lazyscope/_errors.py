@@ -7,7 +7,6 @@ traceback: a data scientist sees the message, not our call stack.
 from __future__ import annotations
 
 import logging
-import re
 import sys
 from collections.abc import Callable
 
@@ -33,29 +32,31 @@ class LazyscopeError(Exception):
     """A short, user-facing error; the kernel stays usable."""
 
 
-_JAVA_FRAME = re.compile(r"^\s*(at |\.\.\. \d+ more|Caused by:|JVM stacktrace:)")
-_PY4J_PREFIX = re.compile(r"^An error occurred while calling [\w.$]+\.\s*:\s*", re.M)
-
-
 _rewriters: list[Callable[[str], str]] = []
+_carriers: list[str] = []  # modules whose errors may stand for an interrupt
 
 
 def add_rewriter(rewrite: Callable[[str], str]) -> None:
-    """An engine's way to put its error texts in the user's words (before lines are cut)."""
+    """An engine's way to put its error texts in the user's words, its plumbing and stack
+    frames cut (before lines are counted)."""
     if rewrite not in _rewriters:
         _rewriters.append(rewrite)
 
 
+def add_interrupt_carrier(*modules: str) -> None:
+    """An engine's libraries (module prefixes) whose errors may be what an interrupt left
+    behind: a connection to the engine that the interrupt dropped (`interrupt_behind`)."""
+    _carriers.extend(m for m in modules if m not in _carriers)
+
+
 def short_engine_message(exc: BaseException, max_lines: int = 6) -> str:
-    """The first lines of an engine error, without Java frames or py4j plumbing."""
+    """The first lines of an engine error, in the user's words: each engine's rewriter
+    (`add_rewriter`) drops its own plumbing and stack frames."""
     text = str(exc).strip() or type(exc).__name__
-    text = _PY4J_PREFIX.sub("", text)
     for rewrite in _rewriters:
         text = rewrite(text)
     kept: list[str] = []
     for line in text.splitlines():
-        if _JAVA_FRAME.match(line):
-            break
         if line.strip():
             kept.append(line.rstrip())
         if len(kept) >= max_lines:
@@ -70,15 +71,16 @@ def survived(what: str) -> None:
 
 
 def interrupt_behind(exc: BaseException | None) -> KeyboardInterrupt | None:
-    """The interrupt that raised `exc` or, through py4j, led to it.
+    """The interrupt that raised `exc` or, through an engine's library, led to it.
 
-    An interrupt landing while py4j waits for the JVM drops that connection; pyspark's
-    clean-up call then fails with "Answer from Java side is empty", hiding the interrupt.
+    An interrupt landing while an engine's client waits for its server can drop that
+    connection; the client's clean-up call then fails with an error of its own, hiding
+    the interrupt. The engines name their libraries (`add_interrupt_carrier`).
     """
     for _ in range(5):
         if isinstance(exc, KeyboardInterrupt):
             return exc
-        if exc is None or not type(exc).__module__.startswith(("py4j", "pyspark")):
+        if exc is None or not type(exc).__module__.startswith(tuple(_carriers)):
             return None
         exc = exc.__context__
     return None

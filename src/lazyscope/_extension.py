@@ -22,7 +22,7 @@ def _show_short_error(
 def _stop_sessions_on_shutdown(shell: Any) -> None:
     """Stop our sessions when the kernel is asked to shut down.
 
-    atexit is not enough: Python joins Dask's non-daemon threads before running
+    atexit is not enough: Python joins an engine client's non-daemon threads before running
     atexit handlers, and the kernel manager kills the kernel while it waits.
     """
     kernel = getattr(shell, "kernel", None)
@@ -41,14 +41,14 @@ def _stop_sessions_on_shutdown(shell: Any) -> None:
 
 
 def load(shell: Any) -> None:
-    from .magics import LazyscopeMagics
+    from .magics import magics_class_for_engines
 
     _config.install(shell)
-    shell.register_magics(LazyscopeMagics)
+    shell.register_magics(magics_class_for_engines())
     _stop_sessions_on_shutdown(shell)
-    for engine in packages():  # e.g. an interrupt also stops the cell's Spark jobs
+    for engine in packages():  # e.g. an interrupt also cancels the cell's engine work
         engine.register(shell)
-    _formatters.register(shell)  # lazy Spark/Dask objects show the describe view
+    _formatters.register(shell)  # the engines' lazy objects show the describe view
     if not shell.custom_exceptions:  # never take over another extension's handler
         shell.set_custom_exc((LazyscopeError,), _show_short_error)
 

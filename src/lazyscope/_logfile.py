@@ -1,4 +1,4 @@
-"""Per-kernel log files for the processes an engine starts (Spark's JVM, Dask's cluster).
+"""Per-kernel log files for the processes an engine starts (its driver, its local cluster).
 
 Their output would otherwise reach whatever cell runs, in red: a kernel's child processes
 share its stderr, which ipykernel forwards to the running cell. Each log lives in its own
@@ -24,7 +24,7 @@ def _prefix(kind: str) -> str:
 
 
 def new_log(kind: str, name: str) -> Path:
-    """A fresh, empty log file for this kernel, e.g. new_log("dask", "dask-cluster.log")."""
+    """A fresh, empty log file for this kernel, e.g. new_log(kind, "cluster.log")."""
     # Kernels that were killed, or that the kernel manager killed when stopping their
     # engines outlasted its patience, leave their folders behind.
     sweep(_prefix(kind))

@@ -1,7 +1,7 @@
 """Cheap network checks done before handing an address to an engine.
 
-Engines retry unreachable addresses for a long time (gRPC, py4j, distributed's
-comm layer); a plain TCP connect answers in milliseconds, so users get a clear
+Engines retry unreachable addresses for a long time (their RPC and comm layers); a plain
+TCP connect answers in milliseconds, so users get a clear
 error at once instead of a hang.
 """
 

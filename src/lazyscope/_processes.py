@@ -4,9 +4,9 @@ The server's exit hooks (``stop_extension``, ``atexit``) stop what it started wh
 cleanly; a server that is killed (SIGKILL, the OOM killer, a test runner tearing it down) runs
 none of them. So on Linux each child asks the kernel for SIGTERM when the server dies
 (``PR_SET_PDEATHSIG``): no watchdog process, no polling, and it holds for any signal. The
-signal survives ``exec`` (pyspark's ``bin/spark-class`` and ``spark-submit`` exec the JVM, so
-the JVM itself gets it; a JVM's SIGTERM runs its shutdown hooks, where a Spark worker kills
-its executors). The kernel sends it when the *thread* that forked exits, not the process,
+signal survives ``exec`` (an engine's launch scripts that exec its runtime pass it on to
+the runtime itself, whose SIGTERM runs its shutdown hooks, where a worker stops what it
+runs). The kernel sends it when the *thread* that forked exits, not the process,
 so every child is forked on one thread kept for the life of the server (``_SPAWNER``).
 
 Folders are named with the server's pid, so a later server removes those of dead ones.
@@ -75,7 +75,7 @@ def spawn(
 
 
 def kill_group(proc: subprocess.Popen[bytes], timeout: float = 20) -> None:
-    """SIGTERM the process group (the JVM exits cleanly), SIGKILL if it lingers."""
+    """SIGTERM the process group (its runtime exits cleanly), SIGKILL if it lingers."""
     for sig, wait in ((signal.SIGTERM, timeout), (signal.SIGKILL, 10.0)):
         try:
             os.killpg(proc.pid, sig)
@@ -91,9 +91,9 @@ def kill_group(proc: subprocess.Popen[bytes], timeout: float = 20) -> None:
 def reserve_port() -> socket.socket:
     """A loopback port held until the process it is meant for listens on it (close the
     socket then). Bound, not listening: the OS never hands a bound port to anyone asking
-    for a free one, and a plain bind of it fails; the JVM still binds it, since Java's
-    server sockets set SO_REUSEADDR, which a socket that does not listen lets through.
-    (Picking a port and closing it before the JVM starts let another process take it.)"""
+    for a free one, and a plain bind of it fails; a server that sets SO_REUSEADDR (as Java's
+    server sockets do) still binds it, which a socket that does not listen lets through.
+    (Picking a port and closing it before that server starts let another process take it.)"""
     sock = socket.socket()
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))

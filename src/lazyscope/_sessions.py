@@ -1,7 +1,8 @@
 """The kernel's sessions: what one reports (`SessionInfo`), what an engine's session does
-(`Engine`), what an engine package answers (`EnginePackage`), and the running ones
-(`current`). Below the engine packages and their registry (`lazyscope.engines`), so each
-package reaches these without importing the registry, which imports them all."""
+(`Engine`), what an engine package answers (`EnginePackage`), what its magic may ask of
+the magics (`MagicHost`), and the running ones (`current`). Below the engine packages and
+their registry (`lazyscope.engines`), so each package reaches these without importing the
+registry, which finds them all."""
 
 from __future__ import annotations
 
@@ -11,23 +12,25 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
     import numpy as np
 
     from lazyscope._clusters import ClusterSource, ManagedCluster
     from lazyscope.grids._backend import Backend
     from lazyscope.grids._spec import Range, Spec
     from lazyscope.grids._work import Work
-    from lazyscope.model import Dag, Meta
+    from lazyscope.model import Dag, Meta, ProgressSource
 
-__all__ = ["Engine", "EnginePackage", "SessionInfo", "current"]
+__all__ = ["Engine", "EnginePackage", "MagicHost", "SessionInfo", "StatusWords", "current"]
 
 
 @dataclass
 class SessionInfo:
     """Engine-neutral status of one session: what `status`, announcements and the panel show."""
 
-    engine: str  # "spark" | "spark-connect" | "dask"
-    address: str  # master URL, sc:// URL or scheduler address
+    engine: str  # one of its package's TITLES: which engine, and which flavour of it
+    address: str  # the cluster's address, as its engine writes it
     dashboard: str | None = None
     app_id: str | None = None
     workers: int | None = None
@@ -35,15 +38,15 @@ class SessionInfo:
     memory: int | None = None  # bytes, over all workers/executors, when known
     version: str | None = None
     owned: bool = True  # False when we attached to something already running
-    log: str | None = None  # the local JVM's log file, when this kernel started it
+    log: str | None = None  # the log file of what this kernel started, when it has one
     id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     started: float = field(default_factory=time.time)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
-    # What `status` shows beyond the common rows; an engine's own session kinds (a Dask
-    # Gateway cluster...) override these, so the status view names no engine's kinds.
+    # What `status` shows beyond the common rows; an engine's own session kinds (a cluster
+    # of a gateway service...) override these, so the status view names no engine's kinds.
     def title(self) -> str | None:
         """The status table's title, when not the engine's."""
         return None
@@ -59,9 +62,23 @@ class SessionInfo:
     def started_here(self) -> str:
         return "yes" if self.owned else "no (attached)"
 
+    def stopped(self) -> str:
+        """What stopping this session says."""
+        return f"Stopped the {self.engine} session at {self.address}."
+
+
+@dataclass(frozen=True)
+class StatusWords:
+    """How an engine's status names its parts: the row of its workers ("executors"), the
+    row of its application's id, and how to start a session (the hint when none runs)."""
+
+    start: str  # e.g. "%name start"
+    workers: str = "workers"
+    app_id: str = "application"
+
 
 class Engine(Protocol):
-    """One running session. `kind` is the namespace slot: "spark" or "dask"."""
+    """One running session. `kind` is the namespace slot: its package's NAME."""
 
     kind: str
     info: SessionInfo
@@ -75,7 +92,7 @@ class Engine(Protocol):
         ...
 
     def namespace(self) -> dict[str, Any]:
-        """Names to put in the user namespace (`spark`, `sc`, `client`)."""
+        """Names to put in the user namespace (the session, its client...)."""
         ...
 
     def conflicts(self, wanted: dict[str, Any]) -> list[str]:
@@ -92,14 +109,81 @@ def current(kind: str) -> Engine | None:
     return _sessions.get(kind)
 
 
-class EnginePackage(Protocol):
-    """What an engine package (`lazyscope.spark`, `lazyscope.dask`) answers for the views:
-    which objects are its own (by class names, importing nothing), their metadata, their DAG;
-    for the plots, its back-end and histogram; for the magics, its log; for the server, the
-    cluster it can start; and for `%load_ext`, its IPython hooks."""
+class MagicHost(Protocol):
+    """What an engine's magic (`EnginePackage.magic`) may ask of the magics: everything
+    that reaches the views or the session registry, which the engine packages sit below."""
 
-    NAME: str  # "spark", "dask": how views name the engine
+    shell: Any
+
+    def ensure(
+        self, kind: str, wanted: dict[str, Any], restart: bool, start: Callable[[], Engine]
+    ) -> Engine:
+        """The running session of `kind` (refused if it differs from `wanted`), else
+        `start()`'s, registered; its names are pushed to the user namespace."""
+
+    def status(self, kind: str) -> Any:
+        """The status view of the running session of `kind`."""
+
+    def stop(self, kind: str) -> None:
+        """Stop the session of `kind` and print what happened."""
+
+    def run_cell(
+        self,
+        kind: str,
+        cell: str,
+        *,
+        dag: str | None,
+        errors: tuple[type[BaseException], ...] = (),
+        error_title: str = "",
+    ) -> Any:
+        """Run a cell body watched by `kind`'s progress and hand back what it shows: its
+        last value, or with `dag` its DAG (`live`: drawn while it runs). An exception of
+        `errors` becomes one paragraph, "<error_title> error: ..."."""
+
+    def dag_of(self, value: Any, dag: str | None) -> Any:
+        """`value`, or with `dag` (a level) its DAG view."""
+
+
+class EnginePackage(Protocol):
+    """What an engine package answers, and all the rest of lazyscope knows of it: its
+    words (titles, status rows, messages), which objects are its own (by class names,
+    importing nothing), their metadata, DAG, progress and plots, its magic and settings,
+    and for the server, the clusters it starts and lists. Packages are found through the
+    `lazyscope.engines` entry points (`lazyscope.engines.packages()`)."""
+
+    NAME: str  # the magic, the session slot, `progress(NAME)`
+    ORDER: int  # place among the engines (menus, messages, status): lower first
+    TITLES: Mapping[str, str]  # the `engine`s its sessions and Meta report (NAME first) -> titles
+    OBJECTS: str  # what `describe` shows of it, for messages ("a Toy frame")
+    DAG_OBJECTS: str  # what `dag` shows of it, for messages
+    DAG_HELP: Mapping[str, str]  # `lazyscope.dag`'s help: "level" (its levels), its options
+    STATUS: StatusWords
+    SIZE_IS_ESTIMATE: bool  # its Meta.size_bytes is an optimizer's estimate ("~")
+    COLLECT: str  # how a user brings its results into the kernel ("compute()")
+    SCALE_OUT: tuple[str, str]  # from pandas: (make one from df, read data with it)
+    SERVER_OPTIONS: frozenset[str]  # cluster-create options beyond the common ones
+    ADVICE: Mapping[str, str]  # the advisor's words for its own findings ("rdd.fix": ...)
     LAZY_TYPES: tuple[tuple[str, str], ...]
+
+    def config(self) -> dict[str, Any]:
+        """Its settings, traitlets named `<NAME>_...`, added to `%config Lazyscope`."""
+
+    def server_config(self) -> dict[str, Any]:
+        """Its traitlets of the Jupyter server's `ClusterManager`."""
+
+    def magic(self) -> Callable[[MagicHost, str, str | None], Any]:
+        """`%NAME` / `%%NAME`: a function of (host, line, cell), its docstring and
+        IPython magic_arguments being `%NAME?`."""
+
+    def brief(self, exc: BaseException) -> str | None:
+        """One line for an error its library wraps its own way (None: not one of them)."""
+
+    def check(self, obj: Any) -> None:
+        """Refuse an object of a session that stopped, in one paragraph; else nothing."""
+
+    def progress_sources(self) -> list[ProgressSource]:
+        """Sources watching a cell: of the running session, or of one the user made
+        directly (found without importing the engine's library)."""
 
     def describes(self, obj: Any) -> bool: ...
 
@@ -121,20 +205,24 @@ class EnginePackage(Protocol):
     ) -> tuple[np.ndarray, np.ndarray]: ...
 
     def log(self) -> str:
-        """Where this kernel's engine processes write their log (for `%spark log`)."""
+        """Where this kernel's engine processes write their log (for `%NAME log`)."""
 
     def server_cluster(
         self, cid: str, name: str, options: dict[str, Any], *, log: Any, ui_path: str | None,
-        dask_factory: str, dask_kwargs: dict[str, Any],
+        config: dict[str, Any],
     ) -> ManagedCluster:  # fmt: skip
-        """A cluster the Jupyter server starts (each engine takes the options it knows)."""
+        """A cluster the Jupyter server starts; `config`: the values of `server_config`."""
+
+    def dashboard_on_server(self, engine: str) -> bool:
+        """May a session of `engine` have its dashboard on the server's machine (a driver
+        inside one of its kernels), beside its cluster's address?"""
 
     def sweep_leftovers(self, log: Any) -> None:
         """What clusters of a server that died left behind (its folders) goes."""
 
     def cluster_sources(self, log: Any) -> tuple[ClusterSource, ...]:
-        """The services the server lists this engine's clusters from (a Dask Gateway);
-        made without importing the engine's library."""
+        """The services the server lists this engine's clusters from; made without
+        importing the engine's library."""
 
     def register(self, shell: Any) -> None:
         """`%load_ext lazyscope`: the engine's IPython hooks, if it has any."""

@@ -7,7 +7,9 @@ Each builds `lazyscope.model` objects; the engine registry (`lazyscope.engines`)
 the plots and the magics reach them through the functions below, so `import lazyscope`
 stays light. For a Jupyter server: the cluster it starts (`_cluster`, run by `_cluster_host`)
 and the user's Dask Gateway clusters (`_gateway_clusters`; the kernel's are `_gateway`, both
-check options with `_gateway_options`)."""
+check options with `_gateway_options`). The magics `%dask` and `%%dask` (`_magics`), the
+progress sources of a cell (`_sources`) and the settings (`_settings`); found through the
+`lazyscope.engines` entry point, its interface is `lazyscope._sessions.EnginePackage`."""
 
 from __future__ import annotations
 
@@ -15,35 +17,81 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     import numpy as np
 
     from lazyscope._clusters import ClusterSource, ManagedCluster
     from lazyscope._errors import LazyscopeError
+    from lazyscope._sessions import MagicHost
     from lazyscope.grids._backend import Backend
     from lazyscope.grids._spec import Range, Spec
     from lazyscope.grids._work import Work
-    from lazyscope.model import Dag, Meta
+    from lazyscope.model import Dag, Meta, ProgressSource
+
+from lazyscope._sessions import StatusWords
 
 __all__ = [
+    "ADVICE",
+    "COLLECT",
+    "DAG_HELP",
+    "DAG_OBJECTS",
     "LAZY_TYPES",
     "NAME",
+    "OBJECTS",
+    "ORDER",
+    "SCALE_OUT",
+    "SERVER_OPTIONS",
+    "SIZE_IS_ESTIMATE",
+    "STATUS",
+    "TITLES",
+    "brief",
+    "check",
     "cluster_sources",
+    "config",
     "dag",
+    "dashboard_on_server",
     "describes",
     "draws",
     "histogram",
     "log",
+    "magic",
     "meta",
     "plot_backend",
     "plots",
+    "progress_sources",
     "register",
     "server_cluster",
+    "server_config",
     "sweep_leftovers",
     "task_error",
     "unregister",
 ]
 
 NAME = "dask"
+ORDER = 20
+TITLES = {"dask": "Dask"}
+OBJECTS = "a Dask DataFrame, Series, Index, Array, Bag or Delayed"
+DAG_OBJECTS = "a Dask collection (DataFrame, Series, Array, Bag, Delayed, or a list of them)"
+STATUS = StatusWords(
+    start="%dask start, %dask start --gateway or %dask connect tcp://HOST:PORT",
+    workers="workers",
+    app_id="scheduler id",
+)
+SIZE_IS_ESTIMATE = False
+COLLECT = "compute()"
+SCALE_OUT = ("dask.dataframe.from_pandas(df, npartitions=...)", "dd.read_parquet")
+SERVER_OPTIONS: frozenset[str] = frozenset()
+ADVICE: dict[str, str] = {}  # the advisor's findings on Dask need no words of its own
+# `lazyscope.dag`'s help on Dask's levels and options.
+DAG_HELP = {
+    "level": 'Dask "logical" | "optimized" (DataFrame expressions) | "layers" | "tasks" | '
+    '"executed" (the task groups of the newest %%dask cell or progress() block that computed '
+    'it, with their tasks, time and bytes) | "auto" (optimized for DataFrames, layers '
+    "otherwise).",
+    "max_nodes": "Dask graphs with more layers are merged by key prefix.",
+    "expand_limit": "Dask layers with at most this many tasks can expand to them.",
+}
 
 # The lazy classes the describe view shows in every cell (base classes), by module and name.
 _FRAME = ("dask.dataframe.dask_expr._collection", "FrameBase")  # DataFrame, Series, Index
@@ -78,6 +126,43 @@ def draws(obj: Any) -> bool:
     from ._dag import is_dask
 
     return is_dask(obj)
+
+
+def brief(exc: BaseException) -> str | None:
+    """Dask's errors are the tasks' own: nothing to unwrap."""
+    return None
+
+
+def check(obj: Any) -> None:
+    """A Dask collection outlives its client: nothing to refuse."""
+
+
+def config() -> dict[str, Any]:
+    """`%config Lazyscope.dask_*`."""
+    from ._settings import config
+
+    return config()
+
+
+def server_config() -> dict[str, Any]:
+    """`c.ClusterManager.dask_factory` and `dask_kwargs`."""
+    from ._settings import server_config
+
+    return server_config()
+
+
+def magic() -> Callable[[MagicHost, str, str | None], Any]:
+    """`%dask` and `%%dask`."""
+    from ._magics import dask
+
+    return dask  # type: ignore[no-any-return]  # IPython's decorators are untyped
+
+
+def progress_sources() -> list[ProgressSource]:
+    """The threaded scheduler's and the client's (only if dask is imported)."""
+    from ._sources import progress_sources
+
+    return progress_sources()
 
 
 def dag(obj: Any, level: str, *, max_nodes: int, expand_limit: int, **_: Any) -> Dag:
@@ -123,14 +208,21 @@ def task_error(exc: BaseException) -> LazyscopeError | None:
 
 
 def server_cluster(
-    cid: str, name: str, options: dict[str, Any], *, log: Any, dask_factory: str,
-    dask_kwargs: dict[str, Any], **_: Any,
+    cid: str, name: str, options: dict[str, Any], *, log: Any, config: dict[str, Any],
+    **_: Any,
 ) -> ManagedCluster:  # fmt: skip
     """A cluster of the class `dask_factory` (a LocalCluster by default), run in a process
     of its own, a child of the Jupyter server."""
     from ._cluster import DaskCluster
 
-    return DaskCluster(cid, name, options, log=log, factory=dask_factory, kwargs=dask_kwargs)
+    return DaskCluster(
+        cid, name, options, log=log, factory=config["dask_factory"], kwargs=config["dask_kwargs"]
+    )
+
+
+def dashboard_on_server(engine: str) -> bool:
+    """A scheduler's dashboard is on the scheduler's host."""
+    return False
 
 
 def sweep_leftovers(log: Any) -> None:

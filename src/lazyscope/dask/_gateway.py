@@ -69,6 +69,17 @@ class GatewayInfo(SessionInfo):
             return "yes, kept (outlives the kernel; %dask stop stops it)"
         return "yes (stops with the kernel)"
 
+    def stopped(self) -> str:
+        if not self.gateway:
+            return super().stopped()
+        where = f"Dask Gateway cluster {self.gateway['cluster']} at {self.gateway['address']}"
+        if self.owned:
+            return f"Stopped the {where}."
+        return (
+            f"Detached from the {where}; it keeps running (%dask connect --gateway "
+            f"{self.gateway['cluster']} attaches to it again)."
+        )
+
 
 def _value(value: Any) -> str:
     if isinstance(value, bool):

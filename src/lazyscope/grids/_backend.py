@@ -3,7 +3,7 @@
 A back-end knows one engine: it reads the schema without running anything, finds the data
 extent in one cached pass when the caller gave no ranges, and aggregates a `View` into an
 `xarray.DataArray` - inside the engine, never by pulling rows. The engine packages build
-theirs (`lazyscope.spark`, `lazyscope.dask`); pandas' lives in `lazyscope.plotting`.
+theirs (`EnginePackage.plot_backend`); pandas' lives in `lazyscope.plotting`.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ __all__ = ["Backend"]
 
 
 class Backend(Protocol):
-    engine: str  # "pandas" | "dask" | "spark"
+    engine: str  # "pandas" or the NAME of the engine package that built it
     spec: Spec
 
     @property

@@ -1,4 +1,5 @@
-"""Helpers shared by the pandas and Dask back-ends (both hand Datashader a pandas-like frame)."""
+"""Helpers shared by the back-ends that hand Datashader a pandas-like frame (pandas' own and
+the engines' whose partitions are pandas frames)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ __all__ = ["canvas", "check_categories", "finish", "kinds_of", "per_object", "re
 T = TypeVar("T")
 
 # Cached passes (extents, categories), per DataFrame object: id -> (weakref, {key: value}).
-# Keyed by identity because Dask DataFrames are not hashable; the entry dies with the frame.
+# Keyed by identity because lazy frames are not always hashable; the entry dies with the frame.
 _caches: dict[int, tuple[weakref.ref[Any], dict[Any, Any]]] = {}
 
 
@@ -32,7 +33,7 @@ def per_object(obj: object, key: object, compute: Callable[[], T]) -> T:
 
 
 def kinds_of(dtypes: Mapping[str, Any]) -> dict[str, str]:
-    """ "numeric" | "category" | "other" for pandas dtypes (also what a Dask frame's meta has)."""
+    """ "numeric" | "category" | "other" for pandas dtypes (also a lazy frame's pandas meta)."""
     import pandas as pd
 
     api = pd.api.types

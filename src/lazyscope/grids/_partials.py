@@ -1,7 +1,7 @@
-"""Per-pixel states of a grid, which combine: what Dask's workers merge in a tree and
-what Spark's aggregate (in the JVM) is scattered into on the driver.
+"""Per-pixel states of a grid, which combine: what an engine's workers merge in a tree, or
+what an engine's own aggregate (in its runtime) is scattered into on the driver.
 
-This module is shipped to Dask's workers by value (it imports only numpy), so lazyscope
+This module is shipped to the workers by value (it imports only numpy), so lazyscope
 need not be installed on a cluster. The states of a pixel:
 
     count: n          sum/mean: n, s          min: n, lo          max: n, hi

@@ -1,11 +1,11 @@
-"""Multi-resolution pyramids, so Spark zooms rarely need a new job.
+"""Multi-resolution pyramids, so zooms rarely need a new engine job.
 
-One Spark job aggregates a window at 2^L times the screen resolution; levels 0..L are
+One engine job aggregates a window at 2^L times the screen resolution; levels 0..L are
 coarsenings of it (exact, see `_states`). A zoom inside the home view is served from the
 lowest level that still gives at least one grid cell per screen pixel, cropped to whole
 cells around the window - so the grid it returns covers the window plus at most one cell on
 each side, and every count in it is exact for the range it reports. A window that needs
-more than level L (or lies outside home) returns None: then a Spark job aggregates it, into
+more than level L (or lies outside home) returns None: then an engine job aggregates it, into
 a new pyramid whose home is that window.
 """
 

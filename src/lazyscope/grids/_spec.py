@@ -1,7 +1,7 @@
 """What to plot (`Spec`), which window at which resolution (`View`), and argument checks.
 
 Everything here is engine-neutral and cheap: it runs before any engine is touched, so a
-typo costs a one-line error, not a Spark job.
+typo costs a one-line error, not an engine job.
 """
 
 from __future__ import annotations

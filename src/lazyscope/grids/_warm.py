@@ -2,7 +2,7 @@
 
 Importing Datashader and the widget stack takes seconds: a plot starts them in the
 background (`local_imports`) while its engine computes. The engines warm their own workers
-(`lazyscope.dask._plot_warm`).
+(in their plot back-ends).
 """
 
 from __future__ import annotations

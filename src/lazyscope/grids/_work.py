@@ -1,12 +1,11 @@
 """Names for the engine work a plot or histogram runs, in the user's words.
 
-Progress views, the Spark UI and the Dask dashboard name work after what ran it. Left to
-the engines, a plot shows up as `collect at .../lazyscope/spark/_plot.py:60` or as Dask
-task groups called `bounds` and `states`: our internals, presented as the user's code.
-Each public call instead names its work for what it does and where the user asked for it,
-"lazyscope.plot: x/y ranges at cell line 3". The engines carry the name: Dask in our task
-keys (`lazyscope.dask._plot_tasks`), Spark in the call site and job description of our
-actions (`lazyscope.spark._own_work`).
+Progress views and the engines' dashboards name work after what ran it. Left to the
+engines, a plot shows up as `collect at .../lazyscope/<engine>/_plot.py:60` or as task
+groups called `bounds` and `states`: our internals, presented as the user's code. Each
+public call instead names its work for what it does and where the user asked for it,
+"lazyscope.plot: x/y ranges at cell line 3". The engines carry the name, each its own
+way (in task keys, or in the call site and job description of our actions).
 """
 
 from __future__ import annotations

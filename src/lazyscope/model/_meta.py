@@ -1,7 +1,8 @@
-"""The engine-neutral metadata model: what spark/ and dask/ extract, what views and rules read.
+"""The engine-neutral metadata model: what the engine packages extract, what views and rules
+read.
 
 Engines fill a `Meta` without running anything; the describe view renders it and the
-advisor's rules read its `Facts`. Nothing here knows Spark or Dask.
+advisor's rules read its `Facts`. Nothing here knows an engine.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ Severity = Literal["info", "warning"]
 class Column:
     name: str
     dtype: str
-    nullable: bool | None = None  # None: the engine has no notion of it (Dask, pandas)
+    nullable: bool | None = None  # None: the engine has no notion of it (pandas has none)
     children: tuple[Column, ...] = ()  # fields of a struct, element of an array/map
 
 
@@ -26,7 +27,7 @@ class Column:
 class PlanItem:
     """One operator of a plan or expression tree, flattened with its depth for display."""
 
-    kind: str  # scan | filter | join | shuffle | aggregate | udf | sort | limit | cache | other
+    kind: str  # a DAG node's kind (`KINDS`: scan, join, shuffle...), or cache (a cached scan)
     label: str  # operator name, e.g. "SortMergeJoin", "Merge"
     detail: str = ""  # short, human text: keys, source, format, pushed filters
     depth: int = 0
@@ -34,7 +35,7 @@ class PlanItem:
 
 @dataclass(frozen=True)
 class Shuffle:
-    """Data moving between partitions (a Spark Exchange, a Dask shuffle)."""
+    """Data moving between partitions (an exchange, a shuffle, a rechunk)."""
 
     how: str  # "hash", "range", "round-robin", "single partition", "set_index", "p2p", ...
     keys: tuple[str, ...] = ()
@@ -71,14 +72,14 @@ class Facts:
     embedded: list[EmbeddedData] = field(default_factory=list)
     unaligned_joins: list[str] = field(default_factory=list)  # joins on unknown divisions
     partition_bytes: int | None = None  # typical partition / chunk size, when known
-    max_result_bytes: int | None = None  # Spark's spark.driver.maxResultSize
+    max_result_bytes: int | None = None  # the engine's limit on results brought to the driver
 
 
 @dataclass
 class Meta:
     """Everything a metadata view shows about one lazy object."""
 
-    engine: str  # "spark" | "spark-connect" | "dask" | "pandas"
+    engine: str  # one of its engine package's TITLES, or "pandas"
     kind: str  # "DataFrame", "Series", "Array", "Bag", "Delayed", "RDD"
     columns: list[Column] = field(default_factory=list)
     shape: str | None = None  # arrays: "(1000, 1000)"; pandas: rows x columns
@@ -86,11 +87,11 @@ class Meta:
     chunks: str | None = None  # arrays: chunk shape
     partitions: int | None = None
     partitions_note: str = ""  # why the count is unknown, or how it is decided
-    divisions_known: bool | None = None  # Dask only
+    divisions_known: bool | None = None  # engines whose frames have index divisions
     plan: list[PlanItem] = field(default_factory=list)
     plan_text: str = ""  # the engine's own text (explain output, expression tree)
-    expressions: int | None = None  # Dask: expressions in the tree
-    layers: int | None = None  # Dask: graph layers (after optimization) when known for free
+    expressions: int | None = None  # expression-based engines: expressions in the tree
+    layers: int | None = None  # graph-based engines: layers (optimized) when known for free
     size_bytes: int | None = None  # the optimizer's estimate / exact for arrays and pandas
     rows: int | None = None  # the optimizer's row estimate
     cached: bool | None = None

@@ -1,8 +1,8 @@
-"""Engine-neutral progress: counts per stage (Spark) or task group (Dask).
+"""Engine-neutral progress: counts per stage or task group, as the engine runs its work.
 
-Engine sources (in `lazyscope.spark` and `lazyscope.dask`) write `StageProgress` records
+Engine sources (each engine package's `progress_sources`) write `StageProgress` records
 into a `ProgressBoard`; the progress view reads the board from its own thread. Nothing
-here knows Spark or Dask.
+here knows an engine.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ __all__ = [
 
 # What lazyscope's own engine work on this thread is, in the user's words, while it runs
 # ("lazyscope.plot: x/y ranges at cell line 3"): a source that names work from the Python
-# stack (Spark Connect) shows this instead of a call inside our package.
+# stack (a remote client's) shows this instead of a call inside our package.
 OWN_WORK: ContextVar[str | None] = ContextVar("lazyscope_own_work", default=None)
 
 # Where IPython compiles cells: ipykernel `/tmp/ipykernel_<pid>/<hash>.py`, terminal
@@ -32,7 +32,7 @@ OWN_WORK: ContextVar[str | None] = ContextVar("lazyscope_own_work", default=None
 _CELL_FILE = re.compile(r"(?:<ipython-input-[^>]*>|\S*ipykernel_\d+[/\\]\d+\.py):(\d+)")
 
 
-# "collect at /home/me/job.py:9": PySpark's own call sites carry whole paths.
+# "collect at /home/me/job.py:9": engines' own call sites may carry whole paths.
 _PATH = re.compile(r"(?<= at )(?:[A-Za-z]:)?(?:[^\s:]*[/\\])([^/\\\s:]+\.py:\d+)")
 
 
@@ -48,7 +48,7 @@ def is_cell_file(filename: str) -> bool:
 
 @dataclass
 class StageProgress:
-    """Counts of one Spark stage or one Dask task group (key prefix)."""
+    """Counts of one stage or one task group (key prefix) of an engine."""
 
     key: str  # unique within one board: "12" (stage id), "sum" (task prefix)
     label: str  # what a user reads: "stage 12 (collect at cell line 3)"
@@ -56,11 +56,11 @@ class StageProgress:
     done: int = 0
     running: int = 0
     failed: int = 0
-    job: str = ""  # Spark: "job 4"; empty for Dask groups
-    memory: int | None = None  # Dask: results currently held in worker memory
+    job: str = ""  # the job it belongs to, "job 4"; empty for engines without jobs
+    memory: int | None = None  # results currently held in worker memory, when known
     started: float | None = None  # epoch seconds, when known
     ended: float | None = None
-    skipped: bool = False  # Spark: the stage's output was reused, it never ran
+    skipped: bool = False  # the stage's output was reused, it never ran
 
     @property
     def finished(self) -> bool:

@@ -1,5 +1,5 @@
 """Sizes: one unit table, one parser and one formatter for every size lazyscope reads or
-shows. Binary units throughout, as Spark ("1g" = 2**30) and Dask count."""
+shows. Binary units throughout ("1g" = 2**30), as the engines count."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import re
 __all__ = ["UNITS", "format_bytes", "parse_size"]
 
 UNITS = {"": 1, "k": 2**10, "m": 2**20, "g": 2**30, "t": 2**40, "p": 2**50, "e": 2**60}
-# "2GiB", "512m", "1g", "1gb", "8.0 EiB" (Spark's plan statistics), "1024" (bytes).
+# "2GiB", "512m", "1g", "1gb", "8.0 EiB" (plan statistics), "1024" (bytes).
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgtpe]?)(?:i?b)?\s*$", re.IGNORECASE)
 
 

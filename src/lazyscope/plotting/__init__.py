@@ -1,8 +1,8 @@
 """Down-sampled, zoomable plots of big DataFrames: `lazyscope.plot` and `lazyscope.hist`
 (the package is `plotting`, so it never shadows the function `lazyscope.plot`).
 
-Every point is aggregated (exact counts, not a sample) by the engine that holds the data:
-Datashader on Dask, in-executor aggregation on Spark, Datashader in process for pandas.
+Every point is aggregated (exact counts, not a sample) by the engine that holds the data
+(its package's `plot_backend`: where its partitions live), Datashader in process for pandas.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from lazyscope.engines import check_session
+from lazyscope.engines import check
 from lazyscope.grids._spec import Spec, View, check_range, check_size
 
 if TYPE_CHECKING:
@@ -35,7 +35,7 @@ def plot(
     how: str = "eq_hist",
     cmap: str | Sequence[str] | None = None,
 ) -> PlotWidget:
-    """A zoomable plot of every row of `df` (Spark, Dask or pandas), reduced per pixel.
+    """A zoomable plot of every row of `df` (an engine's DataFrame or pandas'), reduced per pixel.
 
     agg is one of count, sum, mean, min, max, std (all but count need `value`); `by` gives
     one colour per category, with a legend. Without x_range / y_range the data's own extent
@@ -50,7 +50,7 @@ def plot(
     from ._shade import category_colors, check_how, palette
     from ._widget import PlotWidget
 
-    check_session(df)  # a DataFrame of a stopped Spark session: one clear paragraph
+    check(df)  # a DataFrame of a stopped session: one clear paragraph
     work = Work.here("lazyscope.plot")  # names our engine work after the user's call
     spec = Spec.checked(x, y, agg, value, by)
     width, height = check_size(width, height)
@@ -86,7 +86,7 @@ def hist(
 
     if not isinstance(bins, int) or isinstance(bins, bool) or not 1 <= bins <= 10_000:
         raise LazyscopeError("bins must be a whole number from 1 to 10000.")
-    check_session(df)
+    check(df)
     work = Work.here("lazyscope.hist")  # names our engine work after the user's call
     counts, edges = histogram(df, column, bins, check_range("range", range), work)
     from ._backend import engine_of

@@ -1,7 +1,7 @@
 """The plot back-end and the histogram of a DataFrame, from the engine package that holds it.
 
-Spark's and Dask's come from their packages (`lazyscope.engines.packages()`); a pandas
-DataFrame is aggregated here, in process.
+An engine's comes from its package (`lazyscope.engines.packages()`); a pandas DataFrame is
+aggregated here, in process.
 """
 
 from __future__ import annotations
@@ -29,8 +29,9 @@ def _package(df: object) -> EnginePackage | None:
             return package
     if _is_pandas(df):
         return None
+    titles = [package.TITLES[package.NAME] for package in packages()]
     raise LazyscopeError(
-        f"lazyscope.plot takes a Spark, Dask or pandas DataFrame, not {type(df).__name__}."
+        f"lazyscope.plot takes a {', '.join(titles)} or pandas DataFrame, not {type(df).__name__}."
     )
 
 
@@ -40,7 +41,7 @@ def _is_pandas(df: object) -> bool:
 
 
 def engine_of(df: object) -> str:
-    """ "pandas", "dask" or "spark" - judged without importing an engine that is not loaded."""
+    """ "pandas" or an engine's NAME - judged without importing an engine that is not loaded."""
     package = _package(df)
     return "pandas" if package is None else package.NAME
 

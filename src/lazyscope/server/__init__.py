@@ -31,7 +31,7 @@ __all__ = ["ClusterManager", "LazyscopeServer", "_load_jupyter_server_extension"
 
 class LazyscopeServer(ExtensionApp):  # type: ignore[misc]  # jupyter_server is untyped
     name = "lazyscope"
-    classes = [ClusterManager]  # so `c.ClusterManager.dask_factory = ...` is documented
+    classes = [ClusterManager]  # so `c.ClusterManager.<option> = ...` is documented
 
     dashboard_timeout = Float(
         5.0,

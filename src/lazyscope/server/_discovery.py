@@ -32,9 +32,9 @@ from typing import Any
 import psutil
 
 from lazyscope._clusters import AllowedHosts, checked_dashboard
+from lazyscope.engines import packages
 
 __all__ = [
-    "ENGINES",
     "MAX_BYTES",
     "MAX_SESSIONS",
     "PATTERN",
@@ -49,7 +49,6 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 PATTERN = "lazyscope-kernel-*.json"
-ENGINES = frozenset({"spark", "spark-connect", "dask"})
 MAX_BYTES = 64 * 1024
 MAX_SESSIONS = 8  # a kernel has one session per engine
 # A file (or the folder) changed this recently may change again within the same tick of
@@ -113,8 +112,13 @@ def _valid_session(session: Any) -> bool:
     return (
         isinstance(session, dict)
         and isinstance(session.get("id"), str)
-        and session.get("engine") in ENGINES
+        and session.get("engine") in _engines()
     )
+
+
+def _engines() -> set[str]:
+    """The engines a session may report: every package's TITLES."""
+    return {engine for package in packages() for engine in package.TITLES}
 
 
 def parse(data: bytes) -> tuple[str | None, int, list[dict[str, Any]]]:

@@ -1,7 +1,7 @@
-"""The cluster registry of one Jupyter server: clusters it started (Dask, Spark), clusters
-of services the engines list them from (`ClusterSource`: a Dask Gateway) and sessions
-kernels announced. No tornado here: the HTTP handlers are thin wrappers, and this module
-is tested on its own.
+"""The cluster registry of one Jupyter server: clusters it started (each engine package's
+`server_cluster`), clusters of services the engines list them from (`ClusterSource`: a
+cluster gateway) and sessions kernels announced. No tornado here: the HTTP handlers are
+thin wrappers, and this module is tested on its own.
 
 A watcher (every `watch_interval` seconds, while the server runs) lets the sources stop
 the clusters of kernels that are gone: a kernel killed with SIGKILL runs no exit handler,
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import copy
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -38,13 +39,16 @@ class UnknownClusterError(KeyError):
     """No cluster or session with that id (HTTP 404)."""
 
 
-class ClusterManager(LoggingConfigurable):  # type: ignore[misc]  # traitlets is untyped
-    dask_factory = Unicode(
-        "distributed.LocalCluster",
-        help="Dotted path of the Dask cluster class, e.g. dask_jobqueue.SLURMCluster; "
-        "any class other than LocalCluster is built from dask_kwargs and then scaled.",
-    ).tag(config=True)
-    dask_kwargs = Dict(help="Extra keyword arguments for the Dask cluster class.").tag(config=True)
+def _engine_settings() -> type[Any]:
+    """The engines' own settings of this class (`EnginePackage.server_config`), so that
+    `c.ClusterManager.<engine>_...` reaches them; a base, as traitlets wants them declared."""
+    traits: dict[str, Any] = {}
+    for package in packages():
+        traits.update(package.server_config())
+    return type("EngineSettings", (LoggingConfigurable,), traits)
+
+
+class ClusterManager(_engine_settings()):  # type: ignore[misc]  # a base built from the engines
     defaults = Dict(
         {"workers": 1, "cores": 1, "memory": "1GiB"},
         help="Options a create request leaves out.",
@@ -61,7 +65,7 @@ class ClusterManager(LoggingConfigurable):  # type: ignore[misc]  # traitlets is
     watch_interval = Float(
         3.0,
         help="Seconds between checks that the kernels which started clusters on a service "
-        "(a Dask Gateway) still run; the clusters of a kernel that is gone are stopped "
+        "(a cluster gateway) still run; the clusters of a kernel that is gone are stopped "
         "unless they were kept.",
     ).tag(config=True)
 
@@ -104,7 +108,7 @@ class ClusterManager(LoggingConfigurable):  # type: ignore[misc]  # traitlets is
         """Register a cluster and start it in the background; the answer says "starting".
 
         ``ui_path(id)``: where browsers see that cluster's dashboard (the proxy's path for
-        it), so a Spark UI can link its pages there; without it, they link Spark's ports.
+        it), so a dashboard can link its pages there; without it, they link its ports.
         A body that names a source (`{"gateway": true}`) goes to that source."""
         self.start_watching()
         source = self._source_of(body)
@@ -121,7 +125,7 @@ class ClusterManager(LoggingConfigurable):  # type: ignore[misc]  # traitlets is
         cluster = package.server_cluster(
             cid, name, options, log=self.log,
             ui_path=ui_path(cid) if ui_path is not None else None,
-            dask_factory=self.dask_factory, dask_kwargs=dict(self.dask_kwargs),
+            config={key: copy.copy(getattr(self, key)) for key in package.server_config()},
         )  # fmt: skip
         self.clusters[cid] = cluster
         self._tasks[cid] = asyncio.ensure_future(self._start(cluster))

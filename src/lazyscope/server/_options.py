@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from lazyscope.engines import packages
 from lazyscope.model import parse_size
 
 __all__ = ["OptionsError", "parse_memory", "validate_create", "validate_scale"]
 
-ENGINES = ("dask", "spark")
 MAX_WORKERS = 64
 
 
@@ -18,7 +18,7 @@ class OptionsError(ValueError):
 
 
 def parse_memory(value: Any) -> int:
-    """``"2GiB"``, ``"512m"``, ``"1g"`` or a byte count -> bytes (binary units, as Spark)."""
+    """``"2GiB"``, ``"512m"``, ``"1g"`` or a byte count -> bytes (binary units)."""
     if isinstance(value, int) and not isinstance(value, bool) and value > 0:
         return value
     size = parse_size(value) if isinstance(value, str) else None
@@ -37,18 +37,22 @@ def _count(body: dict[str, Any], key: str, low: int, default: int) -> int:
 def validate_create(body: Any, defaults: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise OptionsError("the body must be a JSON object")
-    unknown = set(body) - {"engine", "workers", "cores", "memory", "name", "connect"}
+    extra = {option for package in packages() for option in package.SERVER_OPTIONS}
+    unknown = set(body) - {"engine", "workers", "cores", "memory", "name", *extra}
     if unknown:
         raise OptionsError(f"unknown option(s): {', '.join(sorted(unknown))}")
     engine = body.get("engine")
-    if engine not in ENGINES:
-        raise OptionsError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
+    names = sorted(package.NAME for package in packages())
+    if engine not in names:
+        raise OptionsError(f"engine must be one of {', '.join(names)}, not {engine!r}")
+    (package,) = (p for p in packages() if engine == p.NAME)
     name = body.get("name", "")
     if not isinstance(name, str) or len(name) > 80:
         raise OptionsError("name must be a string of at most 80 characters")
     connect = body.get("connect", False)
-    if not isinstance(connect, bool) or (connect and engine != "spark"):
-        raise OptionsError("connect (a boolean) applies to Spark clusters only")
+    if not isinstance(connect, bool) or (connect and "connect" not in package.SERVER_OPTIONS):
+        takers = [p.TITLES[p.NAME] for p in packages() if "connect" in p.SERVER_OPTIONS]
+        raise OptionsError(f"connect (a boolean) applies to {' and '.join(takers)} clusters only")
     return {
         "engine": engine,
         "name": name,

@@ -18,7 +18,7 @@ URL scheme (under the server's base URL; ``<id>`` is a cluster or session id):
 
 The target host and port come only from the cluster registry (the dashboard URL the
 cluster or kernel reported), and the path stays below the registry's root for it (the
-dashboard of one Dask Gateway cluster, never the gateway's API). The request contributes
+dashboard of one cluster of a gateway, never the gateway's API). The request contributes
 a *path*, and only a path that is plainly a path: no dot segments, no empty segments
 (``//host``), no encoded slash or backslash, no double encoding, no control characters.
 Whatever the path says (``@host``, ``http:``...), the URL is built as registry origin +
@@ -41,7 +41,7 @@ __all__ = ["CAPABILITY", "SANDBOX", "SECURITY_HEADERS", "ProxyPathError", "capab
 
 # The route pattern of a capability segment ("cap-" keeps it apart from any real path).
 CAPABILITY = r"cap-[0-9a-f]{32}"
-# Everything a dashboard needs (scripts, Spark's forms and kill confirmations, links that
+# Everything a dashboard needs (scripts, forms and kill confirmations, links that
 # open a tab, downloads), except its own origin: no allow-same-origin, ever.
 SANDBOX = "sandbox allow-scripts allow-forms allow-popups allow-modals allow-downloads"
 # On every response of the proxy (the dashboard's own are replaced): the sandbox; framed
@@ -81,7 +81,7 @@ def _check_path(path: str) -> None:
         if chr(byte) in "/\\%" or byte < 0x20 or byte == 0x7F:
             raise ProxyPathError(f"encoded character %{code} not allowed")
     for seg in path.split("/")[1:]:
-        # Jetty (Spark) cuts ";parameters" off a segment: "..;x" is ".." there.
+        # Jetty (a Java dashboard's server) cuts ";parameters" off a segment: "..;x" is "..".
         name = unquote(seg).split(";")[0]
         if name in (".", "..") or (seg and not name):
             raise ProxyPathError("dot segments (also with ;parameters) not allowed")
@@ -101,7 +101,7 @@ def target_url(
 ) -> str:
     """The upstream URL for ``path`` (raw, still percent-encoded) below ``dashboard``'s
     origin; ``scheme`` "ws"/"wss" for websockets. ``root``: the path below which the
-    dashboard is (a Dask Gateway serves its API beside its clusters' dashboards)."""
+    dashboard is (a cluster gateway serves its API beside its clusters' dashboards)."""
     origin = urlsplit(dashboard)
     if origin.scheme not in ("http", "https") or not origin.hostname:
         raise ProxyPathError("the cluster reported no http(s) dashboard")
@@ -150,7 +150,7 @@ def rewrite_location(location: str, upstream: str, prefix: str) -> str | None:
     if any(unquote(seg) in (".", "..") for seg in path.split("/")):
         return None  # browsers also read "%2e%2e" as ".."
     base = prefix.rstrip("/")
-    if not path.startswith(base + "/"):  # Spark may already add its proxy base
+    if not path.startswith(base + "/"):  # the dashboard may already add its proxy base
         path = base + path
     query = public_query(moved.query)
     return path + (f"?{query}" if query else "") + (f"#{moved.fragment}" if moved.fragment else "")

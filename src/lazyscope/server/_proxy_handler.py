@@ -69,7 +69,7 @@ class _DashboardProxy(WebSocketRelay, HTTPStream, ProxyHandler):  # type: ignore
         return str(url_path_join(self.base_url, "lazyscope", "dashboard", cid))
 
     def prefix(self, cid: str) -> str:
-        """Where the browser sees this dashboard (redirects and Spark's links stay there)."""
+        """Where the browser sees this dashboard (redirects and its own links stay there)."""
         return self.plain_prefix(cid)
 
     async def target(self, cid: str, scheme: str | None = None) -> str:

@@ -1,11 +1,12 @@
 """Web storage for sandboxed dashboards.
 
 A proxied dashboard runs without an origin of its own (``_proxy.SANDBOX``), where
-reading ``window.localStorage`` throws. The Spark UI keeps UI state there (shown
-columns, open sections, the DAG toggle) and its executors, stages and environment pages
-stop half-way when it throws (measured: the "Loading..." overlay of the executors page
-never goes away). So every proxied HTML page gets, first thing in its ``<head>``, a
-per-page in-memory ``localStorage`` / ``sessionStorage`` where the real one is missing.
+reading ``window.localStorage`` throws. A dashboard may keep UI state there (shown
+columns, open sections, a DAG toggle) and stop half-way when it throws (one engine's UI
+does, on its executors, stages and environment pages; measured: the "Loading..." overlay
+of the executors page never goes away). So every proxied HTML page gets, first thing in
+its ``<head>``, a per-page in-memory ``localStorage`` / ``sessionStorage`` where the real
+one is missing.
 """
 
 from __future__ import annotations

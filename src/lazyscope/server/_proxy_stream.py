@@ -34,7 +34,7 @@ _DROPPED = {"connection", "keep-alive", "proxy-authenticate", "proxy-connection"
             "trailer", "transfer-encoding", "upgrade", "set-cookie", "server", "date",
             *(name.lower() for name in SECURITY_HEADERS)}  # fmt: skip
 _FORM = "application/x-www-form-urlencoded"
-# A response may take long (a big Spark UI page); only *connecting* has the short timeout.
+# A response may take long (a big dashboard page); only *connecting* has the short timeout.
 _REQUEST_TIMEOUT = 300.0
 _MAX_BODY = 1 << 40
 
@@ -50,7 +50,7 @@ class HTTPStream:
     async def stream(self: Any, url: str, prefix: str, timeout: float) -> None:
         headers = {k: self.request.headers[k] for k in _REQUEST_HEADERS
                    if k in self.request.headers}  # fmt: skip
-        # Where the browser sees the dashboard: the Spark UI prefixes its links with it.
+        # Where the browser sees the dashboard: a dashboard may prefix its links with it.
         headers["X-Forwarded-Context"] = headers["X-Forwarded-Prefix"] = prefix
         self._upstream = HTTPHeaders()
         method = self.request.method or "GET"
@@ -65,8 +65,8 @@ class HTTPStream:
             header_callback=lambda line: self._header_line(line, url, prefix),
             streaming_callback=self._chunk,
         )  # fmt: skip
-        # Tornado's shared client caps bodies at 100 MB, streamed or not: a big Spark
-        # event log download would be cut off. Streamed, the size costs no memory here.
+        # Tornado's shared client caps bodies at 100 MB, streamed or not: a big event log
+        # download would be cut off. Streamed, the size costs no memory here.
         client = AsyncHTTPClient(force_instance=True, max_body_size=_MAX_BODY)
         try:
             await client.fetch(request, raise_error=False)
@@ -125,7 +125,7 @@ class HTTPStream:
         for name, value in SECURITY_HEADERS.items():
             self.set_header(name, value)
         if self.capability_path and self.request.headers.get("Origin") == "null":
-            # The sandboxed dashboard's own fetches (Spark's REST calls): the token in
+            # The sandboxed dashboard's own fetches (its REST calls): the token in
             # the path is the credential, no cookie is involved.
             self.set_header("Access-Control-Allow-Origin", "null")
 

@@ -3,44 +3,107 @@ quiet JVM `_jvm`, Java `_java`), metadata (`_meta`, from the explain text read b
 into `_plan_facts`), DAGs (`_dag`, `_plan_dag`, the executed plan `_executed` from the UI's
 REST API `_rest`), progress (`_progress`, `_connect_progress`, call sites `_call_site`) and
 error messages (`_errors`), the `%%spark --sql` cell (`_sql`), the plot back-end (`_plot`, its
-job `_plot_job`, `_hist`) and the names of our own jobs (`_own_work`). Each builds
-`lazyscope.model` objects; the engine registry (`lazyscope.engines`), the views, the plots
-and the magics reach them through the functions below, so `import lazyscope` stays light."""
+job `_plot_job`, `_hist`) and the names of our own jobs (`_own_work`), the magics `%spark`
+and `%%spark` (`_magics`), the progress sources of a cell (`_sources`) and its settings
+(`_settings`). Each builds `lazyscope.model` objects; the engine registry
+(`lazyscope.engines`, through the `lazyscope.engines` entry point), the views, the plots and
+the magics reach them through the names below (`lazyscope._sessions.EnginePackage`), so
+`import lazyscope` stays light."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     import numpy as np
 
     from lazyscope._clusters import ClusterSource, ManagedCluster
+    from lazyscope._sessions import MagicHost
     from lazyscope.grids._backend import Backend
     from lazyscope.grids._spec import Range, Spec
     from lazyscope.grids._work import Work
-    from lazyscope.model import Dag, Meta
+    from lazyscope.model import Dag, Meta, ProgressSource
+
+from lazyscope._errors import add_interrupt_carrier, add_rewriter
+from lazyscope._sessions import StatusWords
+
+from . import _errors
+
+# Every short engine message in the user's words; an interrupt that py4j's dropped
+# connection hid is still an interrupt.
+add_rewriter(_errors.rewrite)
+add_interrupt_carrier("py4j", "pyspark")
 
 __all__ = [
+    "ADVICE",
+    "COLLECT",
+    "DAG_HELP",
+    "DAG_OBJECTS",
     "LAZY_TYPES",
     "NAME",
+    "OBJECTS",
+    "ORDER",
+    "SCALE_OUT",
+    "SERVER_OPTIONS",
+    "SIZE_IS_ESTIMATE",
+    "STATUS",
+    "TITLES",
+    "brief",
+    "check",
     "cluster_sources",
+    "config",
     "dag",
+    "dashboard_on_server",
     "describes",
     "draws",
     "errors",
     "histogram",
     "log",
+    "magic",
     "meta",
     "plot_backend",
     "plots",
+    "progress_sources",
     "register",
     "run_sql",
     "server_cluster",
+    "server_config",
     "sweep_leftovers",
     "unregister",
 ]
 
 NAME = "spark"
+ORDER = 10
+TITLES = {"spark": "Spark", "spark-connect": "Spark Connect"}
+OBJECTS = "a Spark DataFrame or RDD (classic or Spark Connect)"
+DAG_OBJECTS = "a Spark DataFrame"
+STATUS = StatusWords(start="%spark start", workers="executors", app_id="application")
+SIZE_IS_ESTIMATE = True  # plan statistics: the optimizer's estimate
+COLLECT = "collect() / toPandas()"
+SCALE_OUT = ("spark.createDataFrame(df)", "spark.read")
+SERVER_OPTIONS = frozenset({"connect"})  # a Spark Connect server beside the cluster
+# `lazyscope.dag`'s help on Spark's levels and options.
+DAG_HELP = {
+    "level": 'Spark "parsed" | "analyzed" | "optimized" | "physical" | "executed" (a '
+    'DataFrame that has run: metrics and stages from the Spark UI) | "auto" (executed if it '
+    "has run, else physical).",
+    "ui_url": "the Spark UI to read executed plans from (default: the session's).",
+}
+# The advisor's words for Spark's own findings (`views/_rules`).
+ADVICE = {
+    "python-udf.fix": "Use a built-in from pyspark.sql.functions, or a vectorized @pandas_udf.",
+    "rdd.message": "RDD operations from Python pickle every record between the JVM and Python, "
+    "and the optimizer cannot see inside them.",
+    "rdd.fix": "Use the DataFrame API (spark.read, select, groupBy, join).",
+    "rdd-python.fix": "Compute the columns with DataFrame functions (pyspark.sql.functions), "
+    "or a vectorized @pandas_udf / mapInPandas where you need Python.",
+    "rdd-local.message": "This DataFrame is built from a local list (a Python RDD): Spark "
+    "cannot push filters into it, and its rows came through Python.",
+    "rdd-local.fix": "Read the data with spark.read (parquet, csv, a table), or from pandas "
+    "with Arrow.",
+}
 
 # The lazy classes the describe view shows in every cell (base classes: classic and Connect
 # DataFrames subclass the first), by module and name, so nothing imports pyspark for them.
@@ -69,6 +132,51 @@ def draws(obj: Any) -> bool:
     """A Spark DataFrame (classic or Connect)? By class name."""
     kind = type(obj)
     return kind.__name__ == "DataFrame" and kind.__module__.startswith("pyspark.sql")
+
+
+def brief(exc: BaseException) -> str | None:
+    """A py4j-wrapped Java error in one line (None for any other error)."""
+    return _errors.brief(exc)
+
+
+def check(obj: Any) -> None:
+    """Refuse a Spark DataFrame whose session has stopped (`%spark stop`, `%spark start
+    --restart`): pyspark answers any use of it with an AttributeError 46 lines deep."""
+    sc = getattr(obj, "__dict__", {}).get("_sc")  # classic DataFrames and RDDs hold theirs
+    if sc is not None and getattr(sc, "_jsc", None) is None:
+        from lazyscope._errors import LazyscopeError
+
+        raise LazyscopeError(
+            "This DataFrame belongs to a Spark session that has stopped (e.g. by %spark stop "
+            "or %spark start --restart), so Spark can no longer read it. Re-create it "
+            "from its source with the running session (`spark`)."
+        )
+
+
+def config() -> dict[str, Any]:
+    """`%config Lazyscope.spark_*`."""
+    from ._settings import config
+
+    return config()
+
+
+def server_config() -> dict[str, Any]:
+    """Spark's clusters take no server settings."""
+    return {}
+
+
+def magic() -> Callable[[MagicHost, str, str | None], Any]:
+    """`%spark` and `%%spark`."""
+    from ._magics import spark
+
+    return spark  # type: ignore[no-any-return]  # IPython's decorators are untyped
+
+
+def progress_sources() -> list[ProgressSource]:
+    """The running session's, else one the user built (only if pyspark is imported)."""
+    from ._sources import progress_sources
+
+    return progress_sources()
 
 
 def dag(obj: Any, level: str, *, ui_url: str | None = None, **_: Any) -> Dag:
@@ -127,6 +235,12 @@ def server_cluster(
     from ._cluster import SparkCluster
 
     return SparkCluster(cid, name, options, log=log, ui_path=ui_path)
+
+
+def dashboard_on_server(engine: str) -> bool:
+    """A classic session's driver, and its UI, runs inside a kernel of the server's
+    machine, whichever address Spark's UI picked; a Connect server's does not."""
+    return engine == "spark"
 
 
 def sweep_leftovers(log: Any) -> None:

@@ -1,7 +1,8 @@
 """Spark's error texts in the user's words: no Java class names, no Python worker stacks.
 
-Registered with `lazyscope._errors.add_rewriter`, so every short engine message (cell,
-plot, describe, progress summary) reads the same. A Python worker's error keeps its last
+Registered with `lazyscope._errors.add_rewriter` (when the package loads), so every short
+engine message (cell, plot, describe, progress summary) reads the same: py4j's wrapper and
+the Java frames cut. A Python worker's error keeps its last
 line and the user's own frame; a module the worker lacks names the interpreter it ran.
 """
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 import os
 import re
 
-__all__ = ["rewrite"]
+__all__ = ["brief", "rewrite"]
 
 _WORKER = "An exception was thrown from the Python worker"
 _TRACEBACK = "Traceback (most recent call last):"
@@ -21,13 +22,33 @@ _SQLSTATE = re.compile(r"\s*SQLSTATE: \w+")
 _FRAME = re.compile(r'^\s+File "(?P<file>[^"]+)", line (?P<line>\d+), in (?P<func>.+)$')
 _LIBRARY = ("pyspark", "site-packages", "dist-packages", "/lib/python")
 _MISSING = re.compile(r"^(ModuleNotFoundError|ImportError): ")
+_JAVA_FRAME = re.compile(r"^\s*(at |\.\.\. \d+ more|Caused by:|JVM stacktrace:)")
+_PY4J_PREFIX = re.compile(r"^An error occurred while calling [\w.$]+\.\s*:\s*", re.M)
 
 
 def rewrite(text: str) -> str:
+    text = _PY4J_PREFIX.sub("", text)
     worker = _worker_error(text)
-    if worker is not None:
-        return worker
-    return _SQLSTATE.sub("", _JAVA_CLASS.sub("", text))
+    text = _SQLSTATE.sub("", _JAVA_CLASS.sub("", text)) if worker is None else worker
+    lines = text.splitlines()
+    cut = next((i for i, line in enumerate(lines) if _JAVA_FRAME.match(line)), len(lines))
+    return "\n".join(lines[:cut])
+
+
+# ": org.apache.spark.SparkException: Job aborted..." -> "SparkException: Job aborted..."
+_JAVA_EXCEPTION = re.compile(r"^:?\s*(?:[a-z_]\w*\.)+(\w+(?:Exception|Error): .*)")
+
+
+def brief(exc: BaseException) -> str | None:
+    """A py4j-wrapped Java error in one line: its exception line, without the wrapper."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    if not lines or not lines[0].startswith("An error occurred while calling"):
+        return None
+    for line in lines[1:]:
+        java = _JAVA_EXCEPTION.match(line)
+        if java:
+            return java.group(1)
+    return None
 
 
 def _worker_error(text: str) -> str | None:

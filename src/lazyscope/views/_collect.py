@@ -1,5 +1,5 @@
 """Which engine reads an object's metadata: each engine package says by class names,
-importing nothing (`import lazyscope` must not import pyspark or dask)."""
+importing nothing (`import lazyscope` must not import an engine's library)."""
 
 from __future__ import annotations
 
@@ -10,11 +10,6 @@ from lazyscope.engines import packages
 from lazyscope.model import Meta
 
 __all__ = ["meta_of"]
-
-_SUPPORTED = (
-    "a Spark DataFrame or RDD (classic or Spark Connect), a Dask DataFrame, Series, Index, "
-    "Array, Bag or Delayed, or a pandas DataFrame or Series"
-)
 
 
 def meta_of(obj: Any) -> Meta:
@@ -27,7 +22,9 @@ def meta_of(obj: Any) -> Meta:
         from ._pandas import pandas_meta
 
         return pandas_meta(obj)
+    supported = ", ".join(package.OBJECTS for package in packages())
     raise LazyscopeError(
-        f"lazyscope.describe() shows {_SUPPORTED}; got {type(obj).__name__}. "
+        f"lazyscope.describe() shows {supported}, or a pandas DataFrame or Series; "
+        f"got {type(obj).__name__}. "
         "It reads metadata only and never computes."
     )

@@ -1,7 +1,8 @@
-"""Show lazy Spark/Dask objects with the describe view in every cell, once loaded.
+"""Show the engines' lazy objects with the describe view in every cell, once loaded.
 
-Registered by class *name* (`for_type_by_name`) so that loading the extension imports
-neither pyspark nor dask; IPython resolves the names when such an object is displayed.
+Registered by class *name* (`for_type_by_name`, each package's LAZY_TYPES) so that loading
+the extension imports no engine's library; IPython resolves the names when such an object
+is displayed.
 """
 
 from __future__ import annotations

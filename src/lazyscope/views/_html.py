@@ -1,7 +1,7 @@
 """The root element of every HTML view: math-safe, so `$` in user data stays text.
 
 JupyterLab typesets `$...$` in text/html outputs as LaTeX (its MathJax finds inline math
-in every text node under the output), so a Spark stage called
+in every text node under the output), so an engine's stage called
 `$anonfun$withThreadLocalCaptured$1 at ...` or a column called `$price$` would show as
 italic math. MathJax skips any element whose class it is told to ignore: `mathjax_ignore`
 for MathJax 3/4 (JupyterLab 4, Notebook 7), `tex2jax_ignore` for MathJax 2 (classic

@@ -1,9 +1,10 @@
-"""pandas objects: not lazy, but a user moving to Spark/Dask benefits from the same card."""
+"""pandas objects: not lazy, but a user moving to an engine benefits from the same card."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from lazyscope.engines import packages
 from lazyscope.model import Column, Meta
 
 __all__ = ["pandas_meta"]
@@ -26,10 +27,10 @@ def pandas_meta(obj: Any) -> Meta:
         size_bytes=size,
         plan_text=f"index: {type(obj.index).__name__} ({obj.index.dtype})",
     )
+    ways = [package.SCALE_OUT for package in packages()]
     meta.notes = [
         "pandas is eager: this is the data itself, in this kernel's memory.",
-        "To scale out: dask.dataframe.from_pandas(df, npartitions=...) or "
-        "spark.createDataFrame(df); "
-        "for data that does not fit in memory, read it with dd.read_parquet or spark.read instead.",
+        f"To scale out: {' or '.join(make for make, _ in ways)}; for data that does not fit "
+        f"in memory, read it with {' or '.join(read for _, read in ways)} instead.",
     ]
     return meta

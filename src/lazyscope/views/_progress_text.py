@@ -1,7 +1,7 @@
 """The static summary a progress view leaves in the cell: text/plain and text/html.
 
 It is what a saved notebook, nbconvert or GitHub shows of the run: one line, e.g.
-``Spark: 400/400 tasks, 2 jobs, 1.2 s``. A cell fitting a pipeline runs dozens of jobs,
+``Engine: 400/400 tasks, 2 jobs, 1.2 s``. A cell fitting a pipeline runs dozens of jobs,
 so the per-job and per-stage lines (``stage 3 (groupBy at cell line 2): 400/400 tasks,
 1.2 s``) are folded under that line in the HTML (`<details>`), and text/plain is the line
 alone.
@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from html import escape
 
 from lazyscope._errors import LazyscopeError, short_engine_message
+from lazyscope.engines import packages
 from lazyscope.model import StageProgress
 
 from ._html import root
@@ -23,13 +24,11 @@ __all__ = ["ProgressSummary", "Section", "brief_error", "stage_line"]
 _FONT = "font-family:monospace;font-size:12px"
 _MAX_LINES = 30  # stage lines in a summary, over all sections
 _EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Interrupt|Exit)\b")
-# ": org.apache.spark.SparkException: Job aborted..." -> "SparkException: Job aborted..."
-_JAVA_EXCEPTION = re.compile(r"^:?\s*(?:[a-z_]\w*\.)+(\w+(?:Exception|Error): .*)")
 
 
 def brief_error(exc: BaseException) -> str:
-    """One line: for an engine error that wraps a Python traceback, its last line; for a
-    Java one, its exception line without the py4j preamble."""
+    """One line: for an engine error that wraps a Python traceback, its last line; for
+    one the engine wraps its own way, the engine's line for it (its package's `brief`)."""
     if isinstance(exc, LazyscopeError):  # ours: already one sentence for a person
         return str(exc)[:300]
     lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
@@ -37,18 +36,17 @@ def brief_error(exc: BaseException) -> str:
         for line in reversed(lines):
             if _EXCEPTION_LINE.match(line):
                 return line[:300]
-    if lines and lines[0].startswith("An error occurred while calling"):  # py4j's wrapper
-        for line in lines[1:]:
-            java = _JAVA_EXCEPTION.match(line)
-            if java:
-                return java.group(1)[:300]
+    for package in packages():
+        brief = package.brief(exc)
+        if brief is not None:
+            return brief[:300]
     first = short_engine_message(exc, 1).strip()
     return f"{type(exc).__name__}: {first}"[:300] if first else type(exc).__name__
 
 
 @dataclass
 class Section:
-    """One source's part of the summary: "Spark", "Dask"..."""
+    """One source's part of the summary, under its title (its board's)."""
 
     title: str
     stages: list[StageProgress]

@@ -11,6 +11,8 @@ from dataclasses import replace
 from html import escape
 from typing import Any
 
+from lazyscope.engines import package_for
+from lazyscope.engines import title as engine_title
 from lazyscope.model import Column, Finding, Meta, format_bytes
 
 from ._html import root
@@ -19,7 +21,6 @@ __all__ = ["MIME_TYPE", "summary", "title", "to_html", "to_json", "to_text"]
 
 MIME_TYPE = "application/vnd.lazyscope.describe+json"
 MAX_COLUMNS = 200  # a 5,000-column schema would drown the notebook; the count is shown
-_ENGINES = {"spark": "Spark", "spark-connect": "Spark Connect", "dask": "Dask", "pandas": "pandas"}
 _ICONS = {"warning": "\u26a0", "info": "\u2139"}  # warning sign, information source
 
 
@@ -35,8 +36,14 @@ def _fix_once(findings: list[Finding]) -> list[Finding]:
     return shown
 
 
+def _estimated(meta: Meta) -> bool:
+    """Is the size the optimizer's estimate (its engine says so)?"""
+    package = package_for(meta.engine)
+    return package is not None and package.SIZE_IS_ESTIMATE
+
+
 def title(meta: Meta) -> str:
-    return f"{_ENGINES.get(meta.engine, meta.engine)} {meta.kind}"
+    return f"{engine_title(meta.engine)} {meta.kind}"
 
 
 def summary(meta: Meta, findings: list[Finding]) -> list[str]:
@@ -49,7 +56,7 @@ def summary(meta: Meta, findings: list[Finding]) -> list[str]:
         n = meta.partitions
         parts.append("partitions unknown" if n is None else f"{n} partition{'s' if n != 1 else ''}")
     if meta.size_bytes is not None:
-        estimate = "~" if meta.engine.startswith("spark") else ""
+        estimate = "~" if _estimated(meta) else ""
         parts.append(f"{estimate}{format_bytes(meta.size_bytes)}")
     if meta.cached:
         parts.append("cached")
@@ -74,7 +81,7 @@ def _facts(meta: Meta) -> list[tuple[str, str]]:
     if meta.chunks:
         rows.append(("chunks", meta.chunks))
     if meta.size_bytes is not None:
-        what = "estimated size (optimizer)" if meta.engine.startswith("spark") else "size"
+        what = "estimated size (optimizer)" if _estimated(meta) else "size"
         rows.append((what, format_bytes(meta.size_bytes)))
     if meta.rows is not None:
         rows.append(("estimated rows", f"{meta.rows:,}"))

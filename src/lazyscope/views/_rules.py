@@ -1,7 +1,8 @@
 """The advisor's rules: one small function each, from a `Meta` to a list of findings.
 
-Each encodes one piece of practitioners' advice on Spark and Dask performance; the
-message says why, the fix says what to do instead. Thresholds are module constants.
+Each encodes one piece of practitioners' advice on the engines' performance; the message
+says why, the fix says what to do instead, in the engine's words where they differ (its
+package's ADVICE). Thresholds are module constants.
 Severity follows the likely cost, not the rule: "warning" where the advice saves a
 multiple of the run time or memory (row-at-a-time Python, RDDs computed in Python,
 cross joins, big collects), "info" for costs the query itself needs (a groupBy's shuffle).
@@ -11,15 +12,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from lazyscope.engines import package_for
 from lazyscope.model import Finding, Meta, format_bytes
 
 __all__ = ["RULES"]
 
-EMBEDDED_LIMIT = 10_000_000  # distributed warns about graphs above 10 MB, for the same reason
-COLLECT_LIMIT = 2**30  # when Spark does not say (spark.driver.maxResultSize defaults to 1g)
+EMBEDDED_LIMIT = 10_000_000  # schedulers warn about graphs above 10 MB, for the same reason
+COLLECT_LIMIT = 2**30  # when the engine does not say (a usual default result limit: 1 GiB)
 TINY_PARTITION = 2**20  # below ~1 MiB a task's overhead outweighs its work
 SMALL_DATA = 128 * 2**20  # below this, too few partitions does not matter
 MANY_PARTITIONS = 100  # fewer tiny tasks than this cost well under a second in total
+
+
+def _advice(meta: Meta, key: str) -> str:
+    """The engine's words for part of a finding (its package's ADVICE[key])."""
+    package = package_for(meta.engine)
+    return "" if package is None else package.ADVICE.get(key, "")
 
 
 def python_udf(meta: Meta) -> list[Finding]:
@@ -41,7 +49,7 @@ def python_udf(meta: Meta) -> list[Finding]:
                     else " (Arrow batches, one call per row)."
                 ),
                 udf.where,
-                "Use a built-in from pyspark.sql.functions, or a vectorized @pandas_udf.",
+                _advice(meta, "python-udf.fix"),
             )
         )
     return found
@@ -53,10 +61,9 @@ def rdd(meta: Meta) -> list[Finding]:
             Finding(
                 "rdd",
                 "warning",
-                "RDD operations from Python pickle every record between "
-                "the JVM and Python, and the optimizer cannot see inside them.",
+                _advice(meta, "rdd.message"),
                 "this RDD",
-                "Use the DataFrame API (spark.read, select, groupBy, join).",
+                _advice(meta, "rdd.fix"),
             )
         ]
     if meta.facts.rdd_rows_in_python:  # e.g. df.rdd.map(...).toDF(): ~20x the DataFrame way
@@ -67,8 +74,7 @@ def rdd(meta: Meta) -> list[Finding]:
                 "This DataFrame is built from a Python RDD: every row was computed in a Python "
                 "worker and pickled both ways, and the optimizer cannot see inside the lambdas.",
                 where,
-                "Compute the columns with DataFrame functions (pyspark.sql.functions), or a "
-                "vectorized @pandas_udf / mapInPandas where you need Python.",
+                _advice(meta, "rdd-python.fix"),
             )
             for where in meta.facts.rdd_sources
         ]
@@ -77,10 +83,9 @@ def rdd(meta: Meta) -> list[Finding]:
         Finding(
             "rdd",
             "info",
-            "This DataFrame is built from a local list (a Python RDD): "
-            "Spark cannot push filters into it, and its rows came through Python.",
+            _advice(meta, "rdd-local.message"),
             where,
-            "Read the data with spark.read (parquet, csv, a table), or from pandas with Arrow.",
+            _advice(meta, "rdd-local.fix"),
         )
         for where in meta.facts.rdd_sources
     ]
@@ -151,7 +156,8 @@ def large_collect(meta: Meta) -> list[Finding]:
     limit = meta.facts.max_result_bytes or COLLECT_LIMIT
     if meta.size_bytes is None or meta.size_bytes <= limit:
         return []
-    verb = "collect() / toPandas()" if meta.engine.startswith("spark") else "compute()"
+    package = package_for(meta.engine)
+    verb = "compute()" if package is None else package.COLLECT
     return [
         Finding(
             "large-collect",

@@ -21,5 +21,5 @@ def findings_for(meta: Meta) -> list[Finding]:
 
 
 def advise(obj: Any) -> list[Finding]:
-    """Findings for a Spark or Dask object: rule id, severity, message, where, fix."""
+    """Findings for an engine's lazy object: rule id, severity, message, where, fix."""
     return findings_for(meta_of(obj))

@@ -1,4 +1,4 @@
-"""`lazyscope.dag(obj, level=...)`: the DAG of a Spark DataFrame or Dask collection(s).
+"""`lazyscope.dag(obj, level=...)`: the DAG of an engine's lazy object (its package's `dag`).
 
 The output carries `application/vnd.lazyscope.dag+json` for the lab extension (pan,
 zoom, groups that expand), a static SVG laid out here for everything else, and text.
@@ -10,10 +10,11 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import re
+import textwrap
 from typing import Any
 
 from lazyscope._errors import LazyscopeError
-from lazyscope.engines import check_session, packages
+from lazyscope.engines import check, packages
 from lazyscope.model import Dag, Node
 
 from ._dag_svg import counts_text, render_svg
@@ -74,10 +75,13 @@ def _build(obj: Any, level: str, max_nodes: int, expand_limit: int, ui_url: str 
     what = type(obj).__name__
     if type(obj).__module__.startswith("pandas"):
         raise LazyscopeError(f"A pandas {what} has no DAG: it is already computed, in memory.")
-    raise LazyscopeError(
-        f"lazyscope.dag() shows a Spark DataFrame or a Dask collection (DataFrame, Series, Array, "
-        f"Bag, Delayed, or a list of them); got {what}."
-    )
+    shown = [package.DAG_OBJECTS for package in packages()]
+    raise LazyscopeError(f"lazyscope.dag() shows {_either(shown)}; got {what}.")
+
+
+def _either(items: list[str]) -> str:
+    """ "a", "a or b", "a, b or c"."""
+    return " or ".join([", ".join(items[:-1]), items[-1]] if len(items) > 1 else items)
 
 
 def _match(where: str, nodes: list[Node]) -> list[Node]:
@@ -133,23 +137,29 @@ def dag(
     ui_url: str | None = None,
     advice: bool = True,
 ) -> DagView:
-    """The DAG of a Spark DataFrame or Dask collection(s), computing nothing.
-
-    level: Spark "parsed" | "analyzed" | "optimized" | "physical" | "executed" (a DataFrame
-    that has run: metrics and stages from the Spark UI) | "auto" (executed if it has run,
-    else physical). Dask "logical" | "optimized" (DataFrame expressions) | "layers" |
-    "tasks" | "executed" (the task groups of the newest %%dask cell or progress() block
-    that computed it, with their tasks, time and bytes) | "auto" (optimized for
-    DataFrames, layers otherwise).
-    max_nodes: Dask graphs with more layers are merged by key prefix.
-    expand_limit: Dask layers with at most this many tasks can expand to them.
-    ui_url: the Spark UI to read executed plans from (default: the session's).
-    advice: highlight the nodes the advisor has findings about.
-    """
+    # The docstring is the engines' (`_document`, below).
     if max_nodes < 2 or expand_limit < 0:
         raise LazyscopeError("max_nodes must be at least 2 and expand_limit at least 0.")
-    check_session(obj)  # a DataFrame of a stopped Spark session: one clear paragraph
+    check(obj)  # an object of a stopped session: one clear paragraph
     model = _build(obj, level, max_nodes, expand_limit, ui_url)
     if advice:
         _highlight(model, obj)
     return DagView(model)
+
+
+def _document() -> str:
+    """`dag`'s docstring: what each engine's packages say of its levels and options
+    (`EnginePackage.DAG_HELP`), under the options they belong to."""
+    said: dict[str, list[str]] = {"level": [], "max_nodes": [], "expand_limit": [], "ui_url": []}
+    for package in packages():
+        for option, text in package.DAG_HELP.items():
+            said.setdefault(option, []).append(text)
+    shown = [package.DAG_OBJECTS for package in packages()]
+    paragraphs = [f"The DAG of {_either(shown)}, computing nothing.", ""]
+    paragraphs += [f"{option}: {' '.join(texts)}" for option, texts in said.items() if texts]
+    paragraphs.append("advice: highlight the nodes the advisor has findings about.")
+    lines = [line for text in paragraphs for line in textwrap.wrap(text, 88) or [""]]
+    return "\n    ".join(lines) + "\n    "
+
+
+dag.__doc__ = _document()

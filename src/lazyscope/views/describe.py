@@ -1,10 +1,10 @@
-"""`lazyscope.describe(obj)`: the metadata view of a Spark or Dask object. Never computes."""
+"""`lazyscope.describe(obj)`: the metadata view of an engine's lazy object. Never computes."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from lazyscope.engines import check_session
+from lazyscope.engines import check
 from lazyscope.model import Finding, Meta
 
 from . import _render
@@ -38,9 +38,9 @@ class DescribeView:
 
 def describe(obj: Any) -> DescribeView:
     """Schema or dtypes, partitions, the plan in brief, size estimate, cache state and the
-    advisor's findings of a Spark DataFrame / RDD or a Dask DataFrame / Series / Array /
-    Bag / Delayed, read from metadata only (no Spark job, no Dask task). pandas objects
-    get a pandas summary."""
-    check_session(obj)  # a DataFrame of a stopped Spark session: one clear paragraph
+    advisor's findings of an engine's lazy object (each engine package says which are its
+    own: a DataFrame, an RDD, an Array...), read from metadata only (no job, no task).
+    pandas objects get a pandas summary."""
+    check(obj)  # an object of a stopped session: one clear paragraph
     meta = meta_of(obj)
     return DescribeView(meta, findings_for(meta))

@@ -1,14 +1,14 @@
-"""`lazyscope.progress()`: live progress of the Spark / Dask work a block of code does.
+"""`lazyscope.progress()`: live progress of the engine work a block of code does.
 
     with lazyscope.progress():
         df.groupBy("k").count().collect()
 
-`%%spark` and `%%dask` wrap every cell in it (`%config Lazyscope.progress = False` turns
-that off). With `dag=True` (`%%spark --dag live`, `%%dask --dag live`) the view also
+The engines' cell magics wrap every cell in it (`%config Lazyscope.progress = False` turns
+that off). With `dag=True` (a cell magic's `--dag live`) the view also
 draws the DAG of what runs, each node filling with its tasks, and leaves the executed
 DAG (time, rows, bytes per node, the slowest marked) when the block ends.
-Only the block's own work is counted: the engine sources tag it (Spark job
-tags, Spark Connect operation tags, Dask task annotations). In a kernel, a widget
+Only the block's own work is counted: the engine sources tag it (job tags, operation
+tags, task annotations: each engine package's `progress_sources`). In a kernel, a widget
 appears once the first task is known, redraws at most 10 times a second, and has a
 Cancel button; when the block ends the widget is replaced by a static summary
 (text/plain + text/html). Outside a kernel only the summary is shown.
@@ -40,7 +40,7 @@ _active = threading.local()  # the run watching this thread, if any
 def progress(
     engine: str | None = None, *, live: bool | None = None, dag: bool = False
 ) -> ProgressRun:
-    """Watch the work of a `with` block on "spark", "dask" or (None) every running engine.
+    """Watch the work of a `with` block on one engine (its NAME) or (None) every running one.
 
     `live`: show the live widget (default: when running in a Jupyter kernel).
     `dag`: draw the DAG of the running work in the view, and the executed DAG after it.
@@ -117,12 +117,13 @@ class ProgressRun:
         finally:
             _active.run = None
         if interrupt is not None and interrupt is not exc:
-            raise KeyboardInterrupt from None  # not py4j's lost-connection error it caused
+            raise KeyboardInterrupt from None  # not the lost-connection error it caused
         if isinstance(outcome, LazyscopeError) and outcome is not exc:
             raise outcome from None
         if self.cancelled and exc is not None:  # the engine's "cancelled" error, in a line
+            engines = " or ".join(dict.fromkeys(source.board.title for source in self.sources))
             raise LazyscopeError(
-                "Cancelled from the progress view: the cell's Spark or Dask work was stopped, "
+                f"Cancelled from the progress view: the cell's {engines} work was stopped, "
                 "and the session is still usable."
             ) from None
 

@@ -1,18 +1,18 @@
-"""`%spark status` / `%dask status`: one session's vital signs, as text and HTML."""
+"""`%NAME status` of an engine: one session's vital signs, as text and HTML, in the words
+of its engine package (its title, what its workers are called...)."""
 
 from __future__ import annotations
 
 from html import escape
 
 from lazyscope._links import Link, dashboard_link
-from lazyscope.engines import SessionInfo
+from lazyscope._sessions import StatusWords
+from lazyscope.engines import SessionInfo, package_for, title
 from lazyscope.model import format_bytes
 
 from ._html import root
 
 __all__ = ["StatusView"]
-
-_TITLES = {"spark": "Spark", "spark-connect": "Spark Connect", "dask": "Dask"}
 
 
 class StatusView:
@@ -26,8 +26,12 @@ class StatusView:
             return None
         return dashboard_link(self.info.id, self.info.dashboard)
 
-    def _magic(self) -> str:
-        return "dask" if self.info.engine == "dask" else "spark"
+    def _words(self) -> tuple[str, StatusWords]:
+        """The engine's magic and its status words (neutral ones for an unknown engine)."""
+        package = package_for(self.info.engine)
+        if package is None:
+            return self.info.engine, StatusWords(start="")
+        return package.NAME, package.STATUS
 
     def _dashboard_text(self) -> str:
         link = self.link
@@ -37,19 +41,19 @@ class StatusView:
 
     def rows(self) -> list[tuple[str, str]]:
         info = self.info
-        kind = "workers" if info.engine == "dask" else "executors"
+        magic, words = self._words()
         return [
             ("address", info.address),
             *info.source_rows(),
-            ("application" if info.engine != "dask" else "scheduler id", info.app_id or "unknown"),
+            (words.app_id, info.app_id or "unknown"),
             ("dashboard", self._dashboard_text()),
-            (kind, "unknown" if info.workers is None else str(info.workers)),
+            (words.workers, "unknown" if info.workers is None else str(info.workers)),
             *info.scaling_rows(),
             ("cores", "unknown" if info.cores is None else str(info.cores)),
             ("memory", format_bytes(info.memory)),
             ("version", info.version or "unknown"),
             ("started here", info.started_here()),
-            *([("log", f"{info.log} (%{self._magic()} log shows its end)")] if info.log else []),
+            *([("log", f"{info.log} (%{magic} log shows its end)")] if info.log else []),
         ]
 
     def __repr__(self) -> str:
@@ -58,7 +62,7 @@ class StatusView:
         return "\n".join(lines)
 
     def _title(self) -> str:
-        return self.info.title() or _TITLES.get(self.info.engine, self.info.engine)
+        return self.info.title() or title(self.info.engine)
 
     def _repr_html_(self) -> str:
         title = escape(self._title())
