@@ -3,13 +3,14 @@ import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 import { Widget } from '@lumino/widgets';
 
-import { IDag, IDagNode, IPlaced, NODE_HEIGHT, countsText, nodeHeight, place, progressText, subtitle } from './dagModel';
+import { IDag, IDagLayout, IDagNode, IPlaced, countsText, initiallyOpen, place, progressText, subtitle } from './dagModel';
 
 /** The DAG view's MIME type (written by `lazyscope.dag` and `%%spark/%%dask --dag`). */
 export const DAG_MIME = 'application/vnd.lazyscope.dag+json';
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
 const MAX_HEIGHT = 560;
+const MARGIN = 12; // around the drawing, as in the kernel's SVG
 const SLOWEST = 'slowest'; // the rule of the finding that marks where a run spent its time
 let views = 0; // for ids unique in the page (arrow markers)
 
@@ -39,12 +40,14 @@ function clip(text: string, limit: number): string {
 }
 
 /**
- * Interactive DAG: dagre layout, drag to pan, Ctrl/⌘+wheel or the buttons to zoom,
+ * Interactive DAG at the kernel's positions (the payload's `layout`, which its SVG
+ * fallback draws too), drag to pan, Ctrl/⌘+wheel or the buttons to zoom,
  * click a node for its details, double-click a group (or use the details button)
  * to expand or collapse it.
  */
 export class DagView extends Widget implements IRenderMime.IRenderer {
   private dag: IDag | null = null;
+  private plan: IDagLayout | null = null;
   private expanded = new Set<string>();
   private view = { x: 0, y: 0, k: 1 };
   private viewport: SVGGElement | null = null;
@@ -64,9 +67,14 @@ export class DagView extends Widget implements IRenderMime.IRenderer {
   renderModel(model: IRenderMime.IMimeModel): Promise<void> {
     const started = performance.now();
     this.dag = model.data[DAG_MIME] as unknown as IDag;
-    this.expanded = new Set(this.dag.groups.filter(g => g.expanded).map(g => g.id));
+    this.plan = this.dag.layout || null;
     this.node.textContent = '';
     this.node.appendChild(this.header(this.dag));
+    if (!this.plan) {
+      this.unplaced(model);
+      return Promise.resolve();
+    }
+    this.expanded = initiallyOpen(this.plan);
     const body = this.node.appendChild(el('div', 'jp-lazyscope-dag-body'));
     this.canvas = svg('svg', { class: 'jp-lazyscope-dag-canvas' }) as SVGSVGElement;
     body.appendChild(this.canvas);
@@ -83,6 +91,21 @@ export class DagView extends Widget implements IRenderMime.IRenderer {
 
   protected onAfterAttach(): void {
     this.fitView();
+  }
+
+  /**
+   * A payload without positions (saved by a lazyscope before 0.2, whose kernel laid out
+   * only its SVG): that SVG, which the same output carries, and a line saying why.
+   */
+  private unplaced(model: IRenderMime.IMimeModel): void {
+    const saved = model.data['image/svg+xml'];
+    const line = 'This DAG was saved without its layout: run the cell again for the interactive view.';
+    this.node.appendChild(el('div', 'jp-lazyscope-dag-note', line));
+    if (typeof saved === 'string') {
+      const image = this.node.appendChild(document.createElement('img'));
+      image.src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(saved)}`;
+      image.alt = this.dag?.title || 'DAG';
+    }
   }
 
   private header(dag: IDag): HTMLElement {
@@ -116,12 +139,11 @@ export class DagView extends Widget implements IRenderMime.IRenderer {
 
   /** Lay out and draw what is visible with the current expanded groups. */
   private draw(): void {
-    if (!this.dag || !this.canvas) {
+    if (!this.dag || !this.plan || !this.canvas) {
       return;
     }
-    const laid = place(this.dag, this.expanded);
+    const laid = place(this.dag, this.plan, this.expanded);
     this.boxes = laid.boxes;
-    this.size = { width: laid.width, height: laid.height };
     this.canvas.textContent = '';
     const defs = this.canvas.appendChild(svg('defs', {}));
     const marker = defs.appendChild(svg('marker', { id: `${this.uid}-arrow`, viewBox: '0 0 8 8', refX: 8, refY: 4, markerWidth: 7, markerHeight: 7, orient: 'auto' }));
@@ -134,25 +156,30 @@ export class DagView extends Widget implements IRenderMime.IRenderer {
     failed.appendChild(svg('rect', { width: 5, height: 5, class: 'jp-lazyscope-dag-failed-bg' }));
     failed.appendChild(svg('path', { d: 'M0,0 L5,5 M5,0 L0,5', class: 'jp-lazyscope-dag-failed-fg' }));
     this.viewport = this.canvas.appendChild(svg('g', {})) as SVGGElement;
+    // The kernel's positions start at 0, 0; the margin is the SVG fallback's too.
+    const drawing = this.viewport.appendChild(svg('g', { transform: `translate(${MARGIN},${MARGIN})` }));
     for (const box of laid.boxes.filter(b => b.cluster)) {
-      this.viewport.appendChild(this.cluster(box));
+      drawing.appendChild(this.cluster(box));
     }
     for (const points of laid.edges) {
       const d = points.map((p, i) => `${i ? 'L' : 'M'}${p.x.toFixed(1)},${p.y.toFixed(1)}`).join(' ');
-      this.viewport.appendChild(svg('path', { d, class: 'jp-lazyscope-dag-edge', 'marker-end': `url(#${this.uid}-arrow)` }));
+      drawing.appendChild(svg('path', { d, class: 'jp-lazyscope-dag-edge', 'marker-end': `url(#${this.uid}-arrow)` }));
     }
     for (const box of laid.boxes.filter(b => !b.cluster)) {
-      this.viewport.appendChild(this.box(box));
+      drawing.appendChild(this.box(box));
     }
-    this.canvas.style.height = `${Math.min(laid.height * this.view.k + 16, MAX_HEIGHT)}px`;
+    this.size = { width: laid.width + 2 * MARGIN, height: laid.height + 2 * MARGIN };
+    this.canvas.style.height = `${Math.min(this.size.height * this.view.k + 16, MAX_HEIGHT)}px`;
     this.node.dataset.nodes = String(laid.boxes.filter(b => !b.cluster).length);
     this.apply();
   }
 
   private cluster(box: IPlaced): SVGElement {
     const g = svg('g', { class: 'jp-lazyscope-dag-cluster', 'data-id': box.item.id });
-    g.appendChild(svg('rect', { x: box.x, y: box.y - 14, width: box.width, height: box.height + 14, rx: 8 }));
-    g.appendChild(svg('text', { x: box.x + 8, y: box.y - 2, class: 'jp-lazyscope-dag-cluster-label' }, `⊟ ${clip(box.item.label, 40)} · ${clip(subtitle(box.item), 50)}`));
+    g.appendChild(svg('rect', { x: box.x, y: box.y, width: box.width, height: box.height, rx: 8 }));
+    const second = subtitle(box.item);
+    const label = `⊟ ${clip(box.item.label, 40)}${second ? ` · ${clip(second, 50)}` : ''}`;
+    g.appendChild(svg('text', { x: box.x + 8, y: box.y + 15, class: 'jp-lazyscope-dag-cluster-label' }, label));
     g.addEventListener('click', () => this.select(box));
     g.addEventListener('dblclick', () => this.toggle(box.item.id));
     return g;
@@ -175,17 +202,18 @@ export class DagView extends Widget implements IRenderMime.IRenderer {
     const g = svg('g', { class: classes.join(' '), 'data-id': item.id, transform: `translate(${box.x},${box.y})` });
     g.appendChild(svg('title', {}, [item.label, item.detail || ''].join('\n')));
     if (box.group) {
-      g.appendChild(svg('rect', { x: 4, y: 4, width: box.width, height: NODE_HEIGHT, rx: 6, class: 'jp-lazyscope-dag-stack' }));
+      g.appendChild(svg('rect', { x: 4, y: 4, width: box.width, height: box.height, rx: 6, class: 'jp-lazyscope-dag-stack' }));
     }
     const progress = (item as IDagNode).progress;
     const shape = progress?.skipped ? 'jp-lazyscope-dag-shape jp-lazyscope-dag-skipped' : 'jp-lazyscope-dag-shape';
-    g.appendChild(svg('rect', { width: box.width, height: nodeHeight(item), rx: 6, class: shape }));
+    // The same box, lines and bar as the kernel's SVG of this DAG (views/_dag_svg.py).
+    g.appendChild(svg('rect', { width: box.width, height: box.height, rx: 6, class: shape }));
     const prefix = (box.group ? '⊞ ' : '') + (advised ? '⚠ ' : slowest ? '◆ ' : '');
-    g.appendChild(svg('text', { x: box.width / 2, y: 16, class: 'jp-lazyscope-dag-label' }, clip(prefix + item.label, 44)));
-    g.appendChild(svg('text', { x: box.width / 2, y: 31, class: 'jp-lazyscope-dag-sub' }, clip(subtitle(item), 50)));
+    g.appendChild(svg('text', { x: box.width / 2, y: 17, class: 'jp-lazyscope-dag-label' }, clip(prefix + item.label, 44)));
+    g.appendChild(svg('text', { x: box.width / 2, y: 33, class: 'jp-lazyscope-dag-sub' }, clip(subtitle(item), 50)));
     if (progress) {
-      g.appendChild(svg('text', { x: box.width / 2, y: 44, class: 'jp-lazyscope-dag-count' }, progressText(progress)));
-      const bar = { x: 8, y: 47, width: box.width - 16 };
+      g.appendChild(svg('text', { x: box.width / 2, y: box.height - 14, class: 'jp-lazyscope-dag-count' }, progressText(progress)));
+      const bar = { x: 8, y: box.height - 10, width: box.width - 16 };
       g.appendChild(svg('rect', { ...bar, height: 6, rx: 2, class: 'jp-lazyscope-dag-bar' }));
       let x = bar.x;
       const states: [string, number, string][] = [

@@ -199,7 +199,7 @@ class Dag:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "version": 1,
+            "version": 2,  # 2: DagView adds the layout (views/_dag_plan)
             "engine": self.engine,
             "level": self.level,
             "levels": self.levels,

@@ -1,20 +1,20 @@
-"""A small layered (Sugiyama-style) layout for the static SVG fallback.
+"""The one layered (Sugiyama-style) layout of lazyscope's DAGs, for at most a few hundred
+nodes: longest-path layers, dummy nodes on long edges, barycenter ordering sweeps, then x
+positions pulled toward their neighbours without overlapping.
 
-The lab extension uses a maintained layout library; this is only what a saved notebook
-shows in nbconvert or on GitHub, for at most a few hundred nodes: longest-path layers,
-dummy nodes on long edges, barycenter ordering sweeps, then x positions pulled toward
-their neighbours without overlapping.
+`views/_dag_plan` runs it once per DAG (the top level and each group's inside); the SVG
+fallback, the live view and the lab extension all draw its positions.
 """
 
 from __future__ import annotations
 
 import itertools
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-__all__ = ["Layout", "layout"]
+__all__ = ["GAP_X", "GAP_Y", "Layout", "layout"]
 
-_GAP_X, _GAP_Y = 24.0, 46.0
+GAP_X, GAP_Y = 24.0, 46.0
 _SWEEPS = 6
 
 
@@ -24,6 +24,11 @@ class Layout:
     paths: list[tuple[str, str, list[tuple[float, float]]]]  # source, target, points
     width: float
     height: float
+    # Rows top to bottom, left to right: node ids, and the numbers of the dummy points
+    # that long edges pass through (`points[n]` is dummy n's centre x and row top y).
+    rows: list[list[str | int]] = field(default_factory=list)
+    points: list[tuple[float, float]] = field(default_factory=list)
+    via: dict[tuple[str, str], list[int]] = field(default_factory=dict)  # edge -> dummies
 
 
 def _layers(ids: list[str], edges: list[tuple[str, str]]) -> dict[str, int]:
@@ -102,16 +107,27 @@ def layout(sizes: dict[str, tuple[float, float]], edges: list[tuple[str, str]]) 
         height = max(sizes[n][1] for n in row)
         for node in row:
             boxes[node] = (xs[node] - sizes[node][0] / 2, y, sizes[node][0], sizes[node][1])
-        y += height + _GAP_Y
+        y += height + GAP_Y
     paths = []
+    number = {d: n for n, d in enumerate(d for d in sizes if d.startswith("\0"))}
+    via: dict[tuple[str, str], list[int]] = {}
     for a, b, chain in chains:
         points = [(boxes[a][0] + boxes[a][2] / 2, boxes[a][1] + boxes[a][3])]
         points += [(xs[d], boxes[d][1]) for d in chain[1:-1]]
         points.append((boxes[b][0] + boxes[b][2] / 2, boxes[b][1]))
         paths.append((a, b, points))
+        via[(a, b)] = [number[d] for d in chain[1:-1]]
     real = {k: v for k, v in boxes.items() if not k.startswith("\0")}
     width = max((x + w for x, _, w, _ in boxes.values()), default=0.0)
-    return Layout(real, paths, width, max(y - _GAP_Y, 0.0))
+    return Layout(
+        real,
+        paths,
+        width,
+        max(y - GAP_Y, 0.0),
+        [[number.get(n, n) for n in row] for row in rows],
+        [(xs[d], boxes[d][1]) for d in number],
+        via,
+    )
 
 
 def _order(rows: list[list[str]], up: dict[str, list[str]], down: dict[str, list[str]]) -> None:
@@ -142,7 +158,7 @@ def _place(
         x = 0.0
         for node in row:
             xs[node] = x + sizes[node][0] / 2
-            x += sizes[node][0] + _GAP_X
+            x += sizes[node][0] + GAP_X
     for sweep in range(_SWEEPS):
         for row in rows if sweep % 2 == 0 else reversed(rows):
             want = {}
@@ -164,7 +180,7 @@ def _settle(
     for node in row:
         xs[node] = want[node]
     for left, right in itertools.pairwise(row):
-        least = xs[left] + (sizes[left][0] + sizes[right][0]) / 2 + _GAP_X
+        least = xs[left] + (sizes[left][0] + sizes[right][0]) / 2 + GAP_X
         xs[right] = max(xs[right], least)
     overshoot = sum(xs[n] - want[n] for n in row) / max(len(row), 1)
     for node in row:  # recentre the row on what its members wanted

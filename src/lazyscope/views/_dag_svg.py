@@ -1,17 +1,19 @@
-"""The DAG as a static SVG (groups in their initial state), for nbconvert, GitHub and any
-viewer without the lab extension. Every string from the engine or the user is escaped."""
+"""The DAG as a static SVG (groups in their initial state), for nbconvert, GitHub, any
+viewer without the lab extension and the live view. Positions come from the DAG's plan
+(`_dag_plan`), the same the lab extension draws. Every engine or user string is escaped."""
 
 from __future__ import annotations
 
 import hashlib
 import re
+from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
 from lazyscope.model import SLOWEST, Dag, Group, Node, NodeProgress
 
-from ._dag_layout import layout
+from ._dag_plan import drawn, plan
 
-__all__ = ["counts_text", "render_svg"]
+__all__ = ["box_size", "counts_text", "render_svg"]
 
 _PALETTE = {  # kind -> (fill, stroke): light fills, readable on light and dark pages alike
     "scan": ("#e3f2fd", "#1e88e5"),
@@ -52,17 +54,17 @@ def counts_text(counts: dict[str, float], limit: int = 2) -> str:
     return ", ".join(parts[:limit])
 
 
-def _second_line(item: Node | Group, tag: str) -> str:
-    parts = [tag] if tag else []
-    if item.counts:
-        parts.append(counts_text(item.counts))
+def _second_line(item: Node | Group) -> str:
+    parts = [counts_text(item.counts)] if item.counts else []
     if item.detail:
         parts.append(item.detail)
     return " · ".join(parts)
 
 
-def _size(item: Node | Group, tag: str) -> tuple[float, float]:
-    longest = max(len(item.label) * 7.4, min(len(_second_line(item, tag)), 46) * 6.0)
+def box_size(item: Node | Group) -> tuple[float, float]:
+    """A box's size in every drawing of the DAG (the lab draws the kernel's sizes too)."""
+    label = ("⊞ " if isinstance(item, Group) else "") + item.label
+    longest = max(len(label) * 7.4, min(len(_second_line(item)), 46) * 6.0)
     if not isinstance(item, Node) or item.progress is None:
         return (min(max(longest + 20, 90.0), 320.0), 42.0)
     # Room for the longest count line the live view may write into this node.
@@ -71,22 +73,20 @@ def _size(item: Node | Group, tag: str) -> tuple[float, float]:
     return (min(max(longest, len(widest) * 5.9) + 20, 320.0), 58.0)
 
 
-def render_svg(dag: Dag) -> str:
-    shown, edges = dag.visible()
-    expanded = {g.id: g for g in dag.groups if g.expanded}
-    tags = {
-        i.id: expanded[i.group].label for i in shown if isinstance(i, Node) and i.group in expanded
-    }
+def render_svg(dag: Dag, layout: dict[str, Any] | None = None) -> str:
+    """The SVG of the DAG in its initial state, at the positions of `layout` (the plan the
+    DAG payload carries; made here when not given)."""
+    placed = drawn(layout if layout is not None else plan(dag, box_size))
+    items: dict[str, Node | Group] = {g.id: g for g in dag.groups}
+    items.update({n.id: n for n in dag.nodes})
     warned = _warned(dag)
-    sizes = {item.id: _size(item, tags.get(item.id, "")) for item in shown}
-    placed = layout(sizes, [(e.source, e.target) for e in edges])
     width = max(placed.width + 2 * _PAD, 320.0)
     # Where the run spent its time, under the title as the lab's header chip says it: the
     # one place it shows when no operator of the slowest stage is marked.
     slowest = [str(f["message"]) for f in dag.findings if f.get("rule") == SLOWEST][:2]
     top = _TITLE + 16.0 * len(slowest)
     height = placed.height + 2 * _PAD + top + 16.0 * min(len(dag.notes), 3)
-    uid = hashlib.sha1(repr(sizes).encode(), usedforsecurity=False).hexdigest()[:8]
+    uid = hashlib.sha1(repr(placed.boxes).encode(), usedforsecurity=False).hexdigest()[:8]
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height:.0f}" '
         f'viewBox="0 0 {width:.0f} {height:.0f}" font-family="Helvetica, Arial, sans-serif" '
@@ -104,14 +104,15 @@ def render_svg(dag: Dag) -> str:
         ),
         f'<g transform="translate({_PAD},{_PAD + top})">',
     ]
+    out += [_frame_svg(items[ident], box) for ident, box in placed.frames.items()]
     for _source, _target, points in placed.paths:
         d = " ".join(f"{'M' if i == 0 else 'L'}{x:.1f},{y:.1f}" for i, (x, y) in enumerate(points))
         out.append(
             f'<path d="{d}" fill="none" stroke="#90a4ae" stroke-width="1.3" '
             f'marker-end="url(#lzs-arrow-{uid})"/>'
         )
-    for item in shown:
-        out.append(_node_svg(item, placed.boxes[item.id], tags.get(item.id, ""), warned, uid))
+    for ident, box in placed.boxes.items():
+        out.append(_node_svg(items[ident], box, warned, uid))
     out.append("</g>")
     for index, note in enumerate(dag.notes[:3]):
         y = height - _PAD - 16.0 * (min(len(dag.notes), 3) - 1 - index)
@@ -120,6 +121,22 @@ def render_svg(dag: Dag) -> str:
         )
     out.append("</svg>")
     return "\n".join(out)
+
+
+def _frame_svg(group: Node | Group, box: tuple[float, float, float, float]) -> str:
+    """An open group: a dashed frame around its members, its name on top (as in the lab)."""
+    x, y, w, h = box
+    label = f"⊟ {_text(group.label, 40)}"
+    second = _second_line(group)
+    if second:
+        label += f" · {_text(second, 50)}"
+    return (
+        f"<g data-group={quoteattr(group.id)}>"
+        f'<rect x="{x:.1f}" y="{y:.1f}" width="{w:.1f}" height="{h:.1f}" rx="8" '
+        'fill="#eceff1" fill-opacity="0.5" stroke="#b0bec5" stroke-dasharray="4 3" '
+        'class="lzd-frame"/>'
+        f'<text x="{x + 8:.1f}" y="{y + 15:.1f}" font-size="11" fill="#37474f">{label}</text></g>'
+    )
 
 
 def _warned(dag: Dag) -> dict[str, list[tuple[str, str]]]:
@@ -139,7 +156,6 @@ def _warned(dag: Dag) -> dict[str, list[tuple[str, str]]]:
 def _node_svg(
     item: Node | Group,
     box: tuple[float, float, float, float],
-    tag: str,
     warned: dict[str, list[tuple[str, str]]],
     uid: str,
 ) -> str:
@@ -172,7 +188,7 @@ def _node_svg(
         f'<text x="{x + w / 2:.1f}" y="{y + 17:.1f}" text-anchor="middle" '
         f'font-weight="bold" fill="#263238">{_text(label, 44)}</text>'
     )
-    second = _second_line(item, tag)
+    second = _second_line(item)
     if second:
         parts.append(
             f'<text x="{x + w / 2:.1f}" y="{y + 33:.1f}" text-anchor="middle" '

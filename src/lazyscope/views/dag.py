@@ -1,7 +1,8 @@
 """`lazyscope.dag(obj, level=...)`: the DAG of an engine's lazy object (its package's `dag`).
 
 The output carries `application/vnd.lazyscope.dag+json` for the lab extension (pan,
-zoom, groups that expand), a static SVG laid out here for everything else, and text.
+zoom, groups that expand) with the positions laid out here (`_dag_plan`), a static SVG
+of the same positions for everything else, and text.
 Nothing is computed: plans and graphs are read, never run.
 """
 
@@ -17,7 +18,8 @@ from lazyscope._errors import LazyscopeError
 from lazyscope.engines import check, packages
 from lazyscope.model import Dag, Node
 
-from ._dag_svg import counts_text, render_svg
+from ._dag_plan import plan
+from ._dag_svg import box_size, counts_text, render_svg
 
 __all__ = ["MIME_TYPE", "DagView", "dag"]
 
@@ -32,12 +34,14 @@ class DagView:
         self.model = model
 
     def to_json(self) -> dict[str, Any]:
-        return self.model.to_json()
+        """The payload with its `layout`: the positions every drawing of it uses."""
+        return {**self.model.to_json(), "layout": plan(self.model, box_size)}
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        payload = self.to_json()  # laid out once: the lab and the SVG draw the same plan
         return {
-            MIME_TYPE: self.to_json(),
-            "image/svg+xml": render_svg(self.model),
+            MIME_TYPE: payload,
+            "image/svg+xml": render_svg(self.model, payload["layout"]),
             "text/plain": repr(self),
         }
 

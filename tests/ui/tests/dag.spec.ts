@@ -1,4 +1,6 @@
 import { expect, test } from '@jupyterlab/galata';
+import * as fs from 'fs';
+import * as path from 'path';
 
 /**
  * The DAG view renders from lazyscope's MIME type in a notebook: nodes are drawn, a
@@ -77,29 +79,12 @@ test('a 200-node DAG renders in under a second', async ({ page }, testInfo) => {
 });
 
 /** A saved notebook (no kernel run) with a Spark-like executed plan: two stage groups
- * drawn open as clusters, an advisor finding on the shuffle. */
-const STAGES = {
-  version: 1,
-  engine: 'spark',
-  level: 'executed',
-  title: 'Spark execution 3: collect at cell 2',
-  nodes: [
-    { id: 'X:4', kind: 'scan', label: 'Range', counts: { rows: 1000 }, group: 'S:0' },
-    { id: 'X:3', kind: 'aggregate', label: 'HashAggregate', detail: 'partial', group: 'S:0' },
-    { id: 'X:2', kind: 'shuffle', label: 'Exchange', detail: 'hashpartitioning(k, 4)', findings: [0] },
-    { id: 'X:1', kind: 'aggregate', label: 'HashAggregate', counts: { rows: 10 }, group: 'S:1' }
-  ],
-  edges: [
-    { source: 'X:4', target: 'X:3' },
-    { source: 'X:3', target: 'X:2' },
-    { source: 'X:2', target: 'X:1' }
-  ],
-  groups: [
-    { id: 'S:0', kind: 'stage', label: 'Stage 0', detail: 'complete, 2 tasks', expanded: true },
-    { id: 'S:1', kind: 'stage', label: 'Stage 1', detail: 'complete, 4 tasks', expanded: true }
-  ],
-  findings: [{ rule: 'shuffle', severity: 'info', message: 'Shuffle on k', nodes: ['X:2'] }]
-};
+ * drawn open as clusters, an advisor finding on the shuffle. The payload, with the layout
+ * the kernel made, and its SVG fallback are a shared fixture (tests/test_dag_layout_once.py). */
+const FIXTURES = path.resolve(__dirname, '..', '..', 'fixtures', 'frontend', 'dag_layout');
+const fixture = (name: string): { payload: Record<string, unknown>; svg: string; drawn: { boxes: Record<string, number[]> } } =>
+  JSON.parse(fs.readFileSync(path.join(FIXTURES, `${name}.json`), 'utf-8'));
+const STAGES = fixture('stages').payload;
 
 test('a saved notebook with a Spark DAG opens; stages collapse', async ({ page, tmpPath }) => {
   const notebook = {
@@ -135,4 +120,43 @@ test('a saved notebook with a Spark DAG opens; stages collapse', async ({ page, 
   await expect(view.locator('.jp-lazyscope-dag-cluster')).toHaveCount(1);
   await expect(view.locator('.jp-lazyscope-dag-group', { hasText: 'Stage 0' })).toHaveCount(1);
   await expect(view.locator('.jp-lazyscope-dag-node')).toHaveCount(3);
+});
+
+/** The lab's DAG view of a saved payload, and its SVG fallback as any browser shows it
+ * (nbconvert, GitHub): every node is where the kernel's SVG draws it. */
+test('the lab draws a DAG where its SVG fallback does', async ({ page, tmpPath }, testInfo) => {
+  const { payload, svg, drawn } = fixture('wide');
+  const notebook = {
+    nbformat: 4,
+    nbformat_minor: 5,
+    metadata: { kernelspec: { name: 'python3', display_name: 'Python 3 (ipykernel)', language: 'python' } },
+    cells: [
+      {
+        cell_type: 'code',
+        id: 'lab',
+        metadata: {},
+        execution_count: 1,
+        source: 'lazyscope.dag(x)',
+        outputs: [{ output_type: 'display_data', metadata: {}, data: { 'application/vnd.lazyscope.dag+json': payload, 'text/plain': 'wide' } }]
+      }
+    ]
+  };
+  await page.contents.uploadContent(JSON.stringify(notebook), 'text', `${tmpPath}/wide.ipynb`);
+  await page.notebook.openByPath(`${tmpPath}/wide.ipynb`);
+
+  const view = page.locator('.jp-lazyscope-dag');
+  await expect(view).toHaveCount(1);
+  const ids = Object.keys(drawn.boxes);
+  await expect(view.locator('.jp-lazyscope-dag-node')).toHaveCount(ids.length);
+  for (const id of ids) {
+    const transform = await view.locator(`.jp-lazyscope-dag-node[data-id="${id}"]`).getAttribute('transform');
+    const [x, y] = (transform?.match(/translate\(([-\d.e]+),([-\d.e]+)\)/) || []).slice(1).map(Number);
+    expect(Math.abs(x - drawn.boxes[id][0])).toBeLessThanOrEqual(0.05);
+    expect(Math.abs(y - drawn.boxes[id][1])).toBeLessThanOrEqual(0.05);
+  }
+  await view.locator('.jp-lazyscope-dag-body').screenshot({ path: testInfo.outputPath('dag-lab.png') });
+  const fallback = await page.context().newPage();
+  await fallback.setContent(svg);
+  await fallback.locator('svg').screenshot({ path: testInfo.outputPath('dag-svg-fallback.png') });
+  await fallback.close();
 });
