@@ -69,7 +69,7 @@ test('a 200-node DAG renders in under a second', async ({ page }, testInfo) => {
   await expect(view).toHaveCount(1);
   await expect(view).toHaveAttribute('data-nodes', '200');
   await expect(view.locator('.jp-lazyscope-dag-node')).toHaveCount(200);
-  // The renderer's own clock: payload in, layout (dagre) and every SVG element drawn.
+  // The renderer's own clock: payload in, the kernel's positions placed, every SVG element drawn.
   const renderMs = Number(await view.getAttribute('data-render-ms'));
   console.log(`lazyscope DAG: 200 nodes rendered in ${renderMs} ms`);
   await testInfo.attach('render-ms', { body: String(renderMs) });
@@ -159,4 +159,36 @@ test('the lab draws a DAG where its SVG fallback does', async ({ page, tmpPath }
   await fallback.setContent(svg);
   await fallback.locator('svg').screenshot({ path: testInfo.outputPath('dag-svg-fallback.png') });
   await fallback.close();
+});
+
+/** A payload saved before the kernel sent positions (version 1): the lab shows the SVG
+ * the same output carries, and says how to get the interactive view back. */
+test('a DAG saved without its layout shows its saved SVG', async ({ page, tmpPath }) => {
+  const { payload, svg } = fixture('stages');
+  const old = { ...payload, version: 1 };
+  delete (old as Record<string, unknown>).layout;
+  const notebook = {
+    nbformat: 4,
+    nbformat_minor: 5,
+    metadata: { kernelspec: { name: 'python3', display_name: 'Python 3 (ipykernel)', language: 'python' } },
+    cells: [
+      {
+        cell_type: 'code',
+        id: 'old',
+        metadata: {},
+        execution_count: 1,
+        source: 'lazyscope.dag(df)',
+        outputs: [{ output_type: 'display_data', metadata: {}, data: { 'application/vnd.lazyscope.dag+json': old, 'image/svg+xml': svg, 'text/plain': 'Spark execution 3' } }]
+      }
+    ]
+  };
+  await page.contents.uploadContent(JSON.stringify(notebook), 'text', `${tmpPath}/old.ipynb`);
+  await page.notebook.openByPath(`${tmpPath}/old.ipynb`);
+  const view = page.locator('.jp-lazyscope-dag');
+  await expect(view).toHaveCount(1);
+  await expect(view.locator('.jp-lazyscope-dag-note')).toHaveText(/run the cell again/);
+  const image = view.locator('img');
+  await expect(image).toBeVisible();
+  expect(await image.evaluate(img => (img as HTMLImageElement).naturalWidth)).toBeGreaterThan(300);
+  await expect(view.locator('.jp-lazyscope-dag-node')).toHaveCount(0);
 });
