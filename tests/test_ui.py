@@ -44,6 +44,8 @@ def test_galata_specs_pass() -> None:
         # The hub-style server and the one without our lab extension: free ports too.
         "LAZYSCOPE_UI_HUB_PORT": str(_free_port()),
         "LAZYSCOPE_UI_NOEXT_PORT": str(_free_port()),
+        # The lab of the Gateway spec (tests/ui/gateway_lab.py starts a gateway for it).
+        "LAZYSCOPE_UI_GATEWAY_PORT": str(_free_port()),
         # Under CI=true, Yarn refuses to touch the lockfile; these specs' lockfile is
         # committed, and a drift in its metadata must not fail the browser tests.
         "YARN_ENABLE_IMMUTABLE_INSTALLS": "false",

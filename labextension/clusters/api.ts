@@ -17,9 +17,60 @@ export interface ICluster {
   memory: number | null;
   status?: string;
   error?: string | null;
-  /** "server": started by this server; "kernel": announced by a kernel. */
-  source: 'server' | 'kernel';
+  /** "server": started by this server; "kernel": announced by a kernel; "gateway": a
+   * Dask Gateway cluster of the user (whoever started it). */
+  source: 'server' | 'kernel' | 'gateway';
   kernel_id: string | null;
+  /** Gateway clusters: the notebook whose kernel started it, and whether that kernel runs. */
+  kernel_name?: string | null;
+  kernel_running?: boolean | null;
+  /** Gateway clusters: "server" (this server's form), "kernel" (a notebook), or null. */
+  started_by?: 'server' | 'kernel' | null;
+  /** Gateway clusters: the gateway's facts and the size last asked for. */
+  gateway?: IGatewayFacts;
+}
+
+export interface IGatewayFacts {
+  address: string;
+  cluster: string;
+  options: Record<string, unknown>;
+  /** Outlives its kernel (null: started outside this server's kernels). */
+  keep: boolean | null;
+  workers?: number;
+  adapt?: [number, number];
+}
+
+/** The sources of clusters this server is configured for (`{gateway: ...}`), if any. */
+export interface ISources {
+  gateway?: { address: string | null; error: string | null };
+}
+
+/** One of the gateway's cluster options, as `GET gateway/options` declares it. */
+export interface IGatewayField {
+  name: string;
+  label: string;
+  type: 'integer' | 'float' | 'select' | 'bool' | 'mapping' | 'string';
+  default: unknown;
+  /** What it takes, in words (shown beside the field). */
+  allows: string;
+  min?: number | null;
+  max?: number | null;
+  choices?: string[];
+}
+
+export interface IGatewayOptions {
+  address: string;
+  fields: IGatewayField[];
+}
+
+/** A new Gateway cluster: its options, and a fixed size or adaptive bounds. */
+export interface IGatewayCreate {
+  engine: 'dask';
+  gateway: true;
+  options: Record<string, unknown>;
+  workers?: number;
+  adapt?: [number, number];
+  keep: boolean;
 }
 
 /** What a new cluster asks for (per worker: cores and memory). */
@@ -30,13 +81,25 @@ export interface IClusterOptions {
   memory: string;
 }
 
-export async function listClusters(): Promise<ICluster[]> {
-  const reply = await requestAPI<{ clusters: ICluster[] }>('clusters');
-  return reply.clusters;
+export async function listClusters(): Promise<{ clusters: ICluster[]; sources: ISources }> {
+  const reply = await requestAPI<{ clusters: ICluster[]; sources?: ISources }>('clusters');
+  return { clusters: reply.clusters, sources: reply.sources ?? {} };
 }
 
-export function createCluster(options: IClusterOptions): Promise<ICluster> {
+export function createCluster(options: IClusterOptions | IGatewayCreate): Promise<ICluster> {
   return requestAPI<ICluster>('clusters', { method: 'POST', body: JSON.stringify(options) });
+}
+
+export function gatewayOptions(): Promise<IGatewayOptions> {
+  return requestAPI<IGatewayOptions>('gateway/options');
+}
+
+/** Adaptive scaling between `minimum` and `maximum` workers (Gateway clusters). */
+export function adaptCluster(id: string, minimum: number, maximum: number): Promise<ICluster> {
+  return requestAPI<ICluster>(`clusters/${encodeURIComponent(id)}`, {
+    method: 'PATCH',
+    body: JSON.stringify({ adapt: [minimum, maximum] })
+  });
 }
 
 export function scaleCluster(id: string, workers: number): Promise<ICluster> {
@@ -60,6 +123,11 @@ export interface IDashboardPlot {
 
 /** The URL path of a cluster's dashboard root through the server's proxy. */
 export function proxyRoot(cluster: ICluster): string {
+  // A Dask dashboard's pages sit beside its status page: at the proxy's root for a local
+  // scheduler, below `/clusters/<name>/` for a Dask Gateway's (the gateway serves them there).
+  if (cluster.engine === 'dask' && cluster.proxy?.endsWith('/status')) {
+    return cluster.proxy.slice(0, -'/status'.length);
+  }
   const base = new URL(PageConfig.getBaseUrl()).pathname;
   return URLExt.join(base, 'lazyscope', 'dashboard', encodeURIComponent(cluster.id));
 }
@@ -87,6 +155,13 @@ export async function listPlots(cluster: ICluster): Promise<IDashboardPlot[]> {
  * kernel cannot attach to it (a `local[*]` Spark lives inside its own kernel).
  */
 export function connectCode(cluster: ICluster): string | null {
+  if (cluster.source === 'gateway') {
+    // By name, through the kernel's own dask-gateway configuration: no credentials in cells.
+    // Gateways name clusters with letters, digits, dots and dashes; anything else could
+    // turn the cell into other code, so it gets no connect code.
+    const name = cluster.gateway?.cluster ?? '';
+    return /^[A-Za-z0-9._-]+$/.test(name) ? `%dask connect --gateway ${name}` : null;
+  }
   const address = cluster.address ?? '';
   if (address.startsWith('tcp://')) {
     return `%dask connect ${address}`;
@@ -98,6 +173,11 @@ export function connectCode(cluster: ICluster): string | null {
     return `%spark start --remote ${address}`;
   }
   return null;
+}
+
+/** Scale, adapt and stop act on clusters this server started and on Gateway clusters. */
+export function manageable(cluster: ICluster): boolean {
+  return cluster.source === 'server' || cluster.source === 'gateway';
 }
 
 /** `2147483648` -> `2.0 GiB`. */

@@ -3,7 +3,7 @@ import { Poll } from '@lumino/polling';
 import { ISignal, Signal } from '@lumino/signaling';
 import { Widget } from '@lumino/widgets';
 
-import { ICluster, listClusters } from './api';
+import { ICluster, ISources, listClusters } from './api';
 import { CardAction, renderCard } from './card';
 import { clustersIcon } from './icons';
 
@@ -32,7 +32,11 @@ export class ClustersPanel extends Widget {
     toolbar.append(this.toolbarButton('New Spark cluster', 'new-spark'));
     this.list = document.createElement('div');
     this.list.className = 'lazyscope-ClustersPanel-list';
-    this.node.append(toolbar, this.list);
+    // Which cluster sources (a Dask Gateway) this server lists from, or why one fails.
+    this.sourcesLine = document.createElement('div');
+    this.sourcesLine.className = 'lazyscope-ClustersPanel-sources';
+    this.sourcesLine.hidden = true;
+    this.node.append(toolbar, this.sourcesLine, this.list);
     this.list.addEventListener('click', event => this.onClick(event));
 
     this.poll = new Poll({
@@ -46,6 +50,11 @@ export class ClustersPanel extends Widget {
   /** Clusters as last listed. */
   get clusters(): ICluster[] {
     return this._clusters;
+  }
+
+  /** The cluster sources the server is configured for, as last listed. */
+  get sources(): ISources {
+    return this._sources;
   }
 
   get actionRequested(): ISignal<this, IActionRequest> {
@@ -85,8 +94,10 @@ export class ClustersPanel extends Widget {
   }
 
   private async update_(): Promise<void> {
-    const [clusters, notebooks] = await Promise.all([listClusters(), this.notebooksByKernel()]);
+    const [{ clusters, sources }, notebooks] = await Promise.all([listClusters(), this.notebooksByKernel()]);
     this._clusters = clusters;
+    this._sources = sources;
+    this.showSources(sources);
     const cards = clusters.map(c => renderCard(c, c.kernel_id ? notebooks.get(c.kernel_id) ?? [] : []));
     if (cards.length === 0) {
       const empty = document.createElement('p');
@@ -95,6 +106,16 @@ export class ClustersPanel extends Widget {
       cards.push(empty);
     }
     this.list.replaceChildren(...cards);
+  }
+
+  private showSources(sources: ISources): void {
+    const gateway = sources.gateway;
+    this.sourcesLine.hidden = !gateway;
+    this.sourcesLine.classList.toggle('lazyscope-mod-error', Boolean(gateway?.error));
+    if (gateway) {
+      const where = gateway.address ? `Dask Gateway ${gateway.address}` : 'Dask Gateway';
+      this.sourcesLine.textContent = gateway.error ? `${where}: ${gateway.error}` : where;
+    }
   }
 
   private async notebooksByKernel(): Promise<Map<string, string[]>> {
@@ -110,7 +131,9 @@ export class ClustersPanel extends Widget {
 
   private readonly sessions: Session.IManager;
   private readonly list: HTMLDivElement;
+  private readonly sourcesLine: HTMLDivElement;
   private readonly poll: Poll;
   private _clusters: ICluster[] = [];
+  private _sources: ISources = {};
   private readonly _actionRequested = new Signal<this, IActionRequest>(this);
 }

@@ -6,14 +6,18 @@ import {
   ICluster,
   IClusterOptions,
   IDashboardPlot,
+  adaptCluster,
   connectCode,
   createCluster,
+  gatewayOptions,
   listPlots,
+  manageable,
   scaleCluster,
   stopCluster
 } from './api';
 import { DashboardWidget, dashboardId, dashboardUrl } from './dashboard';
 import { ClusterForm } from './form';
+import { AdaptForm, NewDaskForm } from './gatewayForm';
 import { ClustersPanel } from './panel';
 
 const PLUGIN_ID = 'lazyscope:clusters';
@@ -23,6 +27,7 @@ namespace CommandIDs {
   export const newDask = 'lazyscope:new-dask-cluster';
   export const newSpark = 'lazyscope:new-spark-cluster';
   export const scale = 'lazyscope:scale-cluster';
+  export const adapt = 'lazyscope:adapt-cluster';
   export const stop = 'lazyscope:stop-cluster';
   export const dashboard = 'lazyscope:open-dashboard';
   export const plot = 'lazyscope:open-dask-plot';
@@ -59,7 +64,7 @@ export const clustersPlugin: JupyterFrontEndPlugin<void> = {
 
     // Which cluster a command acts on: its args, else the only managed one.
     const target = (args: { id?: unknown }): ICluster | null => {
-      const managed = panel.clusters.filter(c => c.source === 'server');
+      const managed = panel.clusters.filter(manageable);
       return panel.clusters.find(c => c.id === args.id) ?? (managed.length === 1 ? managed[0] : null);
     };
     const guard = async (what: string, work: () => Promise<unknown>): Promise<void> => {
@@ -71,10 +76,19 @@ export const clustersPlugin: JupyterFrontEndPlugin<void> = {
       await panel.refresh();
     };
 
+    // Where a Dask Gateway is configured, "New Dask cluster" offers it first, with the
+    // gateway's own cluster options (read now: a gateway's options can change).
+    const form = async (engine: 'dask' | 'spark'): Promise<ClusterForm | NewDaskForm> => {
+      const local = new ClusterForm(engine, defaults);
+      if (engine !== 'dask' || !panel.sources.gateway) {
+        return local;
+      }
+      return new NewDaskForm(local, await gatewayOptions().catch((error: Error) => error));
+    };
     const create = async (engine: 'dask' | 'spark'): Promise<void> => {
       const result = await showDialog({
         title: engine === 'dask' ? 'New Dask cluster' : 'New Spark cluster',
-        body: new ClusterForm(engine, defaults),
+        body: await form(engine),
         buttons: [Dialog.cancelButton(), Dialog.okButton({ label: 'Start' })]
       });
       if (result.button.accept && result.value) {
@@ -92,7 +106,10 @@ export const clustersPlugin: JupyterFrontEndPlugin<void> = {
     });
     app.commands.addCommand(CommandIDs.scale, {
       label: 'Scale Cluster',
-      isEnabled: args => target(args)?.source === 'server',
+      isEnabled: args => {
+        const cluster = target(args);
+        return cluster !== null && manageable(cluster);
+      },
       execute: async args => {
         const cluster = target(args);
         if (!cluster) {
@@ -108,9 +125,31 @@ export const clustersPlugin: JupyterFrontEndPlugin<void> = {
         }
       }
     });
+    app.commands.addCommand(CommandIDs.adapt, {
+      label: 'Adapt Gateway Cluster',
+      isEnabled: args => target(args)?.source === 'gateway',
+      execute: async args => {
+        const cluster = target(args);
+        if (cluster?.source !== 'gateway') {
+          return;
+        }
+        const result = await showDialog({
+          title: `Adapt ${cluster.name ?? cluster.id}`,
+          body: new AdaptForm(cluster.gateway?.adapt ?? [0, Math.max(cluster.workers ?? 1, 1)]),
+          buttons: [Dialog.cancelButton(), Dialog.okButton({ label: 'Adapt' })]
+        });
+        if (result.button.accept && result.value) {
+          const [low, high] = result.value;
+          await guard('Adapting failed', () => adaptCluster(cluster.id, low, high));
+        }
+      }
+    });
     app.commands.addCommand(CommandIDs.stop, {
       label: 'Stop Cluster',
-      isEnabled: args => target(args)?.source === 'server',
+      isEnabled: args => {
+        const cluster = target(args);
+        return cluster !== null && manageable(cluster);
+      },
       execute: async args => {
         const cluster = target(args);
         if (cluster) {
@@ -215,6 +254,7 @@ export const clustersPlugin: JupyterFrontEndPlugin<void> = {
       'new-dask': CommandIDs.newDask,
       'new-spark': CommandIDs.newSpark,
       scale: CommandIDs.scale,
+      adapt: CommandIDs.adapt,
       stop: CommandIDs.stop,
       dashboard: CommandIDs.dashboard,
       plots: CommandIDs.plot,

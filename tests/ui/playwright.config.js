@@ -19,18 +19,28 @@ const HUB_SPECS = ['clusters.spec.ts', 'dashboard.spec.ts'];
 const noextPort = process.env.LAZYSCOPE_UI_NOEXT_PORT || String(Number(port) + 2);
 const noextURL = `http://localhost:${noextPort}`;
 const NOEXT_SPECS = ['noext.spec.ts'];
+// A fourth JupyterLab whose environment configures a real Dask Gateway on loopback
+// (gateway_lab.py starts both, and stops both): the Gateway clusters of the panel.
+const gatewayPort = process.env.LAZYSCOPE_UI_GATEWAY_PORT || String(Number(port) + 3);
+const gatewayURL = `http://localhost:${gatewayPort}`;
+const GATEWAY_SPECS = ['gateway.spec.ts'];
+// Started only for runs that may include that spec: a run of other named spec files
+// (`playwright test tests/dag.spec.ts`) starts no gateway and waits for no fourth lab.
+const cliArgs = process.argv.slice(2);
+const withGateway =
+  cliArgs.some(arg => arg.includes('gateway')) || !cliArgs.some(arg => /\.(spec|test)\.ts$/.test(arg));
 
 /** A JupyterLab server Playwright starts, and waits for, before the specs. */
-function jupyterLab(command, url, env) {
+function jupyterLab(command, url, env, timeout = 120 * 1000, shutdown = 10000) {
   return {
     command,
     url: `${url}/lab`,
     env,
-    timeout: 120 * 1000,
+    timeout,
     reuseExistingServer: false,
     // SIGTERM, not Playwright's default SIGKILL: the server runs its shutdown hooks
     // (lazyscope stops the clusters it started, Jupyter its kernels).
-    gracefulShutdown: { signal: 'SIGTERM', timeout: 10000 }
+    gracefulShutdown: { signal: 'SIGTERM', timeout: shutdown }
   };
 }
 
@@ -50,9 +60,10 @@ module.exports = {
     video: 'off'
   },
   projects: [
-    { name: 'root', testIgnore: NOEXT_SPECS, use: { baseURL } },
+    { name: 'root', testIgnore: [...NOEXT_SPECS, ...GATEWAY_SPECS], use: { baseURL } },
     { name: 'hub', testMatch: HUB_SPECS, use: { baseURL: hubURL } },
-    { name: 'noext', testMatch: NOEXT_SPECS, use: { baseURL: noextURL } }
+    { name: 'noext', testMatch: NOEXT_SPECS, use: { baseURL: noextURL } },
+    { name: 'gateway', testMatch: GATEWAY_SPECS, use: { baseURL: gatewayURL } }
   ],
   webServer: [
     jupyterLab('jlpm start', baseURL, {}),
@@ -61,6 +72,11 @@ module.exports = {
     }),
     jupyterLab('jupyter lab --config jupyter_server_noext_config.py', noextURL, {
       LAZYSCOPE_UI_NOEXT_PORT: noextPort
-    })
+    }),
+    // Longer limits: a fresh machine builds the gateway's cluster environments first (once;
+    // pip's cache), and at the end the gateway stops its clusters after the lab.
+    ...(withGateway
+      ? [jupyterLab('python gateway_lab.py', gatewayURL, { LAZYSCOPE_UI_GATEWAY_PORT: gatewayPort }, 600 * 1000, 90000)]
+      : [])
   ]
 };
