@@ -88,5 +88,7 @@ def graph_meta(obj: Any) -> Meta | None:
         meta.partitions = getattr(obj, "npartitions", 1)
         return meta
     if module.startswith("dask.delayed") and kind in ("Delayed", "DelayedLeaf", "DelayedAttr"):
-        return _base(obj, "Delayed")  # one task per call: partitions do not apply
+        meta = _base(obj, "Delayed")
+        meta.partitioned = False  # one task per call: partitions do not apply
+        return meta
     return None

@@ -87,6 +87,7 @@ class Meta:
     chunks: str | None = None  # arrays: chunk shape
     partitions: int | None = None
     partitions_note: str = ""  # why the count is unknown, or how it is decided
+    partitioned: bool = True  # False: partitions do not apply (one task, or eager data)
     divisions_known: bool | None = None  # engines whose frames have index divisions
     plan: list[PlanItem] = field(default_factory=list)
     plan_text: str = ""  # the engine's own text (explain output, expression tree)

@@ -26,6 +26,7 @@ def pandas_meta(obj: Any) -> Meta:
         shape=f"{len(obj):,} rows x {len(columns)} columns",
         size_bytes=size,
         plan_text=f"index: {type(obj.index).__name__} ({obj.index.dtype})",
+        partitioned=False,  # the data itself, in memory
     )
     ways = [package.SCALE_OUT for package in packages()]
     meta.notes = [

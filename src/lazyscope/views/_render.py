@@ -52,7 +52,7 @@ def summary(meta: Meta, findings: list[Finding]) -> list[str]:
         parts.append(f"{len(meta.columns)} column{'s' if len(meta.columns) != 1 else ''}")
     if meta.shape:
         parts.append(f"shape {meta.shape}" + (f" {meta.dtype}" if meta.dtype else ""))
-    if meta.engine != "pandas" and meta.kind != "Delayed":
+    if meta.partitioned:
         n = meta.partitions
         parts.append("partitions unknown" if n is None else f"{n} partition{'s' if n != 1 else ''}")
     if meta.size_bytes is not None:
@@ -68,7 +68,7 @@ def summary(meta: Meta, findings: list[Finding]) -> list[str]:
 
 def _facts(meta: Meta) -> list[tuple[str, str]]:
     rows = []
-    if meta.engine != "pandas" and meta.kind != "Delayed":
+    if meta.partitioned:
         partitions = "unknown" if meta.partitions is None else str(meta.partitions)
         rows.append(
             (
