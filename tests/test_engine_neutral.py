@@ -33,6 +33,7 @@ PROSE_TO_CLEAN = {
     "lazyscope/_links.py",  # the History Server's application links
     "lazyscope/model/_dag.py",
     "lazyscope/server/_handlers.py",
+    "lazyscope/server/_proxy.py",  # PREFLIGHT's note (the History Server's change)
     "lazyscope/views/_progress_widget.py",
 }
 
