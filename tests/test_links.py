@@ -51,3 +51,27 @@ def test_no_dashboard_and_odd_urls(monkeypatch: pytest.MonkeyPatch) -> None:
     # A prefix that is not a URL path is ignored (the direct URL stays the link).
     monkeypatch.setenv(PREFIX_VARIABLE, "http://elsewhere/")
     assert dashboard_link("s1", DASK).href == DASK
+
+
+def test_a_kept_spark_application_is_linked_by_its_id(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Its event log is kept: the server sends the link to the live UI or, once the
+    # application ended, to the History Server's pages for it (a saved link keeps working).
+    monkeypatch.setenv(PREFIX_VARIABLE, "/user/alice/lazyscope/dashboard/")
+    spark = SessionInfo(engine="spark", address="local[2]", dashboard="http://127.0.0.1:4041",
+                        app_id="local-17", history=True, id="s3")  # fmt: skip
+    link = StatusView(spark).link
+    assert link == ("/user/alice/lazyscope/history/local-17/", "http://127.0.0.1:4041")
+    assert dashboard_link("s3", "http://127.0.0.1:4041", "jobs/", app="local-17").href == (
+        "/user/alice/lazyscope/history/local-17/jobs/"
+    )
+    # Not kept (the user's own spark.eventLog settings): the session's dashboard path.
+    spark.history = False
+    assert StatusView(spark).link == (
+        "/user/alice/lazyscope/dashboard/s3/",
+        "http://127.0.0.1:4041",
+    )
+    # Without a server, the direct URL as ever.
+    monkeypatch.delenv(PREFIX_VARIABLE)
+    assert dashboard_link("s3", "http://127.0.0.1:4041", app="local-17").href == (
+        "http://127.0.0.1:4041"
+    )

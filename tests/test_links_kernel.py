@@ -134,8 +134,12 @@ async def test_spark_status_links_through_the_server(
         href, text = _status_link(await kernel.run("%spark status"))
         (announced,) = await _announced(jp_fetch, "spark")
         session = f"{jp_base_url}lazyscope/dashboard/{announced['id']}/"
-        assert href == session
+        # Named by its application (kept for the History Server), sent to the live UI.
+        assert href == f"{jp_base_url}lazyscope/history/{announced['app_id']}/"
         assert re.search(r"direct: http://127\.0\.0\.1:\d+", text), text
+        live = await _through_server(*browser, jp_base_url, href)
+        assert (live.code, live.headers.get("Location")) == (302, session)
+        href = session
 
         # The Spark UI's jobs page through the proxy, and its own links stay inside it.
         jobs = await _through_server(*browser, jp_base_url, href.rstrip("/") + "/jobs/")

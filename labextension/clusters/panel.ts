@@ -5,6 +5,7 @@ import { Widget } from '@lumino/widgets';
 
 import { ICluster, ISources, listClusters } from './api';
 import { CardAction, renderCard } from './card';
+import { FinishedApps } from './finishedApps';
 import { clustersIcon } from './icons';
 
 /** Which card action was clicked, on which cluster. */
@@ -37,6 +38,7 @@ export class ClustersPanel extends Widget {
     this.sourcesLine.className = 'lazyscope-ClustersPanel-sources';
     this.sourcesLine.hidden = true;
     this.node.append(toolbar, this.sourcesLine, this.list);
+    this.node.append(new FinishedApps().node); // folded: lists when opened
     this.list.addEventListener('click', event => this.onClick(event));
 
     this.poll = new Poll({

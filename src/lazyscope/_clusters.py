@@ -299,3 +299,10 @@ class ClusterSource(ABC):
     @abstractmethod
     async def close(self) -> None:
         """Server exit: stop the clusters the server started (not kept); let go of the rest."""
+
+    async def ended(self, sessions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Applications that ended and that this source still shows (an engine's history
+        server), newest first: {"id", "name", "started", "ended", "duration", "completed",
+        "path": where its UI is below the source's dashboard, "page": the page a link opens
+        (e.g. its jobs)}; none by default."""
+        return []

@@ -39,6 +39,9 @@ class SessionInfo:
     version: str | None = None
     owned: bool = True  # False when we attached to something already running
     log: str | None = None  # the log file of what this kernel started, when it has one
+    # The application stays inspectable after it ends (its event log is where the server's
+    # History Server reads): links name the application (app_id), not the session.
+    history: bool = False
     id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     started: float = field(default_factory=time.time)
 

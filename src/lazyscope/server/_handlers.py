@@ -10,22 +10,27 @@ scopes, a read-only share) decides who may start, scale or stop clusters."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from jupyter_server.auth.decorator import authorized
-from jupyter_server.base.handlers import APIHandler
+from jupyter_server.base.handlers import APIHandler, JupyterHandler
 from jupyter_server.utils import url_path_join
 from tornado.web import HTTPError, authenticated
+
+from lazyscope._links import HISTORY_SEGMENT
 
 from ._manager import ClusterManager, OptionsError, SourceError, UnknownClusterError
 from ._proxy import CAPABILITY, capability
 from ._proxy_handler import CapabilityProxyHandler, DashboardProxyHandler
 
-__all__ = ["AUTH_RESOURCE", "ClusterHandler", "ClustersHandler", "SourceOptionsHandler", "routes"]
+__all__ = ["AUTH_RESOURCE", "AppLinkHandler", "ClusterHandler", "ClustersHandler",
+           "FinishedAppsHandler", "SourceOptionsHandler", "routes"]  # fmt: skip
 
 _ID = r"([A-Za-z0-9][A-Za-z0-9_-]*)"
+_FIND_TIMEOUT = 20.0  # seconds a link waits for a history server to find its application
 AUTH_RESOURCE = "lazyscope"  # what an Authorizer is asked about, for every route of ours
 
 
@@ -145,12 +150,82 @@ class SourceOptionsHandler(_Base):
             raise self._refused(exc) from None
 
 
+class FinishedAppsHandler(_Base):
+    """``GET lazyscope/api/<engine>/history``: the applications of that engine that ended
+    and that its history server (a cluster source, ``<engine>-history``, started on
+    demand) shows, newest first, each with ``link``: where a browser opens it."""
+
+    @authenticated  # type: ignore[untyped-decorator]
+    @authorized  # type: ignore[untyped-decorator]
+    async def get(self, engine: str) -> None:
+        try:
+            apps = await self.manager.source(f"{engine}-history").ended(await self.manager.list())
+        except SourceError as exc:
+            raise self._refused(exc) from None
+        for app in apps:
+            app["link"] = url_path_join(self.base_url, "lazyscope", HISTORY_SEGMENT,
+                                        quote(str(app["id"]), safe=""), app["page"])  # fmt: skip
+        self._json({"applications": apps})
+
+
+class AppLinkHandler(JupyterHandler):  # type: ignore[misc]  # jupyter_server is untyped
+    """``lazyscope/history/<app id>/<page>``: what a kernel links an application by, when a
+    history server keeps it (``lazyscope._links``). A redirect to ``<page>`` of its live
+    UI while a session runs it, else of the history server's UI for it (both through the
+    dashboard proxy), so the link of a saved notebook still opens after the application
+    ended."""
+
+    auth_resource = AUTH_RESOURCE
+
+    @property
+    def manager(self) -> ClusterManager:
+        manager: ClusterManager = self.settings["lazyscope_manager"]
+        return manager
+
+    @authenticated  # type: ignore[untyped-decorator]
+    @authorized  # type: ignore[untyped-decorator]
+    async def get(self, app: str, page: str | None) -> None:
+        page = page or "/"
+        proxy = url_path_join(self.base_url, "lazyscope", "dashboard")
+        sessions = await self.manager.list()
+        live = next((s for s in sessions if s.get("app_id") == app and s.get("dashboard")
+                     and s.get("status", "running") == "running"), None)  # fmt: skip
+        if live is not None:
+            self.redirect(f"{proxy}/{quote(str(live['id']), safe='')}{page}")
+            return
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + _FIND_TIMEOUT
+        try:  # an application that stopped a moment ago shows up at the next rescan
+            while (found := await self._ended(app, sessions)) is None:
+                if loop.time() > deadline:
+                    # As the reason: the title of Jupyter's error page (it shows no message).
+                    raise HTTPError(404, reason=f"No application {app} here: its event log "
+                                    "was pruned, or written elsewhere")  # fmt: skip
+                await asyncio.sleep(0.5)
+        except SourceError as exc:
+            raise HTTPError(exc.status, reason=str(exc).rstrip(".")) from None
+        kind, entry = found
+        self.redirect(f"{proxy}/{kind}{entry['path']}{page}")
+
+    async def _ended(
+        self, app: str, sessions: list[dict[str, Any]]
+    ) -> tuple[str, dict[str, Any]] | None:
+        """(source kind, entry) of the history server that shows ``app``, if one does."""
+        for source in self.manager.sources:
+            for entry in await source.ended(sessions):
+                if entry["id"] == app:
+                    return source.kind, entry
+        return None
+
+
 def routes() -> list[tuple[str, type[Any]]]:
     """(URL pattern, handler) pairs; the ExtensionApp prefixes the server's base_url."""
     return [
         ("/lazyscope/api/clusters", ClustersHandler),
         (f"/lazyscope/api/clusters/{_ID}", ClusterHandler),
         ("/lazyscope/api/([a-z]+)/options", SourceOptionsHandler),
+        ("/lazyscope/api/([a-z]+)/history", FinishedAppsHandler),
+        (rf"/lazyscope/{HISTORY_SEGMENT}/([A-Za-z0-9][A-Za-z0-9_.-]*)(/.*)?", AppLinkHandler),
         (f"/lazyscope/dashboard/{_ID}/({CAPABILITY})(/.*)?", CapabilityProxyHandler),
         (f"/lazyscope/dashboard/{_ID}(/.*)?", DashboardProxyHandler),
     ]

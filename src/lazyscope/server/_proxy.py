@@ -36,8 +36,9 @@ import hmac
 import re
 from urllib.parse import unquote, unquote_plus, urljoin, urlsplit
 
-__all__ = ["CAPABILITY", "SANDBOX", "SECURITY_HEADERS", "ProxyPathError", "capability",
-           "public_query", "rewrite_location", "target_url", "valid_capability"]  # fmt: skip
+__all__ = ["CAPABILITY", "PREFLIGHT", "SANDBOX", "SECURITY_HEADERS", "ProxyPathError",
+           "capability", "public_query", "rewrite_location", "target_url",
+           "valid_capability"]  # fmt: skip
 
 # The route pattern of a capability segment ("cap-" keeps it apart from any real path).
 CAPABILITY = r"cap-[0-9a-f]{32}"
@@ -52,6 +53,15 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "SAMEORIGIN",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
+}
+# The answer to a CORS preflight of a sandboxed dashboard's own request (opaque origin
+# "null", on its capability path): jQuery adds X-Requested-With to requests it takes for
+# same-origin ones, so a dashboard page built on it asks before loading its tables.
+PREFLIGHT = {
+    "Access-Control-Allow-Origin": "null",
+    "Access-Control-Allow-Methods": "GET, HEAD, POST",
+    "Access-Control-Allow-Headers": "X-Requested-With, Content-Type",
+    "Access-Control-Max-Age": "600",
 }
 # Query parameters (and form fields) in which Jupyter reads its credentials.
 _CREDENTIALS = frozenset({"token", "_xsrf"})

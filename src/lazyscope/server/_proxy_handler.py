@@ -25,6 +25,7 @@ from tornado.web import HTTPError
 
 from ._manager import ClusterManager, UnknownClusterError
 from ._proxy import (
+    PREFLIGHT,
     SECURITY_HEADERS,
     ProxyPathError,
     capability,
@@ -182,3 +183,14 @@ class CapabilityProxyHandler(_DashboardProxy):
     @allow_unauthenticated  # type: ignore[untyped-decorator]
     async def post(self, cid: str, segment: str, *args: Any) -> None:
         await self.proxy_request(cid)
+
+    @allow_unauthenticated  # type: ignore[untyped-decorator]
+    async def options(self, cid: str, segment: str, *args: Any) -> None:
+        """A CORS preflight of the sandboxed dashboard itself, answered here (``PREFLIGHT``):
+        never sent upstream, and for no other origin."""
+        if self.request.headers.get("Origin") != "null":
+            raise HTTPError(403, "only the dashboard's own pages may ask")
+        for name, value in PREFLIGHT.items():
+            self.set_header(name, value)
+        self.set_status(204)
+        self.finish()

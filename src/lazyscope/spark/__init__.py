@@ -251,8 +251,10 @@ def sweep_leftovers(log: Any) -> None:
 
 
 def cluster_sources(log: Any) -> tuple[ClusterSource, ...]:
-    """Spark lists no clusters from a service of its own (yet)."""
-    return ()
+    """The user's Spark History Server (finished applications), started on demand."""
+    from ._history import HistoryServer
+
+    return (HistoryServer(log),)
 
 
 def register(shell: Any) -> None:

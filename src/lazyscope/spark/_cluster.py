@@ -31,6 +31,8 @@ from lazyscope._clusters import ManagedCluster
 from lazyscope._limits import fit_cluster
 from lazyscope._processes import kill_group, new_folder, reserve_port, spawn, sweep
 
+from . import _eventlog
+
 __all__ = ["FOLDER_PREFIX", "SparkCluster", "sweep_folders"]
 
 # Named with the server's pid (see lazyscope._processes.new_folder); a kernel's own JVM
@@ -164,6 +166,8 @@ class SparkCluster(ManagedCluster):
              "--conf", f"spark.connect.grpc.binding.port={port}",
              "--conf", "spark.connect.grpc.binding.address=127.0.0.1",
              "--conf", "spark.driver.host=127.0.0.1", "--conf", "spark.ui.port=0",
+             # Its application stays inspectable after it ends (the History Server).
+             *(a for k, v in _eventlog.session_conf().items() for a in ("--conf", f"{k}={v}")),
              "spark-internal"],
             "connect.log",
         )  # fmt: skip

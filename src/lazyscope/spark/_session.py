@@ -15,7 +15,7 @@ from lazyscope._errors import LazyscopeError, add_rewriter, short_engine_message
 from lazyscope._sessions import SessionInfo
 from lazyscope.model import parse_size
 
-from . import _errors, _java, _jvm
+from . import _errors, _eventlog, _java, _jvm
 
 __all__ = ["SparkEngine", "check_master", "jvm_log", "quiet_spark_loggers", "spark_errors"]
 
@@ -147,6 +147,7 @@ class SparkEngine:
         local = sc.master.startswith("local")
         memory = conf.get("spark.driver.memory" if local else "spark.executor.memory", "1g")
         self.info.memory = parse_size(memory)
+        self.info.history = _keeps_history(conf)
         log = _jvm.log_path()
         self.info.log = str(log) if log is not None and self.info.owned else None
         return self.info
@@ -174,6 +175,10 @@ class SparkEngine:
 
 def _defaults(master: str) -> dict[str, str]:
     defaults = {**_DEFAULTS, "spark.log.level": settings().spark_log_level}
+    if master.startswith(("local", "spark://")):
+        # The driver runs in this kernel: its event log keeps the application inspectable
+        # after it ends (the server's History Server). The user's spark.eventLog.* win.
+        defaults.update(_eventlog.session_conf())
     if master.startswith("local"):
         defaults.update(_LOCAL_DEFAULTS)
         if not os.environ.get("PYSPARK_PYTHON"):
@@ -181,6 +186,12 @@ def _defaults(master: str) -> dict[str, str]:
             # on PATH (a venv kernel started from elsewhere would lack pyarrow, even pyspark).
             defaults["spark.pyspark.python"] = sys.executable
     return defaults
+
+
+def _keeps_history(conf: Any) -> bool:
+    """Does this application's event log go where the server's History Server reads?"""
+    enabled = str(conf.get("spark.eventLog.enabled", "false")).lower() == "true"
+    return enabled and str(conf.get("spark.eventLog.dir", "")) == _eventlog.folder().as_uri()
 
 
 def _sized(

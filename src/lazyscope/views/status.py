@@ -24,7 +24,8 @@ class StatusView:
         """The dashboard link (through the Jupyter server when the kernel runs under one)."""
         if not self.info.dashboard:
             return None
-        return dashboard_link(self.info.id, self.info.dashboard)
+        app = self.info.app_id if self.info.history else None  # outlives the session
+        return dashboard_link(self.info.id, self.info.dashboard, app=app)
 
     def _words(self) -> tuple[str, StatusWords]:
         """The engine's magic and its status words (neutral ones for an unknown engine)."""
