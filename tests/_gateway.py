@@ -147,11 +147,15 @@ class GatewayServer:
         }
 
     def cluster_processes(self) -> list[psutil.Process]:
-        """The schedulers and workers running from the cluster environment."""
+        """The schedulers and workers of this gateway: from the cluster environment, in its
+        clusters' folders (the local back-end runs each cluster there). Another gateway's
+        (a concurrent test run's, a benchmark's) share the environment, not the folder."""
+        folder = str(self.log.parent / "clusters") + os.sep  # running_gateway's layout
         found = []
-        for proc in psutil.process_iter(["cmdline"]):
+        for proc in psutil.process_iter(["cmdline", "cwd"]):
             cmdline = proc.info["cmdline"] or []
-            if any(part.startswith(tuple(map(str, self.venvs))) for part in cmdline[:2]):
+            here = (proc.info["cwd"] or "").startswith(folder)
+            if here and any(part.startswith(tuple(map(str, self.venvs))) for part in cmdline[:2]):
                 found.append(proc)
         return found
 
