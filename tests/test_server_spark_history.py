@@ -2,12 +2,15 @@
 job and stops its session; the application is then listed by `GET lazyscope/api/spark/history`
 and the link `%spark status` showed (saved, say, in a notebook) opens the History Server's
 pages for it through the dashboard proxy, with the job's stage and its tasks. While the
-session ran, the same link opened its live UI."""
+session ran, the same link opened its live UI. A killed kernel's application opens too."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
 import re
+import signal
 from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -15,7 +18,7 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 from tornado.httpclient import AsyncHTTPClient, HTTPResponse
 
-from tests.test_links_kernel import _announced, _status_link, server_kernel
+from tests.test_links_kernel import ServerKernel, _announced, _status_link, server_kernel
 
 pytestmark = [pytest.mark.server, pytest.mark.kernel, pytest.mark.spark, pytest.mark.slow]
 
@@ -128,3 +131,45 @@ async def test_an_unknown_application_is_a_short_404(
     # Without Jupyter's login: refused, as every lazyscope route.
     listed = await AsyncHTTPClient().fetch(f"{origin}api/spark/history", raise_error=False)
     assert listed.code == 403
+
+
+async def test_the_application_of_a_killed_kernel_still_opens(
+    jp_fetch: Fetch, jp_serverapp: Any, jp_http_port: int, jp_auth_header: dict[str, str]
+) -> None:
+    """A kernel killed mid-session (SIGKILL: no exit handler, no `%spark stop`): the link
+    its status showed opens the application from the History Server, and it is listed."""
+    origin = f"http://127.0.0.1:{jp_http_port}"
+    reply = await jp_fetch("api", "kernels", method="POST", body=json.dumps({"name": "python3"}))
+    kid = json.loads(reply.body)["id"]
+    client = jp_serverapp.kernel_manager.get_kernel(kid).client()
+    client.start_channels()
+    try:
+        await client.wait_for_ready(timeout=120)
+        kernel = ServerKernel(client)
+        await kernel.run("%load_ext lazyscope\n%spark start --master local[1] --name killed-test")
+        await kernel.run(JOB)
+        href, _text = _status_link(await kernel.run("%spark status"))
+        shown = await kernel.run("import os; print(os.getpid())")
+        os.kill(int(shown[-1]["text/plain"]), signal.SIGKILL)
+        app = href.rstrip("/").rsplit("/", 1)[1]
+        # Once the server no longer lists the kernel's session, the link goes to the
+        # History Server (waiting, if need be, for its next rescan).
+        for _ in range(120):
+            hop = await AsyncHTTPClient().fetch(
+                f"{origin}{href}jobs/", raise_error=False, headers={**NAVIGATE, **jp_auth_header},
+                follow_redirects=False, request_timeout=300,
+            )  # fmt: skip
+            if "spark-history" in hop.headers.get("Location", ""):
+                break
+            await asyncio.sleep(1)
+        jobs, hops = await _browse(f"{origin}{href}jobs/", jp_auth_header)
+        assert jobs.code == 200, (hops, jobs.body[:500])
+        assert "/lazyscope/dashboard/spark-history/" in hops[0], hops
+        assert "killed-test" in jobs.body.decode()
+        listed = json.loads((await jp_fetch("lazyscope", "api", "spark", "history")).body)
+        (entry,) = [a for a in listed["applications"] if a["id"] == app]
+        # The driver's JVM outlived the kernel a moment: its shutdown hook closed the log.
+        assert entry["ended"] >= entry["started"]
+    finally:
+        client.stop_channels()
+        await jp_serverapp.kernel_manager.shutdown_kernel(kid, now=True)
