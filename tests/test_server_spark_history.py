@@ -128,9 +128,13 @@ async def test_an_unknown_application_is_a_short_404(
     page, _ = await _browse(f"{origin}history/local-1/jobs/", jp_auth_header)
     assert page.code == 404
     assert b"No application local-1 here" in page.body
-    # Without Jupyter's login: refused, as every lazyscope route.
+    # Without Jupyter's login: refused, as every lazyscope route (a link: to the login).
     listed = await AsyncHTTPClient().fetch(f"{origin}api/spark/history", raise_error=False)
     assert listed.code == 403
+    link = await AsyncHTTPClient().fetch(f"{origin}history/local-1/jobs/", raise_error=False,
+                                         follow_redirects=False, headers=NAVIGATE)  # fmt: skip
+    assert link.code in (302, 403)
+    assert "login" in link.headers.get("Location", "login"), link.headers.get("Location")
 
 
 async def test_the_application_of_a_killed_kernel_still_opens(
