@@ -149,3 +149,38 @@ async def test_a_killed_kernels_cluster_stops_and_a_kept_one_stays(
             kernel.client.stop_channels()
             await manager.shutdown_kernel(kid, now=True)
     assert_secret_kept(replies, caplog)
+
+
+async def test_a_cluster_stopped_from_the_list_leaves_no_card_of_its_kernel(
+    gateway: GatewayServer,
+    jp_fetch: Fetch,
+    jp_serverapp: Any,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The panel's Stop on a notebook's Gateway cluster: the list then has neither the
+    cluster nor the session its kernel still announces (a card of a cluster that is gone,
+    "running" with no workers, was what the panel showed)."""
+    replies = Replies(jp_fetch)
+    kid, kernel = await _kernel(jp_fetch, jp_serverapp, "stopped-from-list.ipynb")
+    try:
+        name = await _started(kernel, "%dask start --gateway --workers 0")
+        entry = await replies.until(
+            f"gateway-{name}", lambda e: e is not None and bool(e["sessions"])
+        )
+        assert entry is not None
+        [session_id] = entry["sessions"]
+
+        await replies("api", "clusters", f"gateway-{name}", method="DELETE")
+        deadline = time.monotonic() + 60
+        while (listing := (await replies.listed())["clusters"]) != []:
+            assert time.monotonic() < deadline, f"still listed after the stop: {listing}"
+            await asyncio.sleep(1)
+        assert gateway.running_clusters() == []
+        # The kernel still announces its session (its own link still resolves it); the
+        # list shows no card for it.
+        still = await replies("api", "clusters", session_id)
+        assert still["kernel_id"] == kid
+    finally:
+        kernel.client.stop_channels()
+        await jp_serverapp.kernel_manager.shutdown_kernel(kid, now=True)
+    assert_secret_kept(replies, caplog)

@@ -265,6 +265,12 @@ class ClusterSource(ABC):
     def owns(self, cid: str) -> bool:
         """Is `cid` the id of one of this source's entries?"""
 
+    def gone(self) -> set[str]:
+        """Ids of announced sessions on clusters of this service that its last listing
+        (`clusters`) no longer has (stopped from the list, or elsewhere): their kernel still
+        holds a client, but the listing shows no card for a cluster that is gone."""
+        return set()
+
     @abstractmethod
     async def get(self, cid: str, sessions: list[dict[str, Any]]) -> dict[str, Any] | None: ...
 

@@ -100,6 +100,7 @@ class GatewaySource(ClusterSource):
         self.owners: dict[str, _Owner] = {}  # cluster name -> the kernel session that started it
         self.made: dict[str, _Made] = {}  # cluster name -> started by this server
         self.scaling: dict[str, dict[str, Any]] = {}  # cluster name -> the last size asked here
+        self._gone: set[str] = set()  # announced sessions on clusters that are gone
 
     # ------------------------------------------------------------------ the gateway
     @property
@@ -341,12 +342,19 @@ class GatewaySource(ClusterSource):
         running = {s["id"] for s in sessions}
         entries = [self._entry(r, m, on.get(r.name, []), running) for r, m in listed]
         names = {r.name for r, _ in listed}
+        # Sessions on clusters the gateway no longer has (only when it answered: an
+        # unreachable gateway's sessions stay listed as their kernels announced them).
+        self._gone = set() if self._error else {
+            s["id"] for name, on_it in on.items() if name not in names for s in on_it}  # fmt: skip
         failed = [self._failed(n, m) for n, m in self.made.items()
                   if m.error is not None and n not in names]  # fmt: skip
         return entries + failed
 
     def owns(self, cid: str) -> bool:
         return cid.startswith(PREFIX)
+
+    def gone(self) -> set[str]:
+        return self._gone
 
     async def get(self, cid: str, sessions: list[dict[str, Any]]) -> dict[str, Any] | None:
         return next((e for e in await self.clusters(sessions) if e["id"] == cid), None)

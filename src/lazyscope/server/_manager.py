@@ -194,6 +194,7 @@ class ClusterManager(_engine_settings()):  # type: ignore[misc]  # a base built 
         sessions = await self._named(self._sessions())
         listed = [entry for source in self.sources for entry in await source.clusters(sessions)]
         shown = {sid for entry in listed for sid in entry.get("sessions", ())}
+        shown |= {sid for source in self.sources for sid in source.gone()}
         return managed + listed + [s for s in sessions if s["id"] not in shown]
 
     async def sources_status(self) -> dict[str, Any]:

@@ -124,6 +124,8 @@ test("a notebook's Gateway cluster: listed, dashboard, a plot pane, scale, adapt
   await card.locator('button[data-action="stop"]').click();
   await expect(card).toHaveCount(0, { timeout: 60_000 });
   expect(await listedNames(page)).not.toContain(name);
+  // No card stays for it: not the session the notebook's kernel still announces either.
+  await expect(page.locator(`${PANEL} .lazyscope-ClusterCard`)).toHaveCount(0, { timeout: 30_000 });
   await page.screenshot({ path: testInfo.outputPath('06-stopped.png') });
   expect(errors.filter(e => !e.includes('Failed to load resource'))).toEqual([]);
 });
