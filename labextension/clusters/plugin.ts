@@ -22,17 +22,17 @@ import { ClustersPanel } from './panel';
 
 const PLUGIN_ID = 'lazyscope:clusters';
 
-namespace CommandIDs {
-  export const open = 'lazyscope:open-clusters';
-  export const newDask = 'lazyscope:new-dask-cluster';
-  export const newSpark = 'lazyscope:new-spark-cluster';
-  export const scale = 'lazyscope:scale-cluster';
-  export const adapt = 'lazyscope:adapt-cluster';
-  export const stop = 'lazyscope:stop-cluster';
-  export const dashboard = 'lazyscope:open-dashboard';
-  export const plot = 'lazyscope:open-dask-plot';
-  export const connect = 'lazyscope:insert-connect-code';
-}
+const CommandIDs = {
+  open: 'lazyscope:open-clusters',
+  newDask: 'lazyscope:new-dask-cluster',
+  newSpark: 'lazyscope:new-spark-cluster',
+  scale: 'lazyscope:scale-cluster',
+  adapt: 'lazyscope:adapt-cluster',
+  stop: 'lazyscope:stop-cluster',
+  dashboard: 'lazyscope:open-dashboard',
+  plot: 'lazyscope:open-dask-plot',
+  connect: 'lazyscope:insert-connect-code'
+} as const;
 
 type Defaults = Omit<IClusterOptions, 'engine'>;
 
@@ -203,7 +203,7 @@ export const clustersPlugin: JupyterFrontEndPlugin<void> = {
         if (cluster?.engine !== 'dask' || !cluster.proxy) {
           return;
         }
-        let plots: IDashboardPlot[] = [];
+        let plots: IDashboardPlot[];
         try {
           plots = await listPlots(cluster);
         } catch (error) {
