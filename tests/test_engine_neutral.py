@@ -17,26 +17,6 @@ ENGINE_FOLDERS = ("spark", "dask")  # the engines' own folders: they may name th
 # An engine's name, its library's, its client's or its runtime's.
 ENGINE_WORDS = re.compile(r"spark|dask|py4j|\bjvm\b|\bdistributed\b", re.IGNORECASE)
 
-# Modules that still name an engine, to be cleaned; these lists only shrink. Each is a
-# module another change had open while the engines moved into their folders (issue 29):
-# the Spark History Server's routes and the machine's limits, the DAG layout and the
-# progress widget's front end. Reword their prose, and move their engine code behind
-# `EnginePackage` (e.g. the History Server's routes as a cluster source's own), then
-# take them off: a listed module that is clean is not an error, so the lists must be
-# pruned by hand (`python -m tests.test_engine_neutral` prints what still names one).
-CODE_TO_CLEAN = {
-    "lazyscope/server/_handlers.py",  # the History Server's routes name Spark
-}
-PROSE_TO_CLEAN = {
-    "lazyscope/_clusters.py",  # ClusterSource.ended's docstring
-    "lazyscope/_limits.py",
-    "lazyscope/_links.py",  # the History Server's application links
-    "lazyscope/model/_dag.py",
-    "lazyscope/server/_handlers.py",
-    "lazyscope/server/_proxy.py",  # PREFLIGHT's note (the History Server's change)
-    "lazyscope/views/_progress_widget.py",
-}
-
 
 def _neutral_modules() -> list[Path]:
     return sorted(
@@ -77,13 +57,13 @@ def _name(path: Path) -> str:
 def test_neutral_code_names_no_engine() -> None:
     found = {_name(path): _words(path)[0] for path in _neutral_modules()}
     named = {name: words for name, words in found.items() if words}
-    assert not {n: w for n, w in named.items() if n not in CODE_TO_CLEAN}, "names an engine"
+    assert not named, "names an engine"
 
 
 def test_neutral_prose_names_no_engine() -> None:
     found = {_name(path): _words(path)[1] for path in _neutral_modules()}
     named = {name: words for name, words in found.items() if words}
-    assert not {n: w for n, w in named.items() if n not in PROSE_TO_CLEAN}, "names an engine"
+    assert not named, "names an engine"
 
 
 def test_the_words_are_found() -> None:

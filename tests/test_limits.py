@@ -13,6 +13,7 @@ import pytest
 
 from lazyscope import _limits
 from lazyscope._limits import MACHINE, Limits, fit_cluster, fit_workers, read
+from lazyscope.spark._session import _driver_memory as driver_memory
 
 GiB = 2**30
 MiB = 2**20
@@ -125,13 +126,13 @@ def test_the_smallest_applies(tmp_path: Path) -> None:
 def test_the_sizing_rules() -> None:
     four = Limits(2, 4 * GiB, "CPU_LIMIT", "MEM_LIMIT")
     assert four.spare_memory == 3 * GiB  # a quarter kept for the kernel, at most 1 GiB
-    assert four.driver_memory() == "2304m"  # three quarters of the spare memory
+    assert driver_memory(four) == "2304m"  # three quarters of the spare memory
     assert Limits(2, 16 * GiB).spare_memory == 15 * GiB
     assert Limits(1, GiB).spare_memory == 768 * MiB
     assert Limits(1, 512 * MiB).spare_memory == 256 * MiB  # at least 256 MiB for the kernel
-    assert Limits(1, 512 * MiB, memory_source="MEM_LIMIT").driver_memory() == "512m"
+    assert driver_memory(Limits(1, 512 * MiB, memory_source="MEM_LIMIT")) == "512m"
     # Without a limit the machine may be shared: Spark's own default stays.
-    assert Limits(2, 64 * GiB, memory_source=MACHINE).driver_memory() is None
+    assert driver_memory(Limits(2, 64 * GiB, memory_source=MACHINE)) is None
     assert fit_workers(four, 2, 4, 8 * GiB) == (1, 3 * GiB // 2)
     assert fit_workers(four, 4, 1, 8 * GiB) == (1, 3 * GiB // 4)  # at least a core each
     assert fit_workers(four, 1, 1, GiB) == (1, GiB)  # it fits: as asked

@@ -11,6 +11,7 @@ import pytest
 
 from lazyscope import _limits
 from lazyscope.model import format_bytes, parse_size
+from lazyscope.spark._session import _driver_memory as driver_memory
 from tests._kernel import Kernel
 
 pytestmark = [pytest.mark.kernel, pytest.mark.slow]
@@ -98,8 +99,8 @@ def test_without_the_spawners_limits_the_machine_applies() -> None:
         assert f"  CPU limit     {here.cpus:g} ({here.cpu_source})\n" in status, status
         # The driver's heap: the limit's, or Spark's own default (1g) on the machine.
         driver = kernel.run("print(sc.getConf().get('spark.driver.memory', None))").strip()
-        assert driver == str(here.driver_memory()), driver
-        shown = format_bytes(parse_size(here.driver_memory() or "1g"))
+        assert driver == str(driver_memory(here)), driver
+        shown = format_bytes(parse_size(driver_memory(here) or "1g"))
         assert f"  memory        {shown}\n" in status, status
         kernel.run("%spark stop")
     finally:

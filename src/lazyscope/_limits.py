@@ -1,4 +1,4 @@
-"""The CPUs and memory this user may use: what local Spark and Dask sessions size themselves
+"""The CPUs and memory this user may use: what the engines' local sessions size themselves
 from, and what their status shows.
 
 On a shared node the machine is not the user's. JupyterHub's spawners state the user's
@@ -49,15 +49,6 @@ class Limits:
         room = min(max(self.memory_bytes // 4, 256 * _MiB), 1024 * _MiB)
         return max(self.memory_bytes - room, 0)
 
-    def driver_memory(self) -> str | None:
-        """A local Spark driver's heap (``spark.driver.memory``): three quarters of the spare
-        memory, since the JVM takes about a third more than its heap (metaspace, threads,
-        off-heap buffers); at least 512 MiB, below which Spark refuses to start. None when
-        no limit is set: a machine without one may be shared, so Spark's default stays."""
-        if self.memory_source == MACHINE:
-            return None
-        return f"{max(self.spare_memory * 3 // 4 // _MiB, 512)}m"
-
     def rows(self) -> list[tuple[str, str]]:
         """The status rows: each limit, and its source."""
         cpus = f"{self.cpus:g}"
@@ -69,7 +60,7 @@ class Limits:
 
 @dataclass
 class SizedInfo(SessionInfo):
-    """A local session of this kernel (a LocalCluster, a local[N] Spark): its status also
+    """A local session of this kernel (its cluster runs on this machine): its status also
     shows the limits it was sized from."""
 
     limits: Limits | None = None

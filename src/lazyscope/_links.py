@@ -1,6 +1,6 @@
 """Where a user's browser reaches a dashboard: the one rule for every link we show.
 
-A dashboard's own URL (``http://127.0.0.1:8787/status``, a Spark UI on 4040) only
+A dashboard's own URL (``http://127.0.0.1:8787/status``) only
 works in a browser on the machine that runs the kernel. When the kernel runs under a
 Jupyter server with lazyscope (a laptop, Binder, a JupyterHub), that server exports
 ``LAZYSCOPE_DASHBOARD_PREFIX`` (a URL path such as ``/user/alice/lazyscope/dashboard/``)

@@ -1,10 +1,10 @@
-"""The engine-neutral DAG: what spark/ and dask/ produce and every DAG renderer draws.
+"""The engine-neutral DAG: what the engine packages produce and every DAG renderer draws.
 
 Nodes carry a kind (from a small fixed vocabulary, so renderers can style them without
-knowing Spark or Dask), a label, numeric counts and free-text attributes. Groups are
+knowing the engine), a label, numeric counts and free-text attributes. Groups are
 optional: a node names its group, and a collapsed group is drawn as one node standing for
 its members. Edges point the way data flows (inputs -> consumers) and may name a group:
-a Dask layer too big to list its tasks is such a group-shaped endpoint.
+a layer too big to list its tasks is such a group-shaped endpoint.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from typing import Any
 
 __all__ = ["KINDS", "SLOWEST", "Dag", "Edge", "Group", "Node", "NodeProgress", "schema"]
 
-# Operator kinds. The first ones are shared by Spark and Dask on purpose: a "join" is
+# Operator kinds. The first ones are shared by every engine on purpose: a "join" is
 # drawn the same whichever engine planned it. One word per idea, the one the advisor and
-# the describe view use too: a "shuffle" (Spark's Exchange, Dask's shuffle or rechunk).
+# the describe view use too: a "shuffle" (whatever moves rows between partitions).
 KINDS = (
     "scan",
     "filter",
@@ -53,7 +53,7 @@ class NodeProgress:
     done: int = 0
     running: int = 0
     failed: int = 0
-    skipped: bool = False  # Spark: its stage's output was reused, it never ran
+    skipped: bool = False  # its output was reused from an earlier run, it never ran
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -131,7 +131,7 @@ class Edge:
 
 @dataclass
 class Dag:
-    engine: str  # "dask" | "spark" | "spark-connect"
+    engine: str  # one of an engine package's TITLES keys
     level: str
     title: str = ""
     nodes: list[Node] = field(default_factory=list)

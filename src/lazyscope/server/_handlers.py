@@ -1,6 +1,6 @@
 """HTTP routes of the lazyscope server extension: thin wrappers around the cluster manager
 (``_manager``) and the dashboard proxy (``_proxy_handler``). A cluster source's options
-(``GET /lazyscope/api/<kind>/options``, e.g. the Dask Gateway's cluster options) have a
+(``GET /lazyscope/api/<kind>/options``, e.g. a gateway's cluster options) have a
 route of their own: the form that needs them opens rarely, the list is polled.
 
 Every method is ``@authenticated`` (who is asking) and ``@authorized`` on the resource
@@ -53,7 +53,7 @@ class _Base(APIHandler):  # type: ignore[misc]  # jupyter_server is untyped
 
     def _capability_path(self, cid: str) -> str:
         """Where a browser runs cluster ``cid``'s dashboard (``_proxy``'s capability path):
-        a Spark UI links its own pages, its workers' included, below it."""
+        a dashboard links its own pages, its workers' included, below it."""
         secret = self.settings["lazyscope_dashboard_secret"]
         return str(url_path_join(self.base_url, "lazyscope", "dashboard", cid,
                                  capability(secret, cid)))  # fmt: skip
@@ -138,7 +138,7 @@ class ClusterHandler(_Base):
 
 
 class SourceOptionsHandler(_Base):
-    """``GET``: what a create request on a source may ask for (a Dask Gateway: its
+    """``GET``: what a create request on a source may ask for (a gateway: its
     cluster options as fields, for the panel's form)."""
 
     @authenticated  # type: ignore[untyped-decorator]

@@ -199,19 +199,29 @@ def _sized(
 ) -> tuple[str, dict[str, str]]:
     """A local master fitted to the user's limits: local[*] becomes local[N], N their
     whole CPUs; the driver's memory (set before its JVM starts) from their memory
-    (`Limits.driver_memory`, when a limit is set), unless the user set it (--conf,
+    (`_driver_memory`, when a limit is set), unless the user set it (--conf,
     SPARK_DRIVER_MEMORY, --driver-memory in PYSPARK_SUBMIT_ARGS)."""
     if limits is None:
         return master, {}
     if master == "local[*]":
         master = f"local[{limits.whole_cpus}]"
-    memory = limits.driver_memory()
+    memory = _driver_memory(limits)
     set_by_user = (
         "spark.driver.memory" in conf
         or os.environ.get("SPARK_DRIVER_MEMORY")
         or "--driver-memory" in os.environ.get("PYSPARK_SUBMIT_ARGS", "")
     )
     return master, {} if set_by_user or memory is None else {"spark.driver.memory": memory}
+
+
+def _driver_memory(limits: _limits.Limits) -> str | None:
+    """A local driver's heap: three quarters of the spare memory, since the JVM takes about
+    a third more than its heap (metaspace, threads, off-heap buffers); at least 512 MiB,
+    below which Spark refuses to start. None when no limit is set: a machine without one
+    may be shared, so Spark's default stays."""
+    if limits.memory_source == _limits.MACHINE:
+        return None
+    return f"{max(limits.spare_memory * 3 // 4 // 2**20, 512)}m"
 
 
 def _start_failed(exc: BaseException, conf: dict[str, str]) -> str:

@@ -48,7 +48,7 @@ class ProgressWidget(anywidget.AnyWidget):  # type: ignore[misc]  # anywidget is
     state = traitlets.Unicode("running").tag(sync=True)  # running | cancelling
     dags = traitlets.List(traitlets.Unicode()).tag(sync=True)  # live DAGs: SVG, per shape
     fills = traitlets.Dict().tag(sync=True)  # "i|node id" -> total, done, running, failed, text
-    # The view in one line, "Spark: 12/300 tasks, 1 job, 4.1 s (running)": its text/plain
+    # The view in one line, "<title>: 12/300 tasks, 1 job, 4.1 s (running)": its text/plain
     # (kernel side only: the browser draws the rows).
     line = traitlets.Unicode("")
 
