@@ -43,17 +43,12 @@ from bench_server_load import Server, cpu_model
 
 sys.path.insert(0, str(HERE.parent))  # the tests' real gateway (tests/_gateway.py)
 
-from tests import _gateway  # after the path
 from tests._gateway import GatewayServer, running_gateway
 from tests._gateway import wait_until as _wait_until
 
 JOB = "x = da.ones({n} // 2, chunks=1).sum(split_every=100)\n"
 LISTED_CLUSTERS = 20
 START_RUNS = 15  # at least, a side: whole 0.5 s ticks of dask-gateway's start poll
-# The tests' gateway declares a cluster dead after 4 s without its heartbeat (quick tests);
-# a scheduler busy with 20,000 tasks on a loaded 2-core machine misses that, and the
-# gateway stopped it mid-cell. A minute here (text appended to the tests' configuration).
-_gateway._CONFIG += "\nc.UnsafeLocalBackend.cluster_heartbeat_timeout = 60\n"
 TTL = 2.1  # the server reuses a listing for 2 s (_gateway_clusters.TTL): wait it out
 
 

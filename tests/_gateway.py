@@ -65,6 +65,9 @@ c.SimpleAuthenticator.password = {password!r}
 c.UnsafeLocalBackend.clusters_directory = {clusters!r}
 c.UnsafeLocalBackend.inherited_environment = ["LANG", "LC_ALL"]
 c.UnsafeLocalBackend.cluster_heartbeat_period = 2
+# A busy scheduler on a loaded 2-core machine can be silent for seconds; the default (two
+# periods) made the gateway give a working cluster up mid-cell.
+c.UnsafeLocalBackend.cluster_heartbeat_timeout = 60
 c.UnsafeLocalBackend.check_timeouts_period = 1
 c.UnsafeLocalBackend.sigint_timeout = 5
 c.LocalClusterConfig.environment = {{"PATH": "/usr/bin:/bin"}}
