@@ -165,7 +165,11 @@ def _remove_user(name: str) -> None:
     _kill([p for p in psutil.process_iter(["uids"]) if p.info["uids"].real == uid])
     for temp in map(Path, ("/tmp", "/var/tmp", "/dev/shm")):
         for path in temp.iterdir() if temp.is_dir() else []:
-            if path.lstat().st_uid == uid:
+            try:
+                owner = path.lstat().st_uid
+            except FileNotFoundError:  # another process's, gone since the listing
+                continue
+            if owner == uid:
                 if path.is_dir() and not path.is_symlink():
                     shutil.rmtree(path, ignore_errors=True)
                 else:
@@ -277,6 +281,40 @@ def xsrf(browser: requests.Session, server: str) -> dict[str, str]:
     return {"X-XSRFToken": browser.cookies.get("_xsrf", path=f"/{path}") or ""}
 
 
+# The hub's proxy: configurable-http-proxy's Python port, made to relay websockets as the npm
+# configurable-http-proxy (JupyterHub's default) does: whatever their Origin, answering with
+# the subprotocol the server behind chose, binary frames passed on as binary. The port (0.4.0)
+# keeps tornado's same-origin check, which refuses the websocket of every sandboxed page
+# (Origin: null), answers no subprotocol, which browsers refuse when they asked for one (a
+# Bokeh dashboard in lazyscope's sandboxed frame: Origin null, subprotocols "bokeh" and its
+# token, would draw nothing), and sends a browser's binary frames on as text (JupyterLab's
+# kernel protocol v1). The servers behind it still check the origins of their own websockets.
+_PROXY = """\
+import sys
+
+from configurable_http_proxy.cli import main
+from configurable_http_proxy.handlers import ProxyHandler
+
+
+def _upstream_subprotocol(self, subprotocols):
+    return getattr(self.ws_client, "selected_subprotocol", None)
+
+
+def _relay(self, message):
+    if self.ws_client:
+        prefix = self.target["prefix"] if self.target else ""
+        if prefix:
+            self.proxy.update_last_activity(prefix)
+        self.ws_client.write_message(message, binary=isinstance(message, bytes))
+
+
+ProxyHandler.check_origin = lambda self, origin: True
+ProxyHandler.select_subprotocol = _upstream_subprotocol
+ProxyHandler.on_message = _relay
+sys.exit(main())
+"""
+
+
 def _config(
     folder: Path,
     venv: Path,
@@ -287,8 +325,11 @@ def _config(
 ) -> tuple[str, str]:
     """The hub's URL and its config."""
     port, hub_port, api_port = free_port(), free_port(), free_port()
-    proxy = Path(sys.executable).parent / "configurable-http-proxy"
-    assert proxy.exists(), f"no configurable-http-proxy beside {sys.executable}"
+    assert (Path(sys.executable).parent / "configurable-http-proxy").exists(), (
+        f"no configurable-http-proxy beside {sys.executable}"
+    )
+    proxy = folder / "proxy.py"
+    proxy.write_text(_PROXY)
     own = f"{_CUSTOM}:execute:*"
     return (
         f"http://127.0.0.1:{port}",
@@ -300,7 +341,7 @@ c.JupyterHub.db_url = "sqlite:///{folder}/jupyterhub.sqlite"
 c.JupyterHub.cookie_secret_file = "{folder}/cookie_secret"
 c.JupyterHub.pid_file = "{folder}/jupyterhub.pid"
 c.ConfigurableHTTPProxy.api_url = "http://127.0.0.1:{api_port}"
-c.ConfigurableHTTPProxy.command = ["{proxy}"]
+c.ConfigurableHTTPProxy.command = ["{sys.executable}", "{proxy}"]
 c.ConfigurableHTTPProxy.pid_file = "{folder}/proxy.pid"
 c.JupyterHub.authenticator_class = "dummy"
 c.DummyAuthenticator.password = {password!r}

@@ -22,6 +22,8 @@ __all__ = ["activated", "checkout_files", "copy_files", "digest", "run"]
 # or temp folders are not part of a fresh clone.
 _NOT_COPIED = re.compile(r"^(src/lazyscope/labextension/|\.tmp/)|(^|/)node_modules/")
 _LABEXTENSION = "src/lazyscope/labextension"
+# Built with it (jlpm build): the widgets' ES modules, which pip would otherwise build too.
+_BUILT = (_LABEXTENSION, "src/lazyscope/views/static")
 # Settings of this test process that a user's fresh shell would not have: they would point the
 # new environment's Python, Spark or Jupyter at this one's.
 _NOT_INHERITED = (
@@ -60,7 +62,9 @@ def checkout_files(*, built_labextension: bool = False) -> list[str]:
     if built_labextension:
         built = ROOT / _LABEXTENSION
         assert (built / "package.json").is_file(), f"no built lab extension in {built}"
-        names |= {str(p.relative_to(ROOT)) for p in built.rglob("*") if p.is_file()}
+        for folder in _BUILT:
+            files = (ROOT / folder).rglob("*")
+            names |= {str(p.relative_to(ROOT)) for p in files if p.is_file()}
     return sorted(names)
 
 
