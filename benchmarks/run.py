@@ -9,6 +9,8 @@ collects them under one header. Peers (sparkmonitor, hvplot, graphviz) come from
 interpreter running this script: install them in a separate venv (see README.md); a missing
 peer prints "peer not installed" on its line. Only ratios matter: the sides of a comparison
 are measured in the same run, interleaved. `--small` runs small sizes (a few minutes).
+`bench_hub_load.py` makes OS users for its JupyterHub: run as root (otherwise it prints a
+note and measures nothing); `--small` gives it 2 users, `bench_kernel_longlife.py` 100 cells.
 """
 
 from __future__ import annotations
