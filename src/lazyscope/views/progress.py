@@ -27,6 +27,7 @@ from lazyscope._errors import LazyscopeError, interrupt_behind
 from lazyscope.engines.progress_sources import sources_for
 from lazyscope.model import ProgressSource
 
+from ._later import run_later
 from ._progress_text import ProgressSummary, Section, brief_error
 
 __all__ = ["ProgressRun", "progress"]
@@ -221,9 +222,7 @@ class ProgressRun:
         if self.widget is not None:
             # Not closed at once: a Cancel click queued behind the cell is still handled
             # (as a no-op) when the kernel reads it, instead of "No such comm" on stderr.
-            closer = threading.Timer(_CLOSE_AFTER, self.widget.close)
-            closer.daemon = True
-            closer.start()
+            run_later(_CLOSE_AFTER, self.widget.close)
         from IPython.display import display
 
         if self._handle is not None:  # the widget's place in the output becomes the summary
