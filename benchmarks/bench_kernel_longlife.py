@@ -5,7 +5,8 @@ A real IPython kernel (jupyter_client, lazyscope of this checkout) loads lazysco
 warm-up cells first (the sessions start, the progress views' code is imported); "before" is
 measured then. After the cells, "after". Figures, each after / before: the kernel process's
 RSS, threads and open file descriptors; the Spark driver JVM's RSS and threads; the number
-of the kernel's child processes (the JVM, the local Dask cluster's workers). The goal is
+of the kernel's child processes (the JVM, the local Dask cluster's workers), and the threads
+again after 75 s idle (Spark retires its pools' idle threads after 60 s). The goal is
 flat; the figures are printed, not judged (a JVM's heap grows until its next full GC, and
 Python's allocator keeps freed arenas). A line every 10% of the cells shows the trend.
 
@@ -23,6 +24,10 @@ import psutil
 from _bench import Fig, Kernel, line, note
 
 WARM = 20
+# Spark's own cached thread pools (shuffle-exchange, ResultQueryStage, block-manager-*) start
+# a thread per concurrent use and retire idle ones after 60 s: the JVM's thread count after a
+# burst of queries says how fast they came, and after this pause whether anything stayed.
+IDLE = 75.0
 DASK = "%%dask\nimport dask.array as da\nda.ones(100, chunks=10).sum().compute()"
 SPARK = "%%spark\nspark.range(100).selectExpr('sum(id)').collect()[0][0]"
 
@@ -79,9 +84,14 @@ def main() -> None:
                      f"fds {now['fds']:.0f}, children {now['children']:.0f}; JVM RSS "
                      f"{now['jvm_rss']:.0f} MiB, threads {now['jvm_threads']:.0f}")  # fmt: skip
         after = snapshot(proc)
+        time.sleep(IDLE)
+        rested = snapshot(proc)
     finally:
         kernel.close()
     report(cells, before, after, walls, messages)
+    note(f"longlife: after {IDLE:.0f} s idle: kernel threads {rested['threads']:.0f}, "
+         f"fds {rested['fds']:.0f}; JVM threads {rested['jvm_threads']:.0f}, "
+         f"RSS {rested['jvm_rss']:.0f} MiB")  # fmt: skip
 
 
 def report(
