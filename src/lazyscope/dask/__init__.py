@@ -1,6 +1,6 @@
 """Everything that knows Dask: the session (`_session`, its workers' preload `_worker`),
 metadata (`_meta`, `_graph`, `_common`), DAGs (`_dag` over expressions `_expr_dag` or
-high-level graphs `_hlg_dag`, grouped into `_units`), progress (`_progress` through the
+high-level graphs `_hlg_dag`, grouped into `_dag_units`), progress (`_progress` through the
 scheduler plugin `_plugin`; `_local_progress` for the threaded scheduler), the plot back-end
 (`_plot`, its tasks `_plot_tasks`, `_plot_grid`, `_plot_scan`, `_plot_warm`, and `_hist`).
 Each builds `lazyscope.model` objects; the engine registry (`lazyscope.engines`), the views,

@@ -20,7 +20,7 @@ from typing import Any
 from lazyscope._errors import LazyscopeError
 from lazyscope.model import Dag
 
-from ._units import WouldCompute, add_units, no_compute
+from ._dag_units import WouldCompute, add_units, no_compute
 
 __all__ = ["LEVELS", "dask_dag", "is_dask"]
 

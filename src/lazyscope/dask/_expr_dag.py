@@ -14,8 +14,8 @@ from typing import Any
 
 from lazyscope.model import Dag, Edge, Group, Node
 
+from ._dag_units import Unit, WouldCompute
 from ._kinds import kind_of
-from ._units import Unit, WouldCompute
 
 __all__ = ["add_expressions", "expr_units", "walk"]
 

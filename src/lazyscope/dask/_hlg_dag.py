@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from ._dag_units import Unit, task_deps
 from ._kinds import kind_of
-from ._units import Unit, task_deps
 
 __all__ = ["as_layers", "hlg_units"]
 
