@@ -1,5 +1,6 @@
 """One word per idea: an operator has the same kind in the describe card's brief plan and in
-the DAG (one classifier, `spark/_kinds`); a broadcast exchange is a "shuffle" in both."""
+the DAG (one classifier, `spark/_kinds`); a broadcast exchange is a "shuffle" in both, and a
+cached scan "cache"."""
 
 from __future__ import annotations
 
@@ -25,3 +26,15 @@ def test_describe_and_dag_agree_on_every_operator_kind(spark: Any) -> None:
     shared = set(plan) & set(nodes)
     assert {"BroadcastHashJoin", "HashAggregate", "Sort"} <= shared
     assert {label: plan[label] for label in shared} == {label: nodes[label] for label in shared}
+
+
+def test_a_cached_scan_is_cache_in_both(spark: Any) -> None:
+    cached = spark.range(100).withColumnRenamed("id", "v").cache()
+    try:
+        cached.count()  # the cache is filled: the plan reads it (InMemoryTableScan)
+        query = cached.filter("v > 3")
+        plan = {item.label: item.kind for item in lazyscope.describe(query).meta.plan}
+        nodes = {n.label: n.kind for n in lazyscope.dag(query, "physical").model.nodes}
+        assert plan["InMemoryTableScan"] == nodes["InMemoryTableScan"] == "cache"
+    finally:
+        cached.unpersist()

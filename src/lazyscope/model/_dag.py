@@ -22,6 +22,7 @@ __all__ = ["KINDS", "SLOWEST", "Dag", "Edge", "Group", "Node", "NodeProgress", "
 # the describe view use too: a "shuffle" (whatever moves rows between partitions).
 KINDS = (
     "scan",
+    "cache",  # a scan of data an earlier run kept (cached, persisted)
     "filter",
     "project",
     "join",

@@ -27,7 +27,7 @@ class Column:
 class PlanItem:
     """One operator of a plan or expression tree, flattened with its depth for display."""
 
-    kind: str  # a DAG node's kind (`KINDS`: scan, join, shuffle...), or cache (a cached scan)
+    kind: str  # a DAG node's kind (`KINDS`: scan, cache, join, shuffle...)
     label: str  # operator name, e.g. "SortMergeJoin", "Merge"
     detail: str = ""  # short, human text: keys, source, format, pushed filters
     depth: int = 0

@@ -9,6 +9,7 @@ __all__ = ["describe_operator", "kind_of"]
 
 _NAME = re.compile(r"^(Scan [\w.]+|[A-Za-z][A-Za-z0-9]*)")
 _EXACT = {
+    "InMemoryTableScan": "cache",
     "Filter": "filter",
     "Project": "project",
     "Union": "union",

@@ -15,7 +15,9 @@ from ._kinds import describe_operator
 
 __all__ = ["add_logical", "add_physical"]
 
-_OP_ID = re.compile(r"^(.*?) \((\d+)\)(?:, (.*))?$")
+# A tree line: "Filter (2)", with what Spark may print after the id (", ..." or
+# " (columnarIn=false, columnarOut=true)" after InMemoryTableScan).
+_OP_ID = re.compile(r"^(.*?) \((\d+)\)(?:,? (.*))?$")
 _BLOCK = re.compile(r"^\((\d+)\) (.+?)(?: \[codegen id : (\d+)\])?$")
 _ATTR = re.compile(r"^([A-Za-z][\w ]*?)(?: \[\d+\])?\s?: ?(.*)$")
 _DETAIL_KEYS = ("Condition", "Arguments", "Functions", "Join type", "Output")

@@ -64,12 +64,6 @@ def _statistics(logical: str) -> tuple[int | None, int | None]:
     return (size if size is not None and size < _UNKNOWN_SIZE else None), rows
 
 
-def _kind(name: str) -> str:
-    """The operator's kind: the DAG's word for it (`_kinds.kind_of`, the one classifier),
-    except that the brief plan tells a cached scan ("cache") from reading the source."""
-    return "cache" if name == "InMemoryTableScan" else kind_of(name)
-
-
 def _classify(op: str, facts: Facts) -> PlanItem | None:
     name = op.split(" ", 1)[0].split("(", 1)[0].split("[", 1)[0]
     rest = op[len(name) :].strip()
@@ -93,42 +87,42 @@ def _classify(op: str, facts: Facts) -> PlanItem | None:
         }.get(how, how)
         facts.shuffles.append(Shuffle(how, keys, count, op))
         return PlanItem(
-            _kind("Exchange"), "Exchange", f"{how} on {', '.join(keys)}" if keys else how
+            kind_of("Exchange"), "Exchange", f"{how} on {', '.join(keys)}" if keys else how
         )
     if name in _PYTHON_EVAL or name == "ArrowEvalPython":
         eval_type = rest.rsplit(",", 1)[-1].strip() if name == "ArrowEvalPython" else ""
         style = _PYTHON_EVAL.get(name) or _ARROW_EVAL_TYPES.get(eval_type, "pandas")
         facts.udfs.append(Udf(style, rest.split("]", 1)[0].lstrip("["), op))
-        return PlanItem(_kind(name), name, rest)
+        return PlanItem(kind_of(name), name, rest)
     if name in _VECTORIZED:
         facts.udfs.append(Udf("pandas", name, op))
-        return PlanItem(_kind(name), name, rest)
+        return PlanItem(kind_of(name), name, rest)
     if name in ("CartesianProduct",) or (
         name == "BroadcastNestedLoopJoin" and len(rest.split(",")) <= 2  # no join condition
     ):
         facts.cross_joins.append(op)
-        return PlanItem(_kind(name), name, rest or "every row with every row")
+        return PlanItem(kind_of(name), name, rest or "every row with every row")
     if name.endswith("Join"):
-        return PlanItem(_kind(name), name, rest)
+        return PlanItem(kind_of(name), name, rest)
     if name == "Scan" and rest.startswith("ExistingRDD"):
         facts.rdd_sources.append(op)
-        return PlanItem(_kind("Scan"), "Scan ExistingRDD", "a Python RDD or local list")
+        return PlanItem(kind_of("Scan"), "Scan ExistingRDD", "a Python RDD or local list")
     if name in ("FileScan", "BatchScan", "Scan", "Range", "LocalTableScan", "HiveTableScan"):
-        return PlanItem(_kind(name), name, rest)
+        return PlanItem(kind_of(name), name, rest)
     if name == "InMemoryTableScan":
-        return PlanItem(_kind(name), name, "reads the cached data")
+        return PlanItem(kind_of(name), name, "reads the cached data")
     if name in ("HashAggregate", "SortAggregate", "ObjectHashAggregate"):
-        return None if "partial_" in rest else PlanItem(_kind(name), name, rest)
+        return None if "partial_" in rest else PlanItem(kind_of(name), name, rest)
     if name in ("Filter",):
-        return PlanItem(_kind(name), name, rest)
+        return PlanItem(kind_of(name), name, rest)
     if name in ("Sort", "TakeOrderedAndProject"):
         # `Sort [...], false, 0` is the local sort under a sort-merge join: plumbing.
-        return None if re.search(r"\], false, \d+$", rest) else PlanItem(_kind(name), name, rest)
+        return None if re.search(r"\], false, \d+$", rest) else PlanItem(kind_of(name), name, rest)
     if name in ("GlobalLimit", "CollectLimit", "LocalLimit"):
-        return None if name == "LocalLimit" else PlanItem(_kind(name), name, rest)
+        return None if name == "LocalLimit" else PlanItem(kind_of(name), name, rest)
     if name == "BroadcastExchange":  # a shuffle, as in the DAG: data moves between partitions
-        return PlanItem(_kind(name), name, "sends the smaller side to every executor")
-    return PlanItem(_kind(name), name, rest)
+        return PlanItem(kind_of(name), name, "sends the smaller side to every executor")
+    return PlanItem(kind_of(name), name, rest)
 
 
 def _output_partitions(nodes: list[tuple[int, str]]) -> int | None:

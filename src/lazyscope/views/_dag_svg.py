@@ -17,6 +17,7 @@ __all__ = ["box_size", "counts_text", "render_svg"]
 
 _PALETTE = {  # kind -> (fill, stroke): light fills, readable on light and dark pages alike
     "scan": ("#e3f2fd", "#1e88e5"),
+    "cache": ("#e0f2f1", "#00897b"),
     "filter": ("#f1f8e9", "#7cb342"),
     "project": ("#f5f5f5", "#9e9e9e"),
     "join": ("#fff3e0", "#fb8c00"),
