@@ -70,21 +70,26 @@ def _loopback(host: str) -> bool:
 
 def _address_hosts(address: str) -> set[str]:
     """Hosts named by a cluster address: ``scheme://H:P``, ``scheme://H1:P,H2:P`` (several
-    masters); ``local...`` and ``inproc://`` addresses run inside this machine."""
-    if address.startswith(("local", "inproc://")):
-        return _this_machine()
+    masters); none for an address that names no host (an engine's own word for "here")."""
     rest = address.split("://", 1)[1] if "://" in address else address
-    parts = (p if "://" in p else f"tcp://{p}" for p in rest.split(","))
-    hosts = (_canonical(h) for h in (urlsplit(p).hostname for p in parts) if h)
-    return {h for h in hosts if h}
+    hosts = (_hostname(p if "://" in p else f"tcp://{p}") for p in rest.split(","))
+    return {h for h in (_canonical(h) for h in hosts if h) if h}
 
 
-def _on_server(engine: str) -> bool:
-    """May the dashboard of an `engine` session be on this machine (its engine says)?"""
+def _hostname(url: str) -> str | None:
+    try:
+        return urlsplit(url).hostname
+    except ValueError:  # brackets that hold no IPv6 address: not a host
+        return None
+
+
+def _on_server(engine: str, address: str) -> bool:
+    """May the dashboard of an `engine` session at `address` be on this machine (its
+    engine says)?"""
     from ._engine_packages import package_for
 
     package = package_for(engine)
-    return package is not None and package.dashboard_on_server(engine)
+    return package is not None and package.dashboard_on_server(engine, address)
 
 
 def _this_machine() -> set[str]:
@@ -154,7 +159,7 @@ def checked_dashboard(
     if host is None or _forbidden(host) or (hosts is not None and host not in hosts):
         return None
     allowed = _address_hosts(address)
-    if _on_server(engine):
+    if _on_server(engine, address):
         allowed |= _this_machine()
     if host in allowed or (_loopback(host) and any(_loopback(h) for h in allowed)):
         return dashboard

@@ -216,9 +216,10 @@ class EnginePackage(Protocol):
     ) -> ManagedCluster:  # fmt: skip
         """A cluster the Jupyter server starts; `config`: the values of `server_config`."""
 
-    def dashboard_on_server(self, engine: str) -> bool:
-        """May a session of `engine` have its dashboard on the server's machine (a driver
-        inside one of its kernels), beside its cluster's address?"""
+    def dashboard_on_server(self, engine: str, address: str) -> bool:
+        """May a session of `engine` at cluster `address` have its dashboard on the server's
+        machine (a driver inside one of its kernels, an in-process cluster), beside the
+        hosts its address names?"""
 
     def sweep_leftovers(self, log: Any) -> None:
         """What clusters of a server that died left behind (its folders) goes."""

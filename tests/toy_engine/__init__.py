@@ -116,7 +116,7 @@ def server_cluster(*_: Any, **__: Any) -> Any:
     raise LazyscopeError("The toy engine starts no clusters in a Jupyter server.")
 
 
-def dashboard_on_server(engine: str) -> bool:
+def dashboard_on_server(engine: str, address: str) -> bool:
     return False
 
 

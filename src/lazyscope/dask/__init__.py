@@ -220,9 +220,10 @@ def server_cluster(
     )
 
 
-def dashboard_on_server(engine: str) -> bool:
-    """A scheduler's dashboard is on the scheduler's host."""
-    return False
+def dashboard_on_server(engine: str, address: str) -> bool:
+    """A scheduler's dashboard is on the scheduler's host; an in-process scheduler's host
+    is the kernel's, on this machine."""
+    return address.startswith("inproc://")
 
 
 def sweep_leftovers(log: Any) -> None:

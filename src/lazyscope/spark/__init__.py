@@ -237,9 +237,10 @@ def server_cluster(
     return SparkCluster(cid, name, options, log=log, ui_path=ui_path)
 
 
-def dashboard_on_server(engine: str) -> bool:
+def dashboard_on_server(engine: str, address: str) -> bool:
     """A classic session's driver, and its UI, runs inside a kernel of the server's
-    machine, whichever address Spark's UI picked; a Connect server's does not."""
+    machine, whichever address Spark's UI picked and whatever its master (``local[N]``
+    included); a Connect server's does not."""
     return engine == "spark"
 
 
