@@ -13,7 +13,7 @@ import contextlib
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from lazyscope.grids._frames import check_categories, kinds_of, per_object
+from lazyscope.grids._frames import check_categories, column_types, per_object
 from lazyscope.grids._requests import SupersededError, Token
 from lazyscope.grids._spec import Range, Spec, View, check_schema, finish_extent
 from lazyscope.grids._states import finalize, to_dataarray
@@ -42,7 +42,7 @@ class DaskBackend:
     engine = "dask"
 
     def __init__(self, ddf: Any, spec: Spec, work: Work = PLOT) -> None:
-        check_schema(kinds_of(dict(ddf.dtypes)), spec)
+        check_schema(column_types(dict(ddf.dtypes)), spec)
         self.spec, self.source, self.client, self.work = spec, ddf, _client(), work
         numeric = [c for c in spec.columns if c != spec.by and ddf[c].dtype.kind not in "iuf"]
         self.frame = ddf[spec.columns]

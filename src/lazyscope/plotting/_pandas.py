@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from lazyscope._errors import LazyscopeError
-from lazyscope.grids._frames import canvas, check_categories, finish, kinds_of, reduction
+from lazyscope.grids._frames import canvas, check_categories, column_types, finish, reduction
 from lazyscope.grids._spec import (
     Range,
     Spec,
@@ -40,7 +40,7 @@ class PandasBackend:
     def __init__(self, df: Any, spec: Spec) -> None:
         import pandas as pd
 
-        check_schema(kinds_of(dict(df.dtypes)), spec)
+        check_schema(column_types(dict(df.dtypes)), spec)
         self.spec = spec
         cols = {c: _numeric(df[c]) for c in spec.columns if c != spec.by}
         self.categories: tuple[Any, ...] = ()
@@ -73,7 +73,7 @@ def pandas_histogram(
 ) -> tuple[np.ndarray, np.ndarray]:
     import numpy as np
 
-    check_column(kinds_of(dict(df.dtypes)), column)
+    check_column(column_types(dict(df.dtypes)), column)
     values = _numeric(df[column]).to_numpy()
     values = values[~np.isnan(values)] if values.dtype.kind == "f" else values
     if value_range is None:
