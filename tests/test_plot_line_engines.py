@@ -69,11 +69,13 @@ def test_dask_line_is_exact(dask_client: Any, df: pd.DataFrame) -> None:
 @pytest.mark.filterwarnings("ignore:Sending large graph")  # 1M rows from the test's memory
 def test_dask_line_is_one_graph_and_keeps_every_spike(dask_client: Any) -> None:
     import dask.dataframe as dd
+    from distributed import wait
 
     from tests.test_plot_line import _spikes, spikes_drawn
 
     spikes = _spikes()
     frame = dd.from_pandas(spikes, npartitions=8).persist()
+    wait(frame)  # the persist's own graph reaches the scheduler before we count
     window = {"x_range": (0.0, 999_999.0), "y_range": (0.0, 100.0), "width": 800, "height": 50}
     with dask_tasks(dask_client, guard=False) as graphs:
         p = lazyscope.plot(frame, "x", "y", kind="line", **window)
