@@ -117,6 +117,15 @@ def test_zoom_equals_a_fresh_aggregate_of_the_window() -> None:
     assert p.aggregate.identical(fresh.aggregate)
     p.reset()
     assert p.aggregate.attrs["x_range"] == p.home.x_range
+    # a vertical zoom keeps the columns' states (every row, whatever its y): no new pass
+    p.zoom(p.home.x_range, (0.0, 1.0))
+    assert p._elapsed is None  # served from the kernel's cache
+    assert p.aggregate.attrs["y_range"] == (0.0, 1.0)
+    np.testing.assert_array_equal(p.aggregate["max"].values, fresh_home(df)["max"].values)
+
+
+def fresh_home(df: pd.DataFrame) -> object:
+    return lazyscope.plot(df, "x", "y", kind="line", width=51, height=20).aggregate
 
 
 @pytest.mark.parametrize(

@@ -115,6 +115,10 @@ def test_spark_line_is_exact_in_one_job_per_grid(spark: Any, df: pd.DataFrame) -
         p.zoom((1.0, 2.0), (0.0, 1.0))
     assert p.backend.jobs == 2
     assert jobs.n == points.n
+    with spark_jobs(spark) as jobs:  # the same columns seen higher: no job, new picture
+        p.zoom((1.0, 2.0), (-1.0, 3.0))
+    assert jobs.n == 0
+    assert p.aggregate.attrs["y_range"] == (-1.0, 3.0)
     check_line(p.aggregate, df.x.to_numpy(), df.y.to_numpy())
     frame.unpersist()
 

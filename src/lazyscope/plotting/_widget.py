@@ -131,11 +131,23 @@ class PlotWidget:
             req = View(x_range, y_range, self.home.width, self.home.height)
         with self._lock:
             cached = self._cache.get(req)
+            if cached is None and self.spec.kind == "line":
+                cached = self._same_columns(req)
         if cached is not None:
             return req, cached, None
         start = time.perf_counter()
         agg = self.backend.aggregate(req, token)
         return req, agg, time.perf_counter() - start
+
+    def _same_columns(self, req: View) -> Any:
+        """A line's states over the same pixel columns, shown in req's y range: they hold
+        every row of those columns whatever its y, so a vertical pan or zoom needs no job."""
+        for view, agg in self._cache.items():
+            if view.x_range == req.x_range and view.width == req.width:
+                moved = agg.copy()
+                moved.attrs = {**agg.attrs, "y_range": req.y_range, "height": req.height}
+                return moved
+        return None
 
     def _apply(self, _req: View | None, result: tuple[View, Any, float | None]) -> None:
         req, agg, elapsed = result
