@@ -61,7 +61,7 @@ def plot(
     from lazyscope.grids._work import Work
 
     from ._backend import open_backend
-    from ._line import LINE_COLOR, as_numbers, line_colors
+    from ._line_args import LINE_COLOR, as_numbers, line_colors
     from ._shade import category_colors, check_how, palette
     from ._widget import PlotWidget
 

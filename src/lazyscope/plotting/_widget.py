@@ -22,7 +22,8 @@ from lazyscope.grids._spec import View, check_range
 
 from ._backend import Backend
 from ._display import SPINNER, error_line, load_bokehjs, summary
-from ._line import as_numbers, line_image, line_values, time_text
+from ._line import line_image, line_values
+from ._line_args import as_numbers, time_text
 from ._shade import png, shade, values_of
 from ._still import still_svg
 
