@@ -16,11 +16,45 @@ from tests import _processes as procs
 
 _CONNECT_MODE = "SPARK_CONNECT_MODE_ENABLED"
 
-pytest_plugins = ("pytest_jupyter.jupyter_server", "tests._hub", "tests._gateway")
+pytest_plugins = (
+    "pytest_jupyter.jupyter_server",
+    "tests._hub",
+    "tests._gateway",
+    "tests._readme_machine",
+)
 
 # Announcements of the in-process sessions go to a private runtime dir, not the user's.
 _RUNTIME = tempfile.mkdtemp(prefix="lazyscope-runtime-")
 os.environ["JUPYTER_RUNTIME_DIR"] = _RUNTIME
+
+
+# The README's command runs the suite on pytest-xdist workers (pyproject's addopts), each a
+# process with its own session fixtures. Tests go out in groups: one file, or the files that
+# share a costly session fixture (a real JupyterHub, which takes turns per machine since its
+# OS users are machine-wide; a Dask Gateway; the README's fresh environment), or what a test
+# marks itself (the parts of the browser suite). The longest groups go first (durations of
+# a 2-core run), so that no worker starts a long one while the others run out of work.
+_SHARED = (("test_hub_", "hub"), ("test_gateway", "gateway"), ("test_server_gateway", "gateway"),
+           ("test_readme_command", "readme"))  # fmt: skip
+_LONGEST_FIRST = ("readme", "ui-lab", "ui-others", "hub", "gateway", "test_kernel",
+                  "test_binder", "test_server_spark_history", "test_server_orphans")  # fmt: skip
+
+
+def _group(item: pytest.Item) -> str:
+    marked = item.get_closest_marker("xdist_group")
+    if marked is not None:
+        return str(marked.args[0])
+    name = item.path.stem
+    return next((group for prefix, group in _SHARED if name.startswith(prefix)), name)
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the groups
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.get_closest_marker("xdist_group") is None:
+            item.add_marker(pytest.mark.xdist_group(_group(item)))
+    rank = {group: i for i, group in enumerate(_LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(_group(item), len(rank)))  # stable within a group
 
 
 @pytest.fixture

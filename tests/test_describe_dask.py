@@ -49,7 +49,7 @@ def test_dataframe_view_reads_the_expression_tree_only(
     assert view.meta.expressions == 1
     assert XSS not in view._repr_mimebundle_()["text/html"]
     meta = joined_view.meta
-    assert meta.kind == "Series"
+    assert meta.collection == "Series"
     assert meta.expressions
     assert meta.expressions >= 4
     assert {"Merge", "FromPandas"} <= {item.label for item in meta.plan}
@@ -97,7 +97,7 @@ def test_array_bag_and_delayed(dask_client: Any) -> None:
     )
     assert views[0].meta.size_bytes == 800_000
     assert views[1].meta.partitions == 4
-    assert views[2].meta.kind == "Delayed"
+    assert views[2].meta.collection == "Delayed"
     assert all(v.meta.layers for v in views)
 
 

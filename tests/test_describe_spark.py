@@ -110,7 +110,7 @@ def test_rdd_view_runs_no_job(spark: Any) -> None:
     with spark_jobs(spark) as jobs:
         view = describe(rdd)
     assert jobs.n == 0
-    assert view.meta.kind == "RDD"
+    assert view.meta.collection == "RDD"
     assert view.meta.partitions == 3
     assert any(item.kind == "shuffle" for item in view.meta.plan)
     assert [f.rule for f in view.findings if f.severity == "warning"] == ["rdd"]

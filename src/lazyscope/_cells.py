@@ -41,12 +41,12 @@ def run_body(
         raise LazyscopeError(f"{prefix}{short_engine_message(exc, 4)}") from None
 
 
-def _live_progress(kind: str | None, dag: bool) -> contextlib.AbstractContextManager[Any]:
-    if kind is None or not (settings().progress or dag):
+def _live_progress(engine: str | None, dag: bool) -> contextlib.AbstractContextManager[Any]:
+    if engine is None or not (settings().progress or dag):
         return contextlib.nullcontext()
     from .views.progress import progress
 
-    return progress(kind, dag=dag)
+    return progress(engine, dag=dag)
 
 
 def _execute(shell: Any, body: str) -> Any:

@@ -250,12 +250,12 @@ class ClusterSource(ABC):
     cluster gateway): listed beside the server's own and the kernels' sessions, created, scaled and
     stopped through that service; its credentials stay inside the source.
 
-    Entries have `ManagedCluster.to_json`'s keys (`source` is the `kind`), plus `sessions`:
+    Entries have `ManagedCluster.to_json`'s keys (`source` is the source's `name`), plus `sessions`:
     the ids of the announced kernel sessions on that cluster, which the listing then shows
     only through this entry. Every method is bounded in time and never blocks the event
     loop."""
 
-    kind = ""  # a create request with this key true comes here; the options route's name
+    name = ""  # a create request with this key true comes here; the options route's word
 
     @abstractmethod
     async def status(self) -> dict[str, Any] | None:
@@ -296,7 +296,7 @@ class ClusterSource(ABC):
 
     @abstractmethod
     def dashboard_root(self, entry: dict[str, Any]) -> str | None:
-        """For an entry or an announced session of this source's kind: the path below which
+        """For an entry or an announced session of this source: the path below which
         the dashboard proxy must stay (the service's other pages are not the dashboard);
         None for anything else."""
 

@@ -14,41 +14,41 @@ __all__ = ["ensure", "session_status", "stop_session"]
 
 
 def ensure(
-    kind: str, wanted: dict[str, Any], restart: bool, start: Callable[[], engines.Engine]
+    name: str, wanted: dict[str, Any], restart: bool, start: Callable[[], engines.Engine]
 ) -> engines.Engine:
-    """The running session of `kind`, or `start()`'s (registered as the kernel's); a running
+    """The running session of `name`, or `start()`'s (registered as the kernel's); a running
     one that differs from what `wanted` asks for explicitly is refused."""
-    engine = engines.current(kind)
+    engine = engines.current(name)
     if engine is not None and restart:
-        engines.stop(kind)
+        engines.stop(name)
         engine = None
     if engine is None:
         return engines.register(start())
     conflicts = engine.conflicts(wanted)
     if conflicts:
         raise LazyscopeError(
-            f"A {engines.title(kind)} session is already running, and this asks for something "
+            f"A {engines.title(name)} session is already running, and this asks for something "
             "else: "
             + "; ".join(conflicts)
             + ". Add --restart to replace it, or run %"
-            + f"{kind} stop first."
+            + f"{name} stop first."
         )
     return engine
 
 
-def session_status(kind: str) -> StatusView:
-    engine = engines.current(kind)
+def session_status(name: str) -> StatusView:
+    engine = engines.current(name)
     if engine is None:
-        hint = engines.package_named(kind).STATUS.start
-        raise LazyscopeError(f"No {engines.title(kind)} session is running. Start one with {hint}.")
+        hint = engines.package_named(name).STATUS.start
+        raise LazyscopeError(f"No {engines.title(name)} session is running. Start one with {hint}.")
     return StatusView(engine.status())
 
 
-def stop_session(kind: str, user_ns: dict[str, Any]) -> str:
-    engine = engines.current(kind)
+def stop_session(name: str, user_ns: dict[str, Any]) -> str:
+    engine = engines.current(name)
     names = engine.namespace() if engine is not None else {}
-    info = engines.stop(kind)
-    for name, value in names.items():  # drop the session's names only if they are still ours
-        if user_ns.get(name) is value:
-            del user_ns[name]
+    info = engines.stop(name)
+    for var, value in names.items():  # drop the session's names only if they are still ours
+        if user_ns.get(var) is value:
+            del user_ns[var]
     return info.stopped()

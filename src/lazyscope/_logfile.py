@@ -19,16 +19,17 @@ __all__ = ["new_log", "tail"]
 _TAIL_BYTES = 256 * 1024  # enough for the last few dozen lines, however long the log grew
 
 
-def _prefix(kind: str) -> str:
-    return f"lazyscope-{kind}-log-"
+def _prefix(tag: str) -> str:
+    return f"lazyscope-{tag}-log-"
 
 
-def new_log(kind: str, name: str) -> Path:
-    """A fresh, empty log file for this kernel, e.g. new_log(kind, "cluster.log")."""
+def new_log(tag: str, name: str) -> Path:
+    """A fresh, empty log file for this kernel, e.g. new_log(tag, "cluster.log"); `tag`
+    (what writes the log: a driver, a local cluster) goes into its folder's name."""
     # Kernels that were killed, or that the kernel manager killed when stopping their
     # engines outlasted its patience, leave their folders behind.
-    sweep(_prefix(kind))
-    folder = new_folder(_prefix(kind))
+    sweep(_prefix(tag))
+    folder = new_folder(_prefix(tag))
     # The log lives as long as the kernel, like the processes that write it.
     atexit.register(shutil.rmtree, folder, ignore_errors=True)
     path = folder / name

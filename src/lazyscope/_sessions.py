@@ -48,8 +48,8 @@ class SessionInfo:
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
-    # What `status` shows beyond the common rows; an engine's own session kinds (a cluster
-    # of a gateway service...) override these, so the status view names no engine's kinds.
+    # What `status` shows beyond the common rows; an engine's own sessions (a cluster of a
+    # gateway service...) override these, so the status view names no engine's own words.
     def title(self) -> str | None:
         """The status table's title, when not the engine's."""
         return None
@@ -81,9 +81,9 @@ class StatusWords:
 
 
 class Engine(Protocol):
-    """One running session. `kind` is the namespace slot: its package's NAME."""
+    """One running session. `name` is the namespace slot: its package's NAME."""
 
-    kind: str
+    name: str
     info: SessionInfo
 
     def status(self) -> SessionInfo:
@@ -103,13 +103,13 @@ class Engine(Protocol):
         ...
 
 
-# The kernel's running sessions, one per kind. Here, beside the interface, so an engine
+# The kernel's running sessions, one per engine. Here, beside the interface, so an engine
 # package can ask for its session without importing the registry (which knows them all).
 _sessions: dict[str, Engine] = {}
 
 
-def current(kind: str) -> Engine | None:
-    return _sessions.get(kind)
+def current(name: str) -> Engine | None:
+    return _sessions.get(name)
 
 
 class MagicHost(Protocol):
@@ -119,27 +119,27 @@ class MagicHost(Protocol):
     shell: Any
 
     def ensure(
-        self, kind: str, wanted: dict[str, Any], restart: bool, start: Callable[[], Engine]
+        self, name: str, wanted: dict[str, Any], restart: bool, start: Callable[[], Engine]
     ) -> Engine:
-        """The running session of `kind` (refused if it differs from `wanted`), else
+        """The running session of `name` (refused if it differs from `wanted`), else
         `start()`'s, registered; its names are pushed to the user namespace."""
 
-    def status(self, kind: str) -> Any:
-        """The status view of the running session of `kind`."""
+    def status(self, name: str) -> Any:
+        """The status view of the running session of `name`."""
 
-    def stop(self, kind: str) -> None:
-        """Stop the session of `kind` and print what happened."""
+    def stop(self, name: str) -> None:
+        """Stop the session of `name` and print what happened."""
 
     def run_cell(
         self,
-        kind: str,
+        name: str,
         cell: str,
         *,
         dag: str | None,
         errors: tuple[type[BaseException], ...] = (),
         error_title: str = "",
     ) -> Any:
-        """Run a cell body watched by `kind`'s progress and hand back what it shows: its
+        """Run a cell body watched by `name`'s progress and hand back what it shows: its
         last value, or with `dag` its DAG (`live`: drawn while it runs). An exception of
         `errors` becomes one paragraph, "<error_title> error: ..."."""
 

@@ -21,24 +21,24 @@ class LazyscopeMagics(Magics):  # type: ignore[misc]  # IPython is untyped
 
     def ensure(
         self,
-        kind: str,
+        name: str,
         wanted: dict[str, Any],
         restart: bool,
         start: Callable[[], engines.Engine],
     ) -> engines.Engine:
-        engine = _commands.ensure(kind, wanted, restart, start)
+        engine = _commands.ensure(name, wanted, restart, start)
         self.shell.push(engine.namespace())
         return engine
 
-    def status(self, kind: str) -> Any:
-        return _commands.session_status(kind)
+    def status(self, name: str) -> Any:
+        return _commands.session_status(name)
 
-    def stop(self, kind: str) -> None:
-        print(_commands.stop_session(kind, self.shell.user_ns))
+    def stop(self, name: str) -> None:
+        print(_commands.stop_session(name, self.shell.user_ns))
 
     def run_cell(
         self,
-        kind: str,
+        name: str,
         cell: str,
         *,
         dag: str | None,
@@ -46,7 +46,7 @@ class LazyscopeMagics(Magics):  # type: ignore[misc]  # IPython is untyped
         error_title: str = "",
     ) -> Any:
         value = _cells.run_body(
-            self.shell, cell, errors, progress=kind, live_dag=dag == LIVE, error_title=error_title
+            self.shell, cell, errors, progress=name, live_dag=dag == LIVE, error_title=error_title
         )
         return self.dag_of(value, dag)
 

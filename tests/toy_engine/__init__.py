@@ -46,7 +46,7 @@ def meta(obj: Any) -> Meta:
     plan += [PlanItem("other", step.name, depth=i + 1) for i, step in enumerate(obj.steps)]
     return Meta(
         engine="toy",
-        kind="ToyFrame",
+        collection="ToyFrame",
         columns=[Column(str(name), str(dtype)) for name, dtype in obj.dtypes.items()],
         partitions=len(obj.chunks),
         plan=plan,

@@ -13,7 +13,7 @@ __all__ = ["ToyProgress", "ToySession"]
 
 
 class ToySession:
-    kind = "toy"
+    name = "toy"
 
     def __init__(self, chunks: int) -> None:
         self.chunks = chunks

@@ -5,6 +5,7 @@
  * and a JupyterLab started by Playwright itself on LAZYSCOPE_UI_PORT (default
  * 8888), so a developer's own JupyterLab on 8888 cannot be picked up by mistake.
  */
+const path = require('path');
 const baseConfig = require('@jupyterlab/galata/lib/playwright-config');
 
 const port = process.env.LAZYSCOPE_UI_PORT || '8888';
@@ -24,8 +25,15 @@ const NOEXT_SPECS = ['noext.spec.ts'];
 const gatewayPort = process.env.LAZYSCOPE_UI_GATEWAY_PORT || String(Number(port) + 3);
 const gatewayURL = `http://localhost:${gatewayPort}`;
 const GATEWAY_SPECS = ['gateway.spec.ts'];
-// Started only for runs that may include that spec: a run of other named spec files
-// (`playwright test tests/dag.spec.ts`) starts no gateway and waits for no fourth lab.
+// The README's first command's environment (tests/_readme_machine.py): the tutorials run on
+// its own `jupyter lab` and kernel.
+const readmeVenv = process.env.LAZYSCOPE_README_VENV;
+const TUTORIAL_SPECS = ['tutorials.spec.ts'];
+// tests/test_ui.py runs the suite in parts, side by side; each starts only its own servers and
+// writes its own results folder. By hand (no part), everything runs against this checkout.
+const part = process.env.LAZYSCOPE_UI_PART || 'all';
+// A run by hand of other named spec files (`playwright test tests/dag.spec.ts`) starts no
+// gateway and waits for no fourth lab.
 const cliArgs = process.argv.slice(2);
 const withGateway =
   cliArgs.some(arg => arg.includes('gateway')) || !cliArgs.some(arg => /\.(spec|test)\.ts$/.test(arg));
@@ -44,9 +52,53 @@ function jupyterLab(command, url, env, timeout = 120 * 1000, shutdown = 10000) {
   };
 }
 
+const servers = {
+  root: jupyterLab('jlpm start', baseURL, {}),
+  hub: jupyterLab('jupyter lab --config jupyter_server_hub_config.py', hubURL, {
+    LAZYSCOPE_UI_HUB_PORT: hubPort
+  }),
+  noext: jupyterLab('jupyter lab --config jupyter_server_noext_config.py', noextURL, {
+    LAZYSCOPE_UI_NOEXT_PORT: noextPort
+  }),
+  // Longer limits: a fresh machine builds the gateway's cluster environments first (once;
+  // pip's cache), and at the end the gateway stops its clusters after the lab.
+  gateway: jupyterLab('python gateway_lab.py', gatewayURL, { LAZYSCOPE_UI_GATEWAY_PORT: gatewayPort }, 600 * 1000, 90000),
+  // The same settings as the root lab, from the README's environment (its PATH first).
+  readme: readmeVenv
+    ? jupyterLab(`${path.join(readmeVenv, 'bin', 'jupyter')} lab --config jupyter_server_test_config.py`, baseURL, {
+        PATH: `${path.join(readmeVenv, 'bin')}${path.delimiter}${process.env.PATH}`,
+        VIRTUAL_ENV: readmeVenv
+      })
+    : undefined
+};
+const projects = {
+  root: { name: 'root', testIgnore: [...NOEXT_SPECS, ...GATEWAY_SPECS], use: { baseURL } },
+  lab: { name: 'root', testIgnore: [...NOEXT_SPECS, ...GATEWAY_SPECS, ...TUTORIAL_SPECS], use: { baseURL } },
+  tutorials: { name: 'tutorials', testMatch: TUTORIAL_SPECS, use: { baseURL } },
+  hub: { name: 'hub', testMatch: HUB_SPECS, use: { baseURL: hubURL } },
+  noext: { name: 'noext', testMatch: NOEXT_SPECS, use: { baseURL: noextURL } },
+  gateway: { name: 'gateway', testMatch: GATEWAY_SPECS, use: { baseURL: gatewayURL } }
+};
+const PARTS = {
+  all: {
+    projects: [projects.root, projects.hub, projects.noext, projects.gateway],
+    servers: [servers.root, servers.hub, servers.noext, ...(withGateway ? [servers.gateway] : [])]
+  },
+  tutorials: { projects: [projects.tutorials], servers: [servers.readme || servers.root] },
+  lab: { projects: [projects.lab], servers: [servers.root] },
+  others: {
+    projects: [projects.hub, projects.noext, projects.gateway],
+    servers: [servers.hub, servers.noext, servers.gateway]
+  }
+};
+if (!PARTS[part]) {
+  throw new Error(`LAZYSCOPE_UI_PART=${part}: one of ${Object.keys(PARTS).join(', ')}`);
+}
+
 module.exports = {
   ...baseConfig,
-  reporter: [['list'], ['html', { open: 'never' }]],
+  reporter: [['list'], ['html', { open: 'never', outputFolder: `playwright-report/${part}` }]],
+  outputDir: `test-results/${part}`,
   // One retry: a shared, loaded CI machine can miss a timeout once; Playwright still
   // reports such a spec as flaky.
   retries: 1,
@@ -59,24 +111,6 @@ module.exports = {
     // Video recording needs a Playwright ffmpeg download, which cannot happen here.
     video: 'off'
   },
-  projects: [
-    { name: 'root', testIgnore: [...NOEXT_SPECS, ...GATEWAY_SPECS], use: { baseURL } },
-    { name: 'hub', testMatch: HUB_SPECS, use: { baseURL: hubURL } },
-    { name: 'noext', testMatch: NOEXT_SPECS, use: { baseURL: noextURL } },
-    { name: 'gateway', testMatch: GATEWAY_SPECS, use: { baseURL: gatewayURL } }
-  ],
-  webServer: [
-    jupyterLab('jlpm start', baseURL, {}),
-    jupyterLab('jupyter lab --config jupyter_server_hub_config.py', hubURL, {
-      LAZYSCOPE_UI_HUB_PORT: hubPort
-    }),
-    jupyterLab('jupyter lab --config jupyter_server_noext_config.py', noextURL, {
-      LAZYSCOPE_UI_NOEXT_PORT: noextPort
-    }),
-    // Longer limits: a fresh machine builds the gateway's cluster environments first (once;
-    // pip's cache), and at the end the gateway stops its clusters after the lab.
-    ...(withGateway
-      ? [jupyterLab('python gateway_lab.py', gatewayURL, { LAZYSCOPE_UI_GATEWAY_PORT: gatewayPort }, 600 * 1000, 90000)]
-      : [])
-  ]
+  projects: PARTS[part].projects,
+  webServer: PARTS[part].servers
 };

@@ -85,7 +85,7 @@ class _Made:
 
 
 class GatewaySource(ClusterSource):
-    kind = "gateway"
+    name = "gateway"
 
     def __init__(self, log: Any) -> None:
         self.log = log
@@ -197,7 +197,7 @@ class GatewaySource(ClusterSource):
         except SourceError as exc:
             self._listed, self._error = [], str(exc)
         except Exception as exc:  # never a listing's failure: said in its place
-            # By its kind only: its text may hold a request's URL.
+            # By its type only: its text may hold a request's URL.
             self._listed = []
             self._error = f"Listing the Dask Gateway's clusters failed ({type(exc).__name__})."
             self.log.warning("lazyscope: %s", self._error)
@@ -304,7 +304,7 @@ class GatewaySource(ClusterSource):
             "options": options,
             "owned": made is not None or owner is not None,
             "started_by": "server" if made else "kernel" if owner else None,
-            "source": self.kind,
+            "source": self.name,
             "kernel_id": kernel,
             "kernel_name": owner.session.get("kernel_name") if owner else None,
             "kernel_running": None if owner is None else owner.session["id"] in running,
@@ -324,7 +324,7 @@ class GatewaySource(ClusterSource):
             "id": cluster_id(name), "engine": "dask", "name": name, "address": None,
             "dashboard": None, "workers": None, "cores": None, "memory": None,
             "status": "failed", "error": made.error, "started": None, "options": made.options,
-            "owned": True, "started_by": "server", "source": self.kind, "kernel_id": None,
+            "owned": True, "started_by": "server", "source": self.name, "kernel_id": None,
             "kernel_name": None, "kernel_running": None, "sessions": [],
             "gateway": {"address": self._shown, "cluster": name, "options": made.options,
                         "keep": made.keep, **made.scaling},

@@ -17,9 +17,9 @@ __all__ = ["allowed", "describe", "fields", "set_options"]
 
 def describe(spec: Any) -> str:
     """What one of the gateway's cluster options takes, in words."""
-    kind = type(spec).__name__
-    if kind in ("Integer", "Float"):
-        noun = "an integer" if kind == "Integer" else "a number"
+    option_type = type(spec).__name__
+    if option_type in ("Integer", "Float"):
+        noun = "an integer" if option_type == "Integer" else "a number"
         low, high = spec.min, spec.max
         if low is not None and high is not None:
             what = f"{noun} from {low:g} to {high:g}"
@@ -29,11 +29,11 @@ def describe(spec: Any) -> str:
             what = f"{noun} of at most {high:g}"
         else:
             what = noun
-    elif kind == "Select":
+    elif option_type == "Select":
         what = "one of " + ", ".join(spec.options)
-    elif kind == "Bool":
+    elif option_type == "Bool":
         what = "true or false"
-    elif kind == "Mapping":
+    elif option_type == "Mapping":
         what = 'a JSON object (e.g. {"KEY": "VALUE"})'
     else:
         what = "any text"
@@ -52,15 +52,15 @@ def shown_value(value: Any) -> str:
 def _converted(spec: Any, text: str) -> Any:
     """A typed string (`--option KEY=VALUE`, a form's text box) as the option's type; left
     as it is when it does not read as one (the option's own check then refuses it)."""
-    kind = type(spec).__name__
-    if kind == "Integer":
+    option_type = type(spec).__name__
+    if option_type == "Integer":
         return int(text)
-    if kind == "Float":
+    if option_type == "Float":
         return float(text)
-    if kind == "Bool":
+    if option_type == "Bool":
         words = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
         return words.get(text.lower(), text)
-    if kind == "Mapping":
+    if option_type == "Mapping":
         try:
             return json.loads(text)
         except ValueError:
@@ -106,17 +106,17 @@ def fields(options: Any) -> list[dict[str, Any]]:
     gets them), min and max of numbers, choices of a select, and `allows` in words."""
     found = []
     for spec in options._fields.values():
-        kind = type(spec).__name__
+        option_type = type(spec).__name__
         field: dict[str, Any] = {
             "name": spec.field,
             "label": spec.label,
-            "type": _TYPES.get(kind, "string"),
+            "type": _TYPES.get(option_type, "string"),
             "default": spec.value,
             "allows": describe(spec),
         }
-        if kind in ("Integer", "Float"):
+        if option_type in ("Integer", "Float"):
             field.update(min=spec.min, max=spec.max)
-        if kind == "Select":
+        if option_type == "Select":
             field["choices"] = list(spec.options)
         found.append(field)
     return found

@@ -45,7 +45,7 @@ def _embedded(graph: Any, facts: Facts) -> None:
             facts.embedded.append(EmbeddedData(total, "NumPy/pandas data in the graph", name))
 
 
-def _base(obj: Any, kind: str) -> Meta:
+def _base(obj: Any, collection: str) -> Meta:
     graph = obj.dask
     common.check_futures(
         layer.mapping for layer in graph.layers.values() if hasattr(layer, "mapping")
@@ -53,7 +53,7 @@ def _base(obj: Any, kind: str) -> Meta:
     facts = Facts()
     meta = Meta(
         engine="dask",
-        kind=kind,
+        collection=collection,
         plan=_layer_items(graph),
         layers=len(graph.layers),
         facts=facts,
@@ -79,15 +79,15 @@ def _array(arr: Any) -> Meta:
 
 
 def graph_meta(obj: Any) -> Meta | None:
-    kind = type(obj).__name__
+    cls_name = type(obj).__name__
     module = type(obj).__module__
-    if module.startswith("dask.array") and kind == "Array":
+    if module.startswith("dask.array") and cls_name == "Array":
         return _array(obj)
-    if module.startswith("dask.bag") and kind in ("Bag", "Item"):
-        meta = _base(obj, kind)
+    if module.startswith("dask.bag") and cls_name in ("Bag", "Item"):
+        meta = _base(obj, cls_name)
         meta.partitions = getattr(obj, "npartitions", 1)
         return meta
-    if module.startswith("dask.delayed") and kind in ("Delayed", "DelayedLeaf", "DelayedAttr"):
+    if module.startswith("dask.delayed") and cls_name in ("Delayed", "DelayedLeaf", "DelayedAttr"):
         meta = _base(obj, "Delayed")
         meta.partitioned = False  # one task per call: partitions do not apply
         return meta

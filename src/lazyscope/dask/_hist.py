@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from lazyscope._errors import LazyscopeError
-from lazyscope.grids._frames import kinds_of, per_object
+from lazyscope.grids._frames import column_types, per_object
 from lazyscope.grids._spec import Range, check_column, column_range
 from lazyscope.grids._work import Work
 
@@ -23,7 +23,7 @@ def dask_histogram(
 ) -> tuple[np.ndarray, np.ndarray]:
     import dask
 
-    check_column(kinds_of(dict(ddf.dtypes)), column)
+    check_column(column_types(dict(ddf.dtypes)), column)
     parts = ddf[column].to_delayed()
     if value_range is None:
 

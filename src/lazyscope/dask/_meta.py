@@ -142,7 +142,7 @@ def _frame_meta(obj: Any) -> Meta:
     facts = Facts()
     meta = Meta(
         engine="dask",
-        kind=type(obj).__name__,
+        collection=type(obj).__name__,
         columns=_columns(obj._meta),
         plan=items,
         plan_text=expr.tree_repr(),

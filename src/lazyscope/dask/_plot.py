@@ -13,7 +13,7 @@ import contextlib
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from lazyscope.grids._frames import check_categories, kinds_of, per_object
+from lazyscope.grids._frames import check_categories, column_types, per_object
 from lazyscope.grids._line import check_line_schema, time_ns, to_dataset
 from lazyscope.grids._requests import SupersededError, Token
 from lazyscope.grids._spec import Range, Spec, View, finish_extent
@@ -45,7 +45,7 @@ class DaskBackend:
 
     def __init__(self, ddf: Any, spec: Spec, work: Work = PLOT) -> None:
         self.time_x = spec.kind == "line" and ddf[spec.x].dtype.kind == "M"
-        check_line_schema(kinds_of(dict(ddf.dtypes)), spec, self.time_x)
+        check_line_schema(column_types(dict(ddf.dtypes)), spec, self.time_x)
         self.spec, self.source, self.client, self.work = spec, ddf, _client(), work
         numeric = [
             c

@@ -49,10 +49,10 @@ def partition_states(
             # unordered dtypes with the same values equal). Recode by value, every time.
             part = part.assign(**{by: pd.Categorical(part[by], categories=layers)})
 
-        kind = {"n": "count", "s": "sum", "lo": "min", "hi": "max", "m2": "var"}
+        method = {"n": "count", "s": "sum", "lo": "min", "hi": "max", "m2": "var"}
         reductions = {}
         for name in names:
-            red = getattr(ds, kind[name])(value)
+            red = getattr(ds, method[name])(value)
             reductions[name] = ds.by(by, red) if by else red
         canvas = ds.Canvas(width, height, x_range=x_range, y_range=y_range)
         grids = canvas.points(part, x, y, agg=ds.summary(**reductions))

@@ -1,5 +1,5 @@
 """Dask distributed: a LocalCluster we own, or a client attached to a running scheduler
-(a Dask Gateway cluster is a session of its own kind: `_gateway`)."""
+(a Dask Gateway cluster has a session class of its own: `_gateway`)."""
 
 from __future__ import annotations
 
@@ -60,7 +60,7 @@ def parse_address(address: str) -> tuple[str, int]:
 
 
 class DaskEngine:
-    kind = "dask"
+    name = "dask"
 
     def __init__(
         self,

@@ -1,4 +1,4 @@
-"""The kernel's running sessions, one per kind (an engine package's NAME), behind one
+"""The kernel's running sessions, one per engine (by its package's NAME), behind one
 interface, and the engine packages (`packages()`, found through entry points).
 
 Magics and views call these plain functions; what an engine does is its package's.
@@ -41,8 +41,8 @@ __all__ = [
 
 
 def register(engine: Engine) -> Engine:
-    """Make `engine` the kernel's running session of its kind (and announce it)."""
-    _sessions[engine.kind] = engine
+    """Make `engine` the kernel's running session of its engine (and announce it)."""
+    _sessions[engine.name] = engine
     _announce()
     # atexit runs handlers last-in first-out: re-registering after the engine's own
     # imports makes ours run first, before the kernel manager loses patience.
@@ -63,12 +63,12 @@ def check(obj: Any) -> None:
         package.check(obj)
 
 
-def stop(kind: str, *, at_exit: bool = False) -> SessionInfo:
-    """Stop the session of `kind`. At the kernel's exit, an engine with a `leave` method
+def stop(name: str, *, at_exit: bool = False) -> SessionInfo:
+    """Stop the session of `name`. At the kernel's exit, an engine with a `leave` method
     (a session of a kept cluster that outlives the kernel) is left that way."""
-    engine = _sessions.pop(kind, None)
+    engine = _sessions.pop(name, None)
     if engine is None:
-        raise LazyscopeError(f"No {title(kind)} session is running in this kernel.")
+        raise LazyscopeError(f"No {title(name)} session is running in this kernel.")
     try:
         leave = getattr(engine, "leave", None) if at_exit else None
         (leave or engine.stop)()
@@ -82,8 +82,8 @@ def stop_all() -> None:
     # Withdraw first: stopping an engine's runtime can outlast the kernel manager's patience.
     with contextlib.suppress(OSError):
         write_announcement([])
-    for kind in list(_sessions):
+    for name in list(_sessions):
         try:
-            stop(kind, at_exit=True)
+            stop(name, at_exit=True)
         except Exception:  # the kernel exits anyway; the other sessions must still stop
-            survived(f"stopping the {kind} session failed")
+            survived(f"stopping the {name} session failed")

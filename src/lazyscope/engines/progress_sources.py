@@ -11,16 +11,16 @@ from lazyscope.model import ProgressSource
 __all__ = ["sources_for"]
 
 
-def sources_for(kind: str | None) -> list[ProgressSource]:
-    """Sources for the engine named `kind`, or (None) for every engine in use."""
+def sources_for(name: str | None) -> list[ProgressSource]:
+    """Sources for the engine named `name`, or (None) for every engine in use."""
     names = [package.NAME for package in packages()]
-    if kind is not None and kind not in names:
-        quoted = [repr(name) for name in names]
+    if name is not None and name not in names:
+        quoted = [repr(known) for known in names]
         raise LazyscopeError(
-            f"progress() watches {', '.join(quoted[:-1])} or {quoted[-1]}, not {kind!r}."
+            f"progress() watches {', '.join(quoted[:-1])} or {quoted[-1]}, not {name!r}."
         )
     sources: list[ProgressSource] = []
     for package in packages():
-        if kind in (None, package.NAME):
+        if name in (None, package.NAME):
             sources += package.progress_sources()
     return sources

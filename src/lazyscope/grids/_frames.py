@@ -11,7 +11,7 @@ from lazyscope._errors import LazyscopeError
 
 from ._spec import MAX_CATEGORIES, Spec, View
 
-__all__ = ["canvas", "check_categories", "finish", "kinds_of", "per_object", "reduction"]
+__all__ = ["canvas", "check_categories", "column_types", "finish", "per_object", "reduction"]
 
 T = TypeVar("T")
 
@@ -32,7 +32,7 @@ def per_object(obj: object, key: object, compute: Callable[[], T]) -> T:
     return value
 
 
-def kinds_of(dtypes: Mapping[str, Any]) -> dict[str, str]:
+def column_types(dtypes: Mapping[str, Any]) -> dict[str, str]:
     """ "numeric" | "category" | "other" for pandas dtypes (also a lazy frame's pandas meta)."""
     import pandas as pd
 

@@ -134,19 +134,19 @@ def check_range(name: str, value: object) -> Range | None:
     return low, high
 
 
-def check_schema(kinds: Mapping[str, str], spec: Spec) -> None:
-    """kinds maps every column to "numeric", "category" or "other" (from metadata only)."""
+def check_schema(types: Mapping[str, str], spec: Spec) -> None:
+    """types maps every column to "numeric", "category" or "other" (from metadata only)."""
     for col in spec.columns:
-        if col not in kinds:
+        if col not in types:
             raise LazyscopeError(
-                f"Column {col!r} is not in the DataFrame. Columns: {_names(kinds)}."
+                f"Column {col!r} is not in the DataFrame. Columns: {_names(types)}."
             )
     for role, name in (("x", spec.x), ("y", spec.y), ("value", spec.value)):
-        if name is not None and kinds[name] != "numeric":
+        if name is not None and types[name] != "numeric":
             raise LazyscopeError(
                 f"Column {name!r} ({role}) is not numeric: plot needs numbers for x, y and value."
             )
-    if spec.by is not None and kinds[spec.by] == "other":
+    if spec.by is not None and types[spec.by] == "other":
         raise LazyscopeError(
             f"Column {spec.by!r} (by) must hold categories: strings, integers or booleans."
         )
@@ -173,20 +173,20 @@ def column_range(column: str, low: float | None, high: float | None, arg: str) -
     return float(low), float(high)
 
 
-def check_column(kinds: Mapping[str, str], column: object) -> str:
+def check_column(types: Mapping[str, str], column: object) -> str:
     """The one numeric column a histogram counts."""
     if not isinstance(column, str):
         raise LazyscopeError(f"column must be a column name (a string), not {column!r}.")
-    if column not in kinds:
+    if column not in types:
         raise LazyscopeError(
-            f"Column {column!r} is not in the DataFrame. Columns: {_names(kinds)}."
+            f"Column {column!r} is not in the DataFrame. Columns: {_names(types)}."
         )
-    if kinds[column] != "numeric":
+    if types[column] != "numeric":
         raise LazyscopeError(f"Column {column!r} is not numeric: a histogram needs numbers.")
     return column
 
 
-def _names(kinds: Mapping[str, str], limit: int = 12) -> str:
-    names = list(kinds)
+def _names(types: Mapping[str, str], limit: int = 12) -> str:
+    names = list(types)
     shown = ", ".join(names[:limit])
     return shown + (f", ... ({len(names)} in all)" if len(names) > limit else "")

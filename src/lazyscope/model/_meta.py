@@ -80,7 +80,7 @@ class Meta:
     """Everything a metadata view shows about one lazy object."""
 
     engine: str  # one of its engine package's TITLES, or "pandas"
-    kind: str  # "DataFrame", "Series", "Array", "Bag", "Delayed", "RDD"
+    collection: str  # "DataFrame", "Series", "Array", "Bag", "Delayed", "RDD"
     columns: list[Column] = field(default_factory=list)
     shape: str | None = None  # arrays: "(1000, 1000)"; pandas: rows x columns
     dtype: str | None = None  # arrays and bags

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from lazyscope._errors import LazyscopeError
-from lazyscope.grids._frames import canvas, check_categories, finish, kinds_of, reduction
+from lazyscope.grids._frames import canvas, check_categories, column_types, finish, reduction
 from lazyscope.grids._line import check_line_schema, time_ns, to_dataset
 from lazyscope.grids._spec import (
     Range,
@@ -41,7 +41,7 @@ class PandasBackend:
         import pandas as pd
 
         self.time_x = spec.kind == "line" and pd.api.types.is_datetime64_any_dtype(df[spec.x])
-        check_line_schema(kinds_of(dict(df.dtypes)), spec, self.time_x)
+        check_line_schema(column_types(dict(df.dtypes)), spec, self.time_x)
         self.spec = spec
         cols = {  # a time x is binned as nanoseconds, as in every engine
             c: time_ns(df[c]) if self.time_x and c == spec.x else _numeric(df[c])
@@ -96,7 +96,7 @@ def pandas_histogram(
 ) -> tuple[np.ndarray, np.ndarray]:
     import numpy as np
 
-    check_column(kinds_of(dict(df.dtypes)), column)
+    check_column(column_types(dict(df.dtypes)), column)
     values = _numeric(df[column]).to_numpy()
     values = values[~np.isnan(values)] if values.dtype.kind == "f" else values
     if value_range is None:

@@ -1,6 +1,6 @@
 """HTTP routes of the lazyscope server extension: thin wrappers around the cluster manager
 (``_manager``) and the dashboard proxy (``_proxy_handler``). A cluster source's options
-(``GET /lazyscope/api/<kind>/options``, e.g. a gateway's cluster options) have a
+(``GET /lazyscope/api/<name>/options``, e.g. a gateway's cluster options) have a
 route of their own: the form that needs them opens rarely, the list is polled.
 
 Every method is ``@authenticated`` (who is asking) and ``@authorized`` on the resource
@@ -143,9 +143,9 @@ class SourceOptionsHandler(_Base):
 
     @authenticated  # type: ignore[untyped-decorator]
     @authorized  # type: ignore[untyped-decorator]
-    async def get(self, kind: str) -> None:
+    async def get(self, name: str) -> None:
         try:
-            self._json(await self.manager.source(kind).options())
+            self._json(await self.manager.source(name).options())
         except SourceError as exc:
             raise self._refused(exc) from None
 
@@ -204,17 +204,17 @@ class AppLinkHandler(JupyterHandler):  # type: ignore[misc]  # jupyter_server is
                 await asyncio.sleep(0.5)
         except SourceError as exc:
             raise HTTPError(exc.status, reason=str(exc).rstrip(".")) from None
-        kind, entry = found
-        self.redirect(f"{proxy}/{kind}{entry['path']}{page}")
+        name, entry = found
+        self.redirect(f"{proxy}/{name}{entry['path']}{page}")
 
     async def _ended(
         self, app: str, sessions: list[dict[str, Any]]
     ) -> tuple[str, dict[str, Any]] | None:
-        """(source kind, entry) of the history server that shows ``app``, if one does."""
+        """(source name, entry) of the history server that shows ``app``, if one does."""
         for source in self.manager.sources:
             for entry in await source.ended(sessions):
                 if entry["id"] == app:
-                    return source.kind, entry
+                    return source.name, entry
         return None
 
 

@@ -175,16 +175,16 @@ class ClusterManager(_engine_settings()):  # type: ignore[misc]  # a base built 
     def _source_of(self, body: Any) -> ClusterSource | None:
         if not isinstance(body, dict):
             return None
-        return next((s for s in self.sources if body.get(s.kind) not in (None, False)), None)
+        return next((s for s in self.sources if body.get(s.name) not in (None, False)), None)
 
     def _owner(self, cid: str) -> ClusterSource | None:
         return next((s for s in self.sources if s.owns(cid)), None)
 
-    def source(self, kind: str) -> ClusterSource:
+    def source(self, name: str) -> ClusterSource:
         for source in self.sources:
-            if source.kind == kind:
+            if source.name == name:
                 return source
-        raise SourceError(f"There is no cluster source {kind!r}.", 404)
+        raise SourceError(f"There is no cluster source {name!r}.", 404)
 
     async def list(self) -> list[dict[str, Any]]:
         """Server-managed clusters first (oldest first), then the sources' clusters, then
@@ -198,9 +198,9 @@ class ClusterManager(_engine_settings()):  # type: ignore[misc]  # a base built 
         return managed + listed + [s for s in sessions if s["id"] not in shown]
 
     async def sources_status(self) -> dict[str, Any]:
-        """{kind: {"address", "error"}} of the sources configured for this server."""
-        found = {source.kind: await source.status() for source in self.sources}
-        return {kind: status for kind, status in found.items() if status is not None}
+        """{name: {"address", "error"}} of the sources configured for this server."""
+        found = {source.name: await source.status() for source in self.sources}
+        return {name: status for name, status in found.items() if status is not None}
 
     async def get(self, cid: str) -> dict[str, Any]:
         if cid in self.clusters:
@@ -306,7 +306,7 @@ class ClusterManager(_engine_settings()):  # type: ignore[misc]  # a base built 
                 except Exception as exc:  # the next round tries again
                     # Not the exception's text: it may name a request to the service.
                     self.log.warning("lazyscope: checking the %s clusters of gone kernels "
-                                     "failed (%s)", source.kind, type(exc).__name__)  # fmt: skip
+                                     "failed (%s)", source.name, type(exc).__name__)  # fmt: skip
 
     def _alive(self, session: dict[str, Any]) -> bool:
         return _discovery.still_running(session, self.kernel_manager)

@@ -130,8 +130,8 @@ def meta(obj: Any) -> Meta:
 
 def draws(obj: Any) -> bool:
     """A Spark DataFrame (classic or Connect)? By class name."""
-    kind = type(obj)
-    return kind.__name__ == "DataFrame" and kind.__module__.startswith("pyspark.sql")
+    cls = type(obj)
+    return cls.__name__ == "DataFrame" and cls.__module__.startswith("pyspark.sql")
 
 
 def brief(exc: BaseException) -> str | None:

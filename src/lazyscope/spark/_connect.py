@@ -24,7 +24,7 @@ def is_connect(obj: Any) -> bool:
 
 
 def functions_for(df: Any) -> ModuleType:
-    """pyspark's SQL functions for `df`'s kind of session.
+    """pyspark's SQL functions for `df`'s session, classic or Connect.
 
     `pyspark.sql.functions` picks classic or Connect by a process-wide flag that only
     pyspark's generic builder sets, so a Connect frame made otherwise needs Connect's own.
@@ -52,7 +52,7 @@ def parse_remote(remote: str) -> tuple[str, int]:
 
 
 class SparkConnectEngine:
-    kind = "spark"
+    name = "spark"
 
     def __init__(self, session: Any, remote: str) -> None:
         self.session = session

@@ -30,8 +30,8 @@ _LOGICAL = {
 
 
 def is_spark(obj: Any) -> bool:
-    kind = type(obj)
-    return kind.__name__ == "DataFrame" and kind.__module__.startswith("pyspark.sql")
+    cls = type(obj)
+    return cls.__name__ == "DataFrame" and cls.__module__.startswith("pyspark.sql")
 
 
 def _explain(df: Any, mode: str) -> str:

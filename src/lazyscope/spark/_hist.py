@@ -16,7 +16,7 @@ from lazyscope.grids._spec import Range, check_column, column_range
 from lazyscope.grids._work import Work
 
 from ._connect import functions_for
-from ._plot import run_spark, spark_kinds
+from ._plot import run_spark, spark_column_types
 
 __all__ = ["spark_histogram"]
 
@@ -25,7 +25,7 @@ def spark_histogram(
     df: Any, column: str, bins: int, value_range: Range | None, work: Work
 ) -> tuple[np.ndarray, np.ndarray]:
     f = functions_for(df)
-    check_column(spark_kinds(df.schema), column)
+    check_column(spark_column_types(df.schema), column)
     v = f.col(column).cast("double")
     if value_range is None:
 

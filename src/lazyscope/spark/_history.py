@@ -2,7 +2,7 @@
 applications whose event logs are in the user's folder (`spark/_eventlog`) after they
 ended, behind the same sandboxed dashboard proxy as every other UI.
 
-A cluster source of its own kind (`ClusterSource`) so the dashboard proxy reaches it like
+A cluster source of its own (`ClusterSource`) so the dashboard proxy reaches it like
 any cluster (``lazyscope/dashboard/spark-history/...``) while the cluster list never
 shows it. Started at the first request that needs it (a link to a finished application,
 the list of finished applications), from pyspark's ``bin/spark-class`` on a loopback port,
@@ -40,7 +40,7 @@ _START_TIMEOUT = 180.0  # a cold JVM on a busy machine
 
 
 class HistoryServer(ClusterSource):
-    kind = HISTORY_ID
+    name = HISTORY_ID
 
     def __init__(self, log: Any) -> None:
         self.log = log
@@ -151,7 +151,7 @@ class HistoryServer(ClusterSource):
         url = await self.ensure()
         return {"id": HISTORY_ID, "engine": "spark", "name": "Spark History Server",
                 "address": url, "dashboard": url, "workers": 0, "cores": 0, "memory": 0,
-                "status": "running", "error": None, "owned": True, "source": self.kind,
+                "status": "running", "error": None, "owned": True, "source": self.name,
                 "kernel_id": None}  # fmt: skip
 
     async def create(self, body: dict[str, Any]) -> dict[str, Any]:

@@ -100,7 +100,7 @@ def spark_meta(df: Any) -> Meta:
         parsed = parse_explain(text)
         meta = Meta(
             engine="spark-connect" if is_connect(df) else "spark",
-            kind="DataFrame",
+            collection="DataFrame",
             columns=_columns(df.schema),
             partitions=parsed.partitions,
             plan=parsed.items,
@@ -154,7 +154,7 @@ def rdd_meta(rdd: Any) -> Meta:
     facts = Facts(is_rdd=True)
     return Meta(
         engine="spark",
-        kind="RDD",
+        collection="RDD",
         partitions=partitions,
         plan=items,
         plan_text=lineage,

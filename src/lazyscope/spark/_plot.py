@@ -32,12 +32,12 @@ if TYPE_CHECKING:
 
     from lazyscope.grids._requests import Token
 
-__all__ = ["SparkBackend", "engine_errors", "run_spark", "spark_kinds"]
+__all__ = ["SparkBackend", "engine_errors", "run_spark", "spark_column_types"]
 
 _PYRAMIDS = 4  # kept per plot: home, and the windows of the latest deep zooms
 
 
-def spark_kinds(schema: Any) -> dict[str, str]:
+def spark_column_types(schema: Any) -> dict[str, str]:
     from pyspark.sql import types as t
 
     out = {}
@@ -81,10 +81,10 @@ class SparkBackend:
         from ._plot_line import is_time
 
         schema = df.schema  # analysed schema: no job
-        self.kinds = spark_kinds(schema)
+        self.column_types = spark_column_types(schema)
         x_type = schema[spec.x].dataType if spec.x in schema.names else None
         self.time_x = spec.kind == "line" and is_time(x_type)
-        check_line_schema(self.kinds, spec, self.time_x)
+        check_line_schema(self.column_types, spec, self.time_x)
         self.df, self.spec, self.session, self.work = df, spec, df.sparkSession, work
         self.pyramids: list[Pyramid] = []
         self.jobs = 0  # Spark jobs run for grids (tests check pyramid zooms run none)
@@ -138,8 +138,8 @@ class SparkBackend:
                 self.pyramids.insert(0, pyramid)
                 break
         if served is None:  # a job aggregates this window finer, kept for the next zooms
-            kinds = len(_partials.STATES[self.spec.agg])
-            levels = levels_for(view, len(self.categories), kinds)
+            state_count = len(_partials.STATES[self.spec.agg])
+            levels = levels_for(view, len(self.categories), state_count)
             finest = self._grid(scaled(view, levels), token, view)
             pyramid = Pyramid(self.spec.agg, view, levels, finest)
             self.pyramids = [pyramid, *self.pyramids[: _PYRAMIDS - 1]]

@@ -74,7 +74,7 @@ def quiet_spark_loggers() -> None:
 
 
 class SparkEngine:
-    kind = "spark"
+    name = "spark"
 
     def __init__(
         self, session: Any, owned: bool, limits: _limits.Limits | None = None, asked: str = ""

@@ -21,7 +21,7 @@ def pandas_meta(obj: Any) -> Meta:
     )
     meta = Meta(
         engine="pandas",
-        kind=type(obj).__name__,
+        collection=type(obj).__name__,
         columns=columns,
         shape=f"{len(obj):,} rows x {len(columns)} columns",
         size_bytes=size,

@@ -43,7 +43,7 @@ def _estimated(meta: Meta) -> bool:
 
 
 def title(meta: Meta) -> str:
-    return f"{engine_title(meta.engine)} {meta.kind}"
+    return f"{engine_title(meta.engine)} {meta.collection}"
 
 
 def summary(meta: Meta, findings: list[Finding]) -> list[str]:

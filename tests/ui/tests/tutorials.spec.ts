@@ -1,4 +1,5 @@
 import { expect, galata, test } from '@jupyterlab/galata';
+import * as fs from 'fs';
 import * as path from 'path';
 
 /**
@@ -22,6 +23,12 @@ const TUTORIALS = [
   '07-dask-or-spark'
 ];
 const NOTEBOOKS = path.resolve(__dirname, '..', '..', '..', 'notebooks');
+// Set when the lab runs from the README's first command's environment (tests/test_ui.py):
+// the kernel's Python and lazyscope must then come from there.
+const README_VENV = process.env.LAZYSCOPE_README_VENV;
+const WHERE_FROM =
+  'import json, os, sys, lazyscope\n' +
+  'print(json.dumps([os.path.realpath(sys.prefix), os.path.realpath(lazyscope.__file__)]))';
 // Wall-clock budget per tutorial on 2 shared cores (kernel, JVM and cluster start-up included).
 const BUDGET_S: Record<string, number> = {
   '05-seeing-big-data': 300,
@@ -122,6 +129,32 @@ async function plots(page: import('@playwright/test').Page): Promise<number[]> {
   });
 }
 
+/** What is wrong with where the kernel's Python and lazyscope come from (asked of the
+ * kernel directly, so the notebook and its picture stay as the user ran them). */
+async function fromReadmeEnvironment(page: import('@playwright/test').Page, venv: string): Promise<string[]> {
+  const printed = await page.evaluate(async code => {
+    const panel = window.jupyterapp.shell.currentWidget as any;
+    const future = panel.sessionContext.session.kernel.requestExecute({ code });
+    let text = '';
+    future.onIOPub = (msg: any) => {
+      if (msg.header.msg_type === 'stream') {
+        text += msg.content.text;
+      }
+    };
+    await future.done;
+    return text;
+  }, WHERE_FROM);
+  const [prefix, module] = JSON.parse(printed) as [string, string];
+  const problems: string[] = [];
+  if (prefix !== venv) {
+    problems.push(`the kernel ran in ${prefix}, not the README's environment ${venv}`);
+  }
+  if (!module.startsWith(venv + path.sep)) {
+    problems.push(`lazyscope came from ${module}, not the README's environment`);
+  }
+  return problems;
+}
+
 for (const name of TUTORIALS) {
   test(`tutorial ${name} runs clean in JupyterLab`, async ({ page, tmpPath }, testInfo) => {
     const budget = BUDGET_S[name] ?? DEFAULT_BUDGET_S;
@@ -202,6 +235,10 @@ for (const name of TUTORIALS) {
     }
     if (elapsed > budget) {
       problems.push(`took ${elapsed.toFixed(0)} s, budget ${budget} s`);
+    }
+
+    if (README_VENV) {
+      problems.push(...(await fromReadmeEnvironment(page, fs.realpathSync(README_VENV))));
     }
 
     // The whole notebook in one picture: no sidebar, a viewport as tall as the notebook.
