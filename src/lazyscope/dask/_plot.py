@@ -14,13 +14,15 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from lazyscope.grids._frames import check_categories, column_types, per_object
+from lazyscope.grids._line import check_line_schema, time_ns, to_dataset
 from lazyscope.grids._requests import SupersededError, Token
-from lazyscope.grids._spec import Range, Spec, View, check_schema, finish_extent
+from lazyscope.grids._spec import Range, Spec, View, finish_extent
 from lazyscope.grids._states import finalize, to_dataarray
 from lazyscope.grids._work import PLOT, Work
 
 from . import _plot_warm
 from ._plot_grid import dask_states
+from ._plot_line import line_states
 from ._plot_scan import scan_partitions
 
 if TYPE_CHECKING:
@@ -42,14 +44,22 @@ class DaskBackend:
     engine = "dask"
 
     def __init__(self, ddf: Any, spec: Spec, work: Work = PLOT) -> None:
-        check_schema(column_types(dict(ddf.dtypes)), spec)
+        self.time_x = spec.kind == "line" and ddf[spec.x].dtype.kind == "M"
+        check_line_schema(column_types(dict(ddf.dtypes)), spec, self.time_x)
         self.spec, self.source, self.client, self.work = spec, ddf, _client(), work
-        numeric = [c for c in spec.columns if c != spec.by and ddf[c].dtype.kind not in "iuf"]
+        numeric = [
+            c
+            for c in spec.columns
+            if c != spec.by and ddf[c].dtype.kind not in "iuf" and not (self.time_x and c == spec.x)
+        ]
         self.frame = ddf[spec.columns]
         if numeric:  # nullable (extension) numbers: Datashader's kernels need numpy floats
             self.frame = self.frame.astype(dict.fromkeys(numeric, "float64"))
+        if self.time_x:  # binned as nanoseconds, as in every engine
+            self.frame = self.frame.assign(**{spec.x: time_ns(self.frame[spec.x])})
         self._categories: tuple[Any, ...] | None = None if spec.by else ()
-        if self.client is not None:  # first use: hide Datashader's import and JIT (see _warm)
+        points = spec.kind == "points"  # a line runs numpy only: no Datashader to warm
+        if self.client is not None and points:  # first use: Datashader's import and JIT
             _plot_warm.check_workers(self.client)
             _plot_warm.import_on_workers(self.client)
             if spec.by is None:
@@ -91,7 +101,7 @@ class DaskBackend:
             if by is not None:
                 float_by = frame[by].dtype.kind == "f"
                 self._categories = check_categories(spec, values, float_by)
-                if self.client is not None:
+                if self.client is not None and spec.kind == "points":
                     _plot_warm.dask_jit(self.client, self._prepared(), spec)
         return cached.get(key) if need_extent else None
 
@@ -113,6 +123,8 @@ class DaskBackend:
         return self.frame.assign(**{self.spec.by: by})
 
     def aggregate(self, view: View, token: Token) -> xr.DataArray:
+        if self.spec.kind == "line":
+            return self._line(view, token)
         if self.client is not None:
             _plot_warm.dask_jit(self.client, self._prepared(), self.spec)  # no-op after the first
         token.check()
@@ -123,6 +135,15 @@ class DaskBackend:
         values = finalize(self.spec.agg, states)
         source = "datashader on dask partitions"
         return to_dataarray(values, view, self.spec, self.categories, self.engine, source)
+
+    def _line(self, view: View, token: Token) -> Any:
+        token.check()
+        boxes = self._cached().get(("boxes", self.spec.x, self.spec.y))
+        name = self.work.name(f"{view.width}-column line")
+        with _cancellable(self.client, token):
+            states = line_states(self.frame, self.spec, view, self.categories, name, boxes)
+        source, cats = "numpy on dask partitions", self.categories
+        return to_dataset(states, view, self.spec, cats, self.engine, source, self.time_x)
 
 
 class _TrackingClient:

@@ -34,5 +34,6 @@ class Backend(Protocol):
         ...
 
     def aggregate(self, view: View, token: Token) -> xr.DataArray:
-        """Every point of `view` reduced into its pixel grid; dims (y, x[, by])."""
+        """Every point of `view` reduced into its pixel grid; dims (y, x[, by]). For
+        spec.kind "line" an xarray.Dataset of per-column M4 states instead (`_line`)."""
         ...

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 __all__ = [
     "AGGS",
     "HOWS",
+    "KINDS",
     "MAX_CATEGORIES",
     "Range",
     "Spec",
@@ -32,6 +33,7 @@ __all__ = [
 ]
 
 AGGS = ("count", "sum", "mean", "min", "max", "std")
+KINDS = ("points", "line")  # "line": per pixel column min/max/first/last of y (M4)
 HOWS = ("eq_hist", "linear", "log", "cbrt")
 MAX_CATEGORIES = 64  # a legend longer than this is unreadable and the grids grow by that factor
 MAX_PIXELS = 4096  # per side: a grid bigger than a screen is memory spent on nothing
@@ -47,6 +49,7 @@ class Spec:
     agg: str = "count"
     value: str | None = None
     by: str | None = None
+    kind: str = "points"
 
     @property
     def columns(self) -> list[str]:
@@ -55,10 +58,20 @@ class Spec:
 
     @property
     def label(self) -> str:
+        if self.kind == "line":
+            return "line"
         return self.agg if self.value is None else f"{self.agg}({self.value})"
 
     @classmethod
-    def checked(cls, x: str, y: str, agg: str, value: str | None, by: str | None) -> Spec:
+    def checked(
+        cls, x: str, y: str, agg: str, value: str | None, by: str | None, kind: str = "points"
+    ) -> Spec:
+        if kind not in KINDS:
+            raise LazyscopeError(f"Unknown kind={kind!r}; use one of {', '.join(KINDS)}.")
+        if kind == "line" and (agg != "count" or value is not None):
+            raise LazyscopeError(
+                f"kind='line' draws y itself: leave agg='count' and value=None (got agg={agg!r})."
+            )
         if agg not in AGGS:
             raise LazyscopeError(f"Unknown agg={agg!r}; use one of {', '.join(AGGS)}.")
         if agg != "count" and value is None:
@@ -68,7 +81,7 @@ class Spec:
                 raise LazyscopeError(f"{name} must be a column name (a string), not {col!r}.")
         if x == y:
             raise LazyscopeError(f"x and y are both {x!r}: plot needs two different columns.")
-        return cls(x, y, agg, value, by)
+        return cls(x, y, agg, value, by, kind)
 
 
 @dataclass(frozen=True)

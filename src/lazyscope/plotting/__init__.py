@@ -25,6 +25,7 @@ def plot(
     x: str,
     y: str,
     *,
+    kind: str = "points",
     agg: str = "count",
     value: str | None = None,
     by: str | None = None,
@@ -37,26 +38,43 @@ def plot(
 ) -> PlotWidget:
     """A zoomable plot of every row of `df` (an engine's DataFrame or pandas'), reduced per pixel.
 
-    agg is one of count, sum, mean, min, max, std (all but count need `value`); `by` gives
-    one colour per category, with a legend. Without x_range / y_range the data's own extent
-    is used (one pass over the data, cached). `how` is Datashader's colour scaling
-    (eq_hist, linear, log, cbrt); `cmap` a colorcet or Bokeh palette name or a colour list.
-    The result shows in Jupyter; `.zoom()`, `.reset()`, `.aggregate` and `.image` script it.
+    kind="points" (default): agg is one of count, sum, mean, min, max, std (all but count
+    need `value`); `by` gives one colour per category, with a legend. `how` is Datashader's
+    colour scaling (eq_hist, linear, log, cbrt); `cmap` a colorcet or Bokeh palette name or
+    a colour list.
+
+    kind="line": y against x as a line (x numeric or datetime; rows in any order, taken in
+    x order, ties by y), one per category with `by`. Each pixel column keeps the exact min,
+    max, first and last y of its rows (M4), computed by the engine, so the picture is the
+    one every point's polyline draws, spikes included; no line crosses an empty column.
+    `.aggregate` is then an xarray.Dataset with dims (x[, by]) and variables count, min,
+    max, first, last, first_x, last_x (NaN/NaT where a column is empty); the x labels are
+    pixel-column centres. A datetime x is binned as int64 nanoseconds, so its ranges (here
+    and in `.zoom()`) are numbers of nanoseconds since the epoch, or datetimes. `cmap` is the
+    line colours (default: a blue line; Datashader's category colours with `by`).
+
+    Without x_range / y_range the data's own extent is used (one pass over the data,
+    cached). The result shows in Jupyter; `.zoom()`, `.reset()`, `.aggregate` and `.image`
+    script it.
     """
     from lazyscope._errors import LazyscopeError
     from lazyscope.grids._work import Work
 
     from ._backend import open_backend
+    from ._line_args import LINE_COLOR, as_numbers, line_colors
     from ._shade import category_colors, check_how, palette
     from ._widget import PlotWidget
 
     check(df)  # a DataFrame of a stopped session: one clear paragraph
     work = Work.here("lazyscope.plot")  # names our engine work after the user's call
-    spec = Spec.checked(x, y, agg, value, by)
+    spec = Spec.checked(x, y, agg, value, by, kind)
     width, height = check_size(width, height)
-    xr, yr = check_range("x_range", x_range), check_range("y_range", y_range)
+    xr = check_range("x_range", as_numbers(x_range))
+    yr = check_range("y_range", y_range)
     check_how(how)
-    if by is None:
+    if by is None and kind == "line":
+        colors = line_colors(cmap)[:1] if cmap is not None else [LINE_COLOR]
+    elif by is None:
         colors = palette(cmap if cmap is not None else "viridis")
     backend = open_backend(df, spec, work)  # checks columns and types from metadata: no job yet
     if xr is None or yr is None:

@@ -38,7 +38,9 @@ def load_bokehjs() -> None:
 def summary(agg: Any, values: np.ndarray, elapsed: float | None) -> str:
     """The status line under a finished aggregation (HTML-escaped)."""
     parts = [str(agg.attrs.get("source", agg.attrs.get("engine", "")))]
-    if agg.attrs.get("agg") == "count":
+    if "rows" in agg.attrs:  # a line: the rows its columns hold
+        parts.append(f"{agg.attrs['rows']:,} points in view")
+    elif agg.attrs.get("agg") == "count":
         parts.append(f"{int(np.nansum(values)):,} points in view")
     parts.append("from the kernel's cache" if elapsed is None else f"{elapsed:.2f} s")
     return html.escape(" \u00b7 ".join(parts))

@@ -1,5 +1,9 @@
 """The Bokeh figure of a plot: the shaded image, an invisible value layer for the hover
-readout, real axes in data coordinates, the zoom tools, and a colour bar or a legend."""
+readout, real axes in data coordinates, the zoom tools, and a colour bar or a legend.
+
+A time x (a line's, held as nanoseconds since the epoch) is drawn on Bokeh's datetime
+axis, whose unit is the millisecond: the figure's x is ours divided by 1e6, converted
+back wherever ranges cross (`ranges`, `set_ranges`)."""
 
 from __future__ import annotations
 
@@ -19,7 +23,13 @@ _CLEAR = "#00000000"
 
 class Figure:
     def __init__(
-        self, spec: Spec, home: View, colors: list[str], categories: tuple[Any, ...], title: str
+        self,
+        spec: Spec,
+        home: View,
+        colors: list[str],
+        categories: tuple[Any, ...],
+        title: str,
+        time_x: bool = False,
     ) -> None:
         from bokeh.models import (
             ColorBar,
@@ -32,7 +42,8 @@ class Figure:
         from bokeh.plotting import figure
 
         self.spec = spec
-        x0, x1 = home.x_range
+        self.x_unit = 1e-6 if time_x else 1.0  # figure x per data x
+        x0, x1 = (v * self.x_unit for v in home.x_range)
         y0, y1 = home.y_range
         self.fig = figure(
             frame_width=home.width,
@@ -45,12 +56,14 @@ class Figure:
             x_range=Range1d(x0, x1, reset_start=x0, reset_end=x1),
             y_range=Range1d(y0, y1, reset_start=y0, reset_end=y1),
             x_axis_label=spec.x,
+            x_axis_type="datetime" if time_x else "linear",
             y_axis_label=spec.y,
         )
         self.fig.grid.visible = False
         self.source = ColumnDataSource(
             data=self._data(home, np.zeros((1, 1), np.uint32), np.zeros((1, 1)))
         )
+        line = spec.kind == "line"
         place = {"x": "x", "y": "y", "dw": "dw", "dh": "dh", "source": self.source}
         self.fig.image_rgba(image="rgba", **place)
         # Same pixels, fully transparent: what the hover tool reads the aggregate from.
@@ -60,17 +73,22 @@ class Figure:
             global_alpha=0.0,
             **place,
         )
+        x_tip = ("$x{%F %T}", "datetime") if time_x else ("$x{%.6g}", "printf")
         self.fig.add_tools(
             HoverTool(
                 renderers=[values],
-                formatters={"$x": "printf", "$y": "printf"},
-                tooltips=[(spec.x, "$x{%.6g}"), (spec.y, "$y{%.6g}"), (spec.label, "@value")],
+                formatters={"$x": x_tip[1], "$y": "printf"},
+                tooltips=[
+                    (spec.x, x_tip[0]),
+                    (spec.y, "$y{%.6g}"),
+                    ("rows in column" if line else spec.label, "@value"),
+                ],
             )
         )
         self.colorbar: Any = None
         if categories:
             self._legend(categories, colors)
-        else:
+        elif not line:  # a line's colour says nothing: no colour bar
             self.colorbar = ColorBar(
                 color_mapper=LinearColorMapper(palette=colors, low=0.0, high=1.0),
                 ticker=FixedTicker(ticks=list(TICKS)),
@@ -89,9 +107,8 @@ class Figure:
             items.append(LegendItem(label=str(cat), renderers=[swatch]))
         self.fig.add_layout(Legend(items=items, title=self.spec.by), "right")
 
-    @staticmethod
-    def _data(view: View, rgba: np.ndarray, values: np.ndarray) -> dict[str, list[Any]]:
-        (x0, x1), (y0, y1) = view.x_range, view.y_range
+    def _data(self, view: View, rgba: np.ndarray, values: np.ndarray) -> dict[str, list[Any]]:
+        (x0, x1), (y0, y1) = (v * self.x_unit for v in view.x_range), view.y_range
         return {
             "rgba": [np.ascontiguousarray(rgba, dtype=np.uint32)],
             "value": [
@@ -112,8 +129,10 @@ class Figure:
 
     def ranges(self) -> tuple[tuple[float, float], tuple[float, float]]:
         xr, yr = self.fig.x_range, self.fig.y_range
-        return (float(xr.start), float(xr.end)), (float(yr.start), float(yr.end))
+        x0, x1 = (float(v) / self.x_unit for v in (xr.start, xr.end))
+        return (x0, x1), (float(yr.start), float(yr.end))
 
     def set_ranges(self, view: View) -> None:
-        self.fig.x_range.update(start=view.x_range[0], end=view.x_range[1])
+        x0, x1 = (v * self.x_unit for v in view.x_range)
+        self.fig.x_range.update(start=x0, end=x1)
         self.fig.y_range.update(start=view.y_range[0], end=view.y_range[1])

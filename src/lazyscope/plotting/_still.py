@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import base64
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from html import escape
 from typing import Any
 
@@ -41,9 +41,11 @@ def still_svg(
     size: tuple[int, int],
     labels: tuple[str, str, str],
     legend: Sequence[tuple[Any, str]] = (),
+    x_text: Callable[[float], str] | None = None,
 ) -> str:
     """An SVG of the grid image `png` (width x height pixels) spanning the ranges; labels
-    are (title, x label, y label); legend pairs each category with its colour."""
+    are (title, x label, y label); legend pairs each category with its colour; `x_text`
+    writes an x tick (a time x: its date), by default as a number."""
     (x0, x1), (y0, y1), (w, h) = x_range, y_range, size
     title, x_label, y_label = (escape(str(s)) for s in labels)
     key_width = 16 + 7 * max((len(str(c)) for c, _ in legend), default=0) if legend else 0
@@ -60,7 +62,8 @@ def still_svg(
         px = _LEFT + w * (v - x0) / (x1 - x0) if x1 > x0 else _LEFT
         parts.append(_tick(px, _TOP + h, px, _TOP + h + 4))
         parts.append(
-            f'<text x="{px:.1f}" y="{_TOP + h + 16}" {_FONT} text-anchor="middle">{v:.6g}</text>'
+            f'<text x="{px:.1f}" y="{_TOP + h + 16}" {_FONT} text-anchor="middle">'
+            f"{escape(x_text(v)) if x_text else f'{v:.6g}'}</text>"
         )
     for v in nice_ticks(y0, y1):
         py = _TOP + h * (1 - (v - y0) / (y1 - y0)) if y1 > y0 else _TOP + h

@@ -22,6 +22,8 @@ from lazyscope.grids._spec import View, check_range
 
 from ._backend import Backend
 from ._display import SPINNER, error_line, load_bokehjs, summary
+from ._line import line_image, line_values
+from ._line_args import as_numbers, time_text
 from ._shade import png, shade, values_of
 from ._still import still_svg
 
@@ -56,7 +58,9 @@ class PlotWidget:
     # ---------------------------------------------------------------- Python API
     @property
     def aggregate(self) -> Any:
-        """The grid on screen, as an xarray.DataArray (dims y, x[, by])."""
+        """The grid on screen, as an xarray.DataArray (dims y, x[, by]); for kind="line" an
+        xarray.Dataset of per-column count, min, max, first, last, first_x, last_x (dims
+        x[, by]; see `lazyscope.plot`)."""
         return self._agg
 
     @property
@@ -68,7 +72,10 @@ class PlotWidget:
         """Datashader's image of a grid; the last one is kept (display needs it twice)."""
         last = self._last_image
         if last is None or last[0] is not agg:
-            last = (agg, shade(agg, self.how, self._colors, bool(self.spec.by)))
+            if self.spec.kind == "line":  # drawn from its column states, in the kernel
+                last = (agg, line_image(agg, self._colors))
+            else:
+                last = (agg, shade(agg, self.how, self._colors, bool(self.spec.by)))
             self._last_image = last
         return last[1]
 
@@ -91,7 +98,7 @@ class PlotWidget:
 
     def zoom(self, x_range: tuple[float, float], y_range: tuple[float, float]) -> None:
         """Show and aggregate this window (every point in it, at full resolution)."""
-        xr, yr = check_range("x_range", x_range), check_range("y_range", y_range)
+        xr, yr = check_range("x_range", as_numbers(x_range)), check_range("y_range", y_range)
         if xr is None or yr is None:
             raise LazyscopeError("zoom needs both x_range and y_range.")
         view = View(xr, yr, self.home.width, self.home.height)
@@ -125,11 +132,23 @@ class PlotWidget:
             req = View(x_range, y_range, self.home.width, self.home.height)
         with self._lock:
             cached = self._cache.get(req)
+            if cached is None and self.spec.kind == "line":
+                cached = self._same_columns(req)
         if cached is not None:
             return req, cached, None
         start = time.perf_counter()
         agg = self.backend.aggregate(req, token)
         return req, agg, time.perf_counter() - start
+
+    def _same_columns(self, req: View) -> Any:
+        """A line's states over the same pixel columns, shown in req's y range: they hold
+        every row of those columns whatever its y, so a vertical pan or zoom needs no job."""
+        for view, agg in self._cache.items():
+            if view.x_range == req.x_range and view.width == req.width:
+                moved = agg.copy()
+                moved.attrs = {**agg.attrs, "y_range": req.y_range, "height": req.height}
+                return moved
+        return None
 
     def _apply(self, _req: View | None, result: tuple[View, Any, float | None]) -> None:
         req, agg, elapsed = result
@@ -167,7 +186,12 @@ class PlotWidget:
                 from ._figure import Figure
 
                 self._ui["figure"] = Figure(
-                    self.spec, self.home, self._colors, self.backend.categories, self._title()
+                    self.spec,
+                    self.home,
+                    self._colors,
+                    self.backend.categories,
+                    self._title(),
+                    time_x=bool(self._agg.attrs.get("time_x")),
                 )
                 self._ui["status"] = HTML()
                 # Picture and ranges before the Bokeh document is serialised: a range set
@@ -175,7 +199,7 @@ class PlotWidget:
                 # plot zoomed before it was shown kept the home axes, its image a speck).
                 self._show(self._agg, self._elapsed)
                 fig = self._ui["figure"].fig
-                if (fig.x_range.start, fig.x_range.end) != self._agg.attrs["x_range"]:
+                if self._ui["figure"].ranges()[0] != tuple(self._agg.attrs["x_range"]):
                     self._ui["figure"].set_ranges(_view_of(self._agg))  # zoomed before shown
                 self._ui["bokeh"] = BokehModel(fig)
                 self._ui["fresh"] = True  # its bundle is current: no second serialisation
@@ -187,7 +211,7 @@ class PlotWidget:
 
     def _show(self, agg: Any, elapsed: float | None) -> None:
         categorical = bool(self.spec.by)
-        values = values_of(agg, categorical)
+        values = line_values(agg) if self.spec.kind == "line" else values_of(agg, categorical)
         rgba = self._shaded(agg).values
         self._ui["figure"].show(_view_of(agg), rgba, values, self.how)
         self._ui["summary"] = summary(agg, values, elapsed)
@@ -215,15 +239,16 @@ class PlotWidget:
         return f"{self.spec.label} of {self.spec.y} vs {self.spec.x} ({self.backend.engine})"
 
     def _still(self, image: bytes) -> str:
-        agg = self._agg
+        view = _view_of(self._agg)
         legend = list(zip(self.backend.categories, self._colors, strict=False))
         return still_svg(
             image,
-            tuple(agg.attrs["x_range"]),
-            tuple(agg.attrs["y_range"]),
-            (agg.shape[1], agg.shape[0]),
+            view.x_range,
+            view.y_range,
+            (view.width, view.height),
             (self._title(), self.spec.x, self.spec.y),
             legend if self.spec.by else (),
+            time_text if self._agg.attrs.get("time_x") else None,
         )
 
     def __repr__(self) -> str:
@@ -234,6 +259,8 @@ class PlotWidget:
 
 
 def _view_of(agg: Any) -> View:
-    return View(
-        tuple(agg.attrs["x_range"]), tuple(agg.attrs["y_range"]), agg.shape[1], agg.shape[0]
-    )
+    if "height" in agg.attrs:  # a line's Dataset: its grid has no y dimension
+        width, height = agg.attrs["width"], agg.attrs["height"]
+    else:
+        height, width = agg.shape[:2]
+    return View(tuple(agg.attrs["x_range"]), tuple(agg.attrs["y_range"]), width, height)

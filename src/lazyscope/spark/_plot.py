@@ -16,9 +16,10 @@ from typing import TYPE_CHECKING, Any
 from lazyscope._errors import LazyscopeError, short_engine_message
 from lazyscope.grids import _partials
 from lazyscope.grids._frames import check_categories, per_object
+from lazyscope.grids._line import check_line_schema
 from lazyscope.grids._pyramid import Pyramid, levels_for, scaled
 from lazyscope.grids._requests import SupersededError
-from lazyscope.grids._spec import MAX_CATEGORIES, Range, Spec, View, check_schema, finish_extent
+from lazyscope.grids._spec import MAX_CATEGORIES, Range, Spec, View, finish_extent
 from lazyscope.grids._states import States, finalize, to_dataarray
 from lazyscope.grids._warm import local_imports
 from lazyscope.grids._work import PLOT, Work
@@ -77,8 +78,13 @@ class SparkBackend:
     engine = "spark"
 
     def __init__(self, df: Any, spec: Spec, work: Work = PLOT) -> None:
-        self.column_types = spark_column_types(df.schema)  # analysed schema: no job
-        check_schema(self.column_types, spec)
+        from ._plot_line import is_time
+
+        schema = df.schema  # analysed schema: no job
+        self.column_types = spark_column_types(schema)
+        x_type = schema[spec.x].dataType if spec.x in schema.names else None
+        self.time_x = spec.kind == "line" and is_time(x_type)
+        check_line_schema(self.column_types, spec, self.time_x)
         self.df, self.spec, self.session, self.work = df, spec, df.sparkSession, work
         self.pyramids: list[Pyramid] = []
         self.jobs = 0  # Spark jobs run for grids (tests check pyramid zooms run none)
@@ -103,8 +109,10 @@ class SparkBackend:
         return per_object(self.df, ("categories", by), scan)
 
     def extent(self) -> tuple[Range, Range]:
+        from ._plot_line import x_number
+
         f = functions_for(self.df)
-        x, y = _double(f, self.spec.x), _double(f, self.spec.y)
+        x, y = x_number(f, self.spec.x, self.time_x), _double(f, self.spec.y)
 
         def scan() -> tuple[Range, Range]:
             query = self.df.agg(f.count(f.lit(1)), f.min(x), f.max(x), f.min(y), f.max(y))
@@ -115,6 +123,13 @@ class SparkBackend:
         return per_object(self.df, ("extent", self.spec.x, self.spec.y), scan)
 
     def aggregate(self, view: View, token: Token) -> xr.DataArray:
+        if self.spec.kind == "line":  # one job per window: no pyramid (see _plot_line)
+            from ._plot_line import line_dataset, line_table
+
+            name = self.work.name(f"{view.width}-column line")
+            table = self._job(lambda tag: line_table(self, view, tag, token), token, name)
+            agg: xr.DataArray = line_dataset(self, table, view)
+            return agg
         served, source = None, "spark pyramid"
         for pyramid in self.pyramids:  # the most recently used first
             served = pyramid.serve(view)
@@ -139,18 +154,17 @@ class SparkBackend:
         the user sees (`shown`); `view` is that at 2^levels."""
         from ._plot_job import grid_states
 
+        name = self.work.name(f"{shown.width}\u00d7{shown.height} grid")
+        states: States = self._job(lambda tag: grid_states(self, view, tag, token), token, name)
+        return states
+
+    def _job(self, action: Any, token: Token, name: str) -> Any:
+        """action(tag): one Spark job called `name`, its jobs tagged so `token` stops them."""
         tag = f"lazyscope-plot-{uuid.uuid4().hex[:12]}"
         self.jobs += 1
-        name = self.work.name(f"{shown.width}\u00d7{shown.height} grid")
         try:
-            states: States = run_spark(
-                "aggregate the plot",
-                lambda: grid_states(self, view, tag, token),
-                self.session,
-                name,
-            )
+            return run_spark("aggregate the plot", lambda: action(tag), self.session, name)
         except LazyscopeError:
             if token.cancelled:  # the job was interrupted on purpose, not a failure
                 raise SupersededError from None
             raise
-        return states
