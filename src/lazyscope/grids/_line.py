@@ -26,12 +26,13 @@ def check_line_schema(types: Mapping[str, str], spec: Spec, time_x: bool) -> Non
 
 
 def time_ns(series: Any) -> Any:
-    """A pandas or Dask datetime Series as float64 nanoseconds since the epoch, NaN for NaT
-    (any unit; a zone-aware one in UTC)."""
+    """A datetime Series of the pandas API (pandas', or an engine's partitioned one) as
+    float64 nanoseconds since the epoch, NaN for NaT (any unit; a zone-aware one in UTC)."""
     if getattr(series.dtype, "tz", None) is not None:
         series = series.dt.tz_convert("UTC").dt.tz_localize(None)
     series = series.astype("datetime64[ns]")
-    return series.astype("int64").astype("float64").where(series.notnull())  # Dask: no notna
+    # notnull, not notna: partitioned Series lack notna
+    return series.astype("int64").astype("float64").where(series.notnull())
 
 
 def to_dataset(

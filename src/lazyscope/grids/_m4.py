@@ -3,10 +3,10 @@
 For each pixel column (of each category) a line keeps: n rows, the min `lo` and max `hi`
 of y, and the first and last row in x order as (fx, fy) and (lx, ly). Rows are ordered
 by x, ties by y: "first" is the smallest (x, y) pair, "last" the largest. That order is a
-total one on values, so every engine (numpy here, a Spark aggregate, Dask partitions
+total one on values, so every engine (numpy here, an aggregate of a SQL engine, partitions
 merged in any tree) finds the same first and last rows, whatever the order of the data.
 
-Shipped to Dask workers by value (it imports only numpy): they need no lazyscope.
+Shipped to an engine's workers by value (it imports only numpy): they need no lazyscope.
 """
 
 from __future__ import annotations
