@@ -31,10 +31,6 @@ _ANSWER = 3.0  # seconds one poll waits for the scheduler's reply
 # Seconds without a reply before the cell is told and its wait ended: a healthy scheduler
 # answers in milliseconds, and distributed itself warns at 3 s of a blocked event loop.
 _SILENT = 10.0
-# The cell's last read makes its summary: on a loaded machine a remote scheduler can take
-# longer than one poll's wait, and a summary of the last poll would say "0/15 tasks" for a
-# cell whose tasks all ran. It waits as long as a silent scheduler is given.
-_FINAL_ANSWER = _SILENT
 _NO_WORKERS = 10.0  # seconds of waiting tasks on a cluster without workers before we say so
 
 
@@ -107,7 +103,7 @@ class DaskProgress:
         if self.lost is not None or not self._lock.acquire(timeout=2 * _ANSWER):
             return  # no final read: the counts are those of the last reply
         try:
-            groups = self._read(groups=True, timeout=_FINAL_ANSWER)
+            groups = self._read(groups=True)
             from ._live_dag import remember
 
             remember(self.board.stages(), self.edges, self.work, groups)  # level="executed"
@@ -120,11 +116,11 @@ class DaskProgress:
         finally:
             self._lock.release()
 
-    def _read(self, groups: bool = False, timeout: float = _ANSWER) -> list[str]:
+    def _read(self, groups: bool = False) -> list[str]:
         """Refresh the board; with `groups`, also return the cell's task-group names."""
         call = getattr(self._client.scheduler, OP)
         reply = self._client.sync(
-            call, cell=self.cell, limit=_MAX_PREFIXES, groups=groups, callback_timeout=timeout
+            call, cell=self.cell, limit=_MAX_PREFIXES, groups=groups, callback_timeout=_ANSWER
         )
         self._answered = now = time.monotonic()
         self.failed_task = reply.get("failed_task")
