@@ -197,7 +197,9 @@ labTest('a saved notebook reopens as it was in JupyterLab', async ({ page, reque
   // And with that kernel restarted (through the server), the page loaded again. The page's
   // own restart (sessionContext.restartKernel) fails in a JupyterLab page restored by a
   // reload ("Invalid response: 201 Created"; the status stays "Starting"), with or
-  // without lazyscope's extension.
+  // without lazyscope's extension. The reloaded page has a session only once its kernel
+  // has connected (a loaded machine takes seconds).
+  await kernelIdle(page);
   const id = await page.evaluate(
     () => (window as any).jupyterapp.shell.currentWidget.sessionContext.session.kernel.id
   );
