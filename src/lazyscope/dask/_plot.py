@@ -28,6 +28,8 @@ from ._plot_scan import scan_partitions
 if TYPE_CHECKING:
     import xarray as xr
 
+    from lazyscope.grids._inspect import Pixel
+
 __all__ = ["DaskBackend"]
 
 
@@ -135,6 +137,14 @@ class DaskBackend:
         values = finalize(self.spec.agg, states)
         source = "datashader on dask partitions"
         return to_dataarray(values, view, self.spec, self.categories, self.engine, source)
+
+    def inspect(self, pixel: Pixel, rows: int, token: Token) -> Any:
+        """The rows under a pixel, from the partitions that can hold them (`_plot_inspect`)."""
+        from ._plot_inspect import inspect_rows
+
+        token.check()
+        with _cancellable(self.client, token):
+            return inspect_rows(self, pixel, rows, self.work.name("rows under a pixel"))
 
     def _line(self, view: View, token: Token) -> Any:
         token.check()

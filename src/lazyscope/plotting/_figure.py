@@ -7,6 +7,7 @@ back wherever ranges cross (`ranges`, `set_ranges`)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -126,6 +127,16 @@ class Figure:
         if self.colorbar is not None:
             labels = colorbar_labels(values, how, counts=self.spec.agg == "count")
             self.colorbar.major_label_overrides = {t: labels.get(t, "") for t in TICKS}
+
+    def on_tap(self, callback: Callable[[float, float], None]) -> None:
+        """callback(x, y) with the data point of every click on the plot."""
+        from bokeh.events import Tap
+
+        def tapped(event: Any) -> None:
+            if event.x is not None and event.y is not None:
+                callback(float(event.x) / self.x_unit, float(event.y))
+
+        self.fig.on_event(Tap, tapped)
 
     def ranges(self) -> tuple[tuple[float, float], tuple[float, float]]:
         xr, yr = self.fig.x_range, self.fig.y_range

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from lazyscope._errors import LazyscopeError
 from lazyscope.grids._frames import canvas, check_categories, column_types, finish, reduction
+from lazyscope.grids._inspect import Pixel, picker
 from lazyscope.grids._line import check_line_schema, time_ns, to_dataset
 from lazyscope.grids._spec import (
     Range,
@@ -42,7 +43,7 @@ class PandasBackend:
 
         self.time_x = spec.kind == "line" and pd.api.types.is_datetime64_any_dtype(df[spec.x])
         check_line_schema(column_types(dict(df.dtypes)), spec, self.time_x)
-        self.spec = spec
+        self.spec, self.source = spec, df  # source: the rows an inspection shows
         cols = {  # a time x is binned as nanoseconds, as in every engine
             c: time_ns(df[c]) if self.time_x and c == spec.x else _numeric(df[c])
             for c in spec.columns
@@ -75,6 +76,12 @@ class PandasBackend:
             return self._line(view)
         agg = canvas(view).points(self.frame, self.spec.x, self.spec.y, agg=reduction(self.spec))
         return finish(agg, self.spec, view, self.engine, "datashader")
+
+    def inspect(self, pixel: Pixel, rows: int, token: Token) -> Any:
+        """The pixel's test over the rows, in the kernel (`grids._inspect.picker`)."""
+        token.check()
+        pick = picker(self.spec, pixel, self.categories, self.time_x, rows)
+        return pick(self.source)[0]
 
     def _line(self, view: View) -> Any:
         """The line's per-column states (`_m4`), in numpy over all rows."""

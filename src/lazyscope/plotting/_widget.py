@@ -22,6 +22,7 @@ from lazyscope.grids._spec import View, check_range
 
 from ._backend import Backend
 from ._display import SPINNER, error_line, load_bokehjs, summary
+from ._inspect import Inspection, Inspector
 from ._line import line_image, line_values
 from ._line_args import as_numbers, time_text
 from ._shade import png, shade, values_of
@@ -117,6 +118,14 @@ class PlotWidget:
     def reset(self) -> None:
         self.zoom(self.home.x_range, self.home.y_range)
 
+    def inspect(self, x: Any, y: Any, rows: int = 5) -> Inspection:
+        """The pixel of the grid on screen at data point (x, y): its count or value, and up
+        to `rows` of the rows under it (every column), fetched by the engine. A click on
+        the figure shows the same under the plot."""
+        from ._inspect import inspect_pixel
+
+        return inspect_pixel(self.backend, self._agg, x, y, rows, Token())
+
     def close(self) -> None:
         if self._ui:
             self._ui["widget"].close()
@@ -203,7 +212,10 @@ class PlotWidget:
                     self._ui["figure"].set_ranges(_view_of(self._agg))  # zoomed before shown
                 self._ui["bokeh"] = BokehModel(fig)
                 self._ui["fresh"] = True  # its bundle is current: no second serialisation
-                self._ui["widget"] = VBox([self._ui["status"], self._ui["bokeh"]])
+                inspected = HTML()  # a click's rows, under the plot (`_inspect`)
+                inspector = Inspector(self.backend, lambda: self._agg, inspected)
+                self._ui["figure"].on_tap(inspector.tap)
+                self._ui["widget"] = VBox([self._ui["status"], self._ui["bokeh"], inspected])
                 for rng in (fig.x_range, fig.y_range):
                     rng.on_change("start", self._on_range)
                     rng.on_change("end", self._on_range)

@@ -30,6 +30,7 @@ from ._own_work import spark_job
 if TYPE_CHECKING:
     import xarray as xr
 
+    from lazyscope.grids._inspect import Pixel
     from lazyscope.grids._requests import Token
 
 __all__ = ["SparkBackend", "engine_errors", "run_spark", "spark_column_types"]
@@ -148,6 +149,12 @@ class SparkBackend:
         window, states = served
         values = finalize(self.spec.agg, states)
         return to_dataarray(values, window, self.spec, self.categories, self.engine, source)
+
+    def inspect(self, pixel: Pixel, rows: int, token: Token) -> Any:
+        """The rows under a pixel: a filtered limit query, one small job (`_plot_inspect`)."""
+        from ._plot_inspect import inspect_rows
+
+        return inspect_rows(self, pixel, rows, token, self.work.name("rows under a pixel"))
 
     def _grid(self, view: View, token: Token, shown: View) -> States:
         """One Spark job: the states of every pixel of `view`. It is named after the grid
