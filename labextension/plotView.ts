@@ -7,6 +7,7 @@ import { IMessageHandler, Message, MessageHook, MessageLoop } from '@lumino/mess
 import { Panel, Widget } from '@lumino/widgets';
 
 import { capturePlot } from './plotCapture';
+import { stillClickText } from './plotNote';
 import { plotText } from './plotText';
 
 /** Our mark on a `lazyscope.plot` output (written by `PlotWidget._repr_mimebundle_`). */
@@ -49,6 +50,18 @@ export class PlotRenderer extends Panel implements IRenderMime.IRenderer {
     this._still = new Widget({ node: document.createElement('img') });
     this._still.addClass('jp-lazyscope-plot-still');
     this.addWidget(this._still);
+    // A click on the still cannot inspect (no kernel holds its data): it says so instead.
+    this._note = new Widget({ node: document.createElement('div') });
+    this._note.addClass('jp-lazyscope-plot-note');
+    this._note.node.style.cssText =
+      'padding: 4px 0; color: var(--jp-ui-font-color2); font-size: var(--jp-ui-font-size1)';
+    this._note.hide();
+    this.addWidget(this._note);
+    this._still.node.addEventListener('click', () => {
+      const data = this._model?.data[PLOT_MIME] as unknown as IPlotData | undefined;
+      this._note.node.textContent = stillClickText(data?.title ?? ''); // text: no markup
+      this._note.show();
+    });
     _host.renderers.add(this);
   }
 
@@ -136,11 +149,15 @@ export class PlotRenderer extends Panel implements IRenderMime.IRenderer {
       this._liveShown = msg.type === 'child-added';
       this._live?.setHidden(!this._liveShown);
       this._still.setHidden(this._liveShown);
+      if (this._liveShown) {
+        this._note.hide(); // the live plot inspects on click
+      }
     }
     return true;
   };
 
   private readonly _still: Widget;
+  private readonly _note: Widget;
   private _live: (Widget & IRenderMime.IRenderer) | null = null;
   private _liveShown = false;
   private _model: IRenderMime.IMimeModel | null = null;
