@@ -173,6 +173,27 @@ def test_spark_rows_are_the_pixels_in_one_small_job(spark: Any, df: pd.DataFrame
     frame.unpersist()
 
 
+@pytest.mark.spark
+def test_spark_time_line_rows_are_the_columns(spark: Any, df: pd.DataFrame) -> None:
+    """A time x (a Spark timestamp, binned as nanoseconds) inspected by a datetime."""
+    from pyspark.sql import functions as f
+
+    start = pd.Timestamp("2024-03-01", tz="UTC")
+    local = df.assign(t=start + pd.to_timedelta(df.i, unit="s"))
+    frame = spark.createDataFrame(df).withColumn(
+        "t", f.timestamp_micros(f.col("i") * 1_000_000 + int(start.value // 1000))
+    )
+    window = (start.tz_localize(None), (start + pd.Timedelta(seconds=len(df))).tz_localize(None))
+    p = lazyscope.plot(frame, "t", "y", kind="line", width=40, height=20, x_range=window)
+    # 24,000 seconds in 40 columns: column 7 is seconds [4200, 4800)
+    found = p.inspect(window[0] + pd.Timedelta(seconds=4500), 0.0, rows=MAX_ROWS)
+    assert found.pixel == (7, None)
+    want = local[(local.i >= 4200) & (local.i < 4800) & local.y.notna()]
+    assert found.count == len(want)
+    assert set(found.rows.i) <= set(want.i)
+    assert len(found.rows) == MAX_ROWS
+
+
 @pytest.fixture(scope="module")
 def connect(spark_connect_url: str) -> Iterator[Any]:
     with connect_session(spark_connect_url) as session:
