@@ -78,6 +78,37 @@ def test_dask_bars_are_pandas_bars_in_one_graph(dask_client: Any, df: pd.DataFra
     check_bars(lazyscope.plot(data, "k", kind="bar").aggregate, df, "k", None, "count", 20)
 
 
+_WORKER = """
+import pickle, sys
+sys.modules["lazyscope"] = None  # a worker without lazyscope: any import of it fails
+import pandas as pd
+states, merged = pickle.loads(sys.stdin.buffer.read())
+part = pd.DataFrame({"k": ["a", "b", "a", None], "v": [1.0, 2.0, 3.0, 4.0]})
+table = merged(states(part), states(part.iloc[:2]))
+print(sorted(zip(table.key.astype(str), table.rows, table["sum"])))
+"""
+
+
+@pytest.mark.dask
+def test_dask_tasks_need_no_lazyscope_on_workers(dask_client: Any, df: pd.DataFrame) -> None:
+    import subprocess
+    import sys
+
+    import cloudpickle  # type: ignore[import-untyped]
+    import dask.dataframe as dd
+
+    from lazyscope.dask._plot_bar import _merger, _partition_states
+
+    data = dd.from_pandas(df, npartitions=2)
+    p = lazyscope.plot(data, "k", "v", kind="bar", agg="sum")  # as the tasks are shipped
+    shipped = cloudpickle.dumps((_partition_states(p.spec), _merger()))
+    run = subprocess.run(
+        [sys.executable, "-c", _WORKER], input=shipped, capture_output=True, check=False
+    )
+    assert run.returncode == 0, run.stderr.decode()
+    assert run.stdout.decode().strip() == "[('a', 3, 5.0), ('b', 2, 4.0), ('nan', 1, 4.0)]"
+
+
 @pytest.mark.spark
 def test_spark_bars_are_pandas_bars_in_one_job(spark: Any, df: pd.DataFrame) -> None:
     data = spark.createDataFrame(df).cache()

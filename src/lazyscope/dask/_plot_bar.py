@@ -37,8 +37,14 @@ def _partition_states(spec: Spec) -> Callable[[Any], Any]:
     return states
 
 
-def _merged(*tables: Any) -> Any:
-    return _bar_states.merge(*tables)
+def _merger() -> Callable[..., Any]:
+    """The tree's merge, as a closure: cloudpickle ships closures by value, where a
+    module-level function would be pickled by reference (workers importing lazyscope)."""
+
+    def merged(*tables: Any) -> Any:
+        return _bar_states.merge(*tables)
+
+    return merged
 
 
 class DaskBars:
@@ -65,7 +71,7 @@ class DaskBars:
         cloudpickle.register_pickle_by_value(_bar_states)  # workers need not have lazyscope
         level = per_partition(_partition_states(spec), self.frame, name, "bar", spec)
         with _cancellable(self.client, token):
-            (table,) = dask.compute(tree(level, _merged, name))
+            (table,) = dask.compute(tree(level, _merger(), name))
         states = {field: table[field].to_numpy() for field in _bar_states.FIELDS}
         keys = table["key"].tolist()
         return bar_dataset(keys, states, spec, view, self.engine, "pandas on dask partitions")
