@@ -20,7 +20,10 @@ from tests.test_plot_bar import check_bars, frame
 
 @pytest.fixture(scope="module")
 def df() -> pd.DataFrame:
-    return frame(4000, seed=31)
+    data = frame(4000, seed=31)
+    data["flag"] = data.n % 3 == 0  # boolean categories
+    data["half"] = (data.n / 2).where(data.k.notna())  # float categories, NaN as missing
+    return data
 
 
 def check_engine(data: Any, df: pd.DataFrame, engine: str) -> None:
@@ -42,12 +45,14 @@ def check_engine(data: Any, df: pd.DataFrame, engine: str) -> None:
         50,
     )
     assert repr(p) == f"lazyscope bar: count of rows per k ({engine}), top 10 of 38 + other"
+    for x in ("flag", "half"):
+        check_bars(lazyscope.plot(data, x, kind="bar").aggregate, df, x, None, "count", 20)
 
 
 def check_errors(data: Any) -> None:
     """Bad input, whole sentences: judged from the schema, before any engine work."""
     cases = [
-        ({"x": "nope"}, "Column 'nope' is not in the DataFrame. Columns: k, n, v, s."),
+        ({"x": "nope"}, "Column 'nope' is not in the DataFrame. Columns: k, n, v, s, flag, half."),
         ({"x": "k", "y": "s", "agg": "sum"}, "Column 's' is not numeric: agg='sum' needs numbers."),
         ({"x": "k", "top": 0}, "top must be a whole number of bars, 1..1000, not 0."),
     ]
