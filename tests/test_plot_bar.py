@@ -208,7 +208,9 @@ def test_what_the_user_sees() -> None:
     assert repr(p) == text
     bundle = p._repr_mimebundle_()
     assert bundle["text/plain"] == text
+    # The lab extension writes the same line when it saves (labextension/plotText.ts).
     assert bundle[PLOT_MIME]["title"] == text.removeprefix("lazyscope bar: ")
+    assert bundle[PLOT_MIME]["kind"] == "bar"
     svg = bundle["image/svg+xml"]
     names = p.aggregate["k"].values.tolist()
     assert f">{names[0]}</text>" in svg  # category names under the bars

@@ -253,7 +253,11 @@ class PlotWidget:
         bundle["text/plain"] = repr(self)
         view = bundle.get("application/vnd.jupyter.widget-view+json")
         if view is not None:  # what the lab extension needs to tell the live plot from a still
-            bundle[PLOT_MIME] = {"model_id": view["model_id"], "title": self._title()}
+            bundle[PLOT_MIME] = {
+                "model_id": view["model_id"],
+                "title": self._title(),
+                "kind": self.spec.kind,
+            }
         return bundle
 
     def _title(self) -> str:
