@@ -6,8 +6,12 @@
 
 export type Range = readonly [number, number];
 
-/** "lazyscope plot: count of y vs x (pandas), x -1..1, y 0..2" */
-export function plotText(title: string, x: Range, y: Range): string {
+/** "lazyscope plot: count of y vs x (pandas), x -1..1, y 0..2"; a bar chart's line names
+ * its bars, not a window ("lazyscope bar: count of rows per k (dask), top 20 of 143 + other"). */
+export function plotText(title: string, x: Range, y: Range, kind = 'points'): string {
+  if (kind === 'bar') {
+    return `lazyscope bar: ${title}`;
+  }
   return `lazyscope plot: ${title}, x ${g6(x[0])}..${g6(x[1])}, y ${g6(y[0])}..${g6(y[1])}`;
 }
 

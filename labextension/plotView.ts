@@ -18,6 +18,7 @@ export const WIDGET_MIME = 'application/vnd.jupyter.widget-view+json';
 interface IPlotData {
   model_id: string;
   title: string;
+  kind?: string; // "points", "line" or "bar" (a plot saved before 0.3 has none: points)
 }
 
 /** What a plot output needs of the notebook it is in. */
@@ -84,13 +85,13 @@ export class PlotRenderer extends Panel implements IRenderMime.IRenderer {
     if (!model || !shot || model.data['image/png'] === shot.png) {
       return;
     }
-    const { title } = model.data[PLOT_MIME] as unknown as IPlotData;
+    const { title, kind } = model.data[PLOT_MIME] as unknown as IPlotData;
     const data: Record<string, ReadonlyPartialJSONValue | undefined> = { ...model.data };
     data['image/png'] = shot.png;
     // The kernel's SVG still shows the window of the first display; the PNG now has the
     // axes, title and legend of the view on screen, and every reader falls back to it.
     delete data['image/svg+xml'];
-    data['text/plain'] = plotText(title, shot.xRange, shot.yRange);
+    data['text/plain'] = plotText(title, shot.xRange, shot.yRange, kind);
     const metadata = { ...model.metadata, 'image/png': { width: shot.width, height: shot.height } };
     // The output model tells the cell (and the document to be saved) and renders this
     // output again, with the live view left as it is (see renderModel).

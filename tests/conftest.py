@@ -39,25 +39,39 @@ os.environ["JUPYTER_RUNTIME_DIR"] = _RUNTIME
 # a 2-core run), so that no worker starts a long one while the others run out of work.
 _SHARED = (("test_hub_", "hub"), ("test_gateway", "gateway"), ("test_server_gateway", "gateway"),
            ("test_readme_command", "readme"))  # fmt: skip
-_LONGEST_FIRST = ("readme", "ui-lab", "ui-others", "hub", "gateway", "test_kernel",
-                  "test_binder", "test_server_spark_history", "test_server_orphans")  # fmt: skip
+# The files with a test on the session's own local Spark or Spark Connect server (the fixtures
+# below) form one group too: one worker starts those JVMs for the suite, instead of each
+# worker its own (a JVM's start and its JIT warm-up are CPU the two cores share with
+# everything else); whole files, so that a file's other costly fixtures start once.
+_SPARK_FIXTURES = ("spark_engine", "spark_connect_server")
+_LONGEST_FIRST = ("readme", "ui-lab", "ui-others", "hub", "spark-session", "gateway",
+                  "test_kernel", "test_binder", "test_server_spark_history",
+                  "test_server_orphans")  # fmt: skip
 
 
-def _group(item: pytest.Item) -> str:
+def _group(item: pytest.Item, on_spark: set[Path]) -> str:
     marked = item.get_closest_marker("xdist_group")
     if marked is not None:
         return str(marked.args[0])
+    if item.path in on_spark:
+        return "spark-session"
     name = item.path.stem
     return next((group for prefix, group in _SHARED if name.startswith(prefix)), name)
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the groups
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    on_spark = {
+        item.path
+        for item in items
+        if any(name in getattr(item, "fixturenames", ()) for name in _SPARK_FIXTURES)
+    }
+    groups = {item.nodeid: _group(item, on_spark) for item in items}
     for item in items:
         if item.get_closest_marker("xdist_group") is None:
-            item.add_marker(pytest.mark.xdist_group(_group(item)))
+            item.add_marker(pytest.mark.xdist_group(groups[item.nodeid]))
     rank = {group: i for i, group in enumerate(_LONGEST_FIRST)}
-    items.sort(key=lambda item: rank.get(_group(item), len(rank)))  # stable within a group
+    items.sort(key=lambda item: rank.get(groups[item.nodeid], len(rank)))  # stable in a group
 
 
 @pytest.fixture

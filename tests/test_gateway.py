@@ -276,6 +276,11 @@ def test_describe_dag_hist_and_plots_on_workers_without_lazyscope(kernel: Kernel
     ), shown
     assert "Traceback" not in shown
     assert "ModuleNotFoundError" not in shown
+    # Lines and bars need numpy and pandas only: they draw on these workers as they are.
+    line = "int(lazyscope.plot(ddf, 'x', 'y', kind='line').aggregate['count'].sum())"
+    assert kernel.run(line, timeout=240).strip() == "1000"
+    bars = "int(lazyscope.plot(ddf, 'y', kind='bar').aggregate['rows'].sum())"
+    assert kernel.run(bars, timeout=240).strip() == "1000"
 
     # A cluster whose workers have Datashader but still no lazyscope draws the plot.
     kernel.run("%dask start --gateway --option environment=plots --workers 1 --restart")

@@ -131,7 +131,7 @@ def fresh_home(df: pd.DataFrame) -> object:
 @pytest.mark.parametrize(
     ("kwargs", "words"),
     [
-        ({"kind": "bar"}, ["kind='bar'", "points, line"]),
+        ({"kind": "pie"}, ["kind='pie'", "points, line, bar"]),
         ({"kind": "line", "agg": "mean", "value": "y"}, ["kind='line'", "agg="]),
         ({"kind": "line", "x": "c"}, ["'c'", "not numeric"]),
     ],

@@ -125,6 +125,7 @@ def test_display_bundle_has_a_static_png(df: pd.DataFrame, ipshell: Any) -> None
     assert data[PLOT_MIME] == {
         "model_id": data["application/vnd.jupyter.widget-view+json"]["model_id"],
         "title": "count of y vs x (pandas)",
+        "kind": "points",
     }
 
 

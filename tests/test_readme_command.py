@@ -33,7 +33,7 @@ def test_install_part_puts_lazyscope_and_its_lab_extension_in_the_new_environmen
     )
     assert where.is_relative_to(readme_machine.venv), f"lazyscope imported from {where}"
     assert not where.is_relative_to(ROOT / "src"), where
-    # pip built the lab extension itself (the copy had none) and installed it enabled.
+    # pip installed the lab extension with lazyscope, enabled.
     listed = run(
         ["jupyter", "labextension", "list"], readme_machine.env, readme_machine.checkout, 120
     )

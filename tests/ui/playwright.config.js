@@ -97,7 +97,12 @@ if (!PARTS[part]) {
 
 module.exports = {
   ...baseConfig,
-  reporter: [['list'], ['html', { open: 'never', outputFolder: `playwright-report/${part}` }]],
+  // The JSON report keeps each spec's duration (where a part's time goes).
+  reporter: [
+    ['list'],
+    ['html', { open: 'never', outputFolder: `playwright-report/${part}` }],
+    ['json', { outputFile: `playwright-report/${part}.json` }]
+  ],
   outputDir: `test-results/${part}`,
   // One retry: a shared, loaded CI machine can miss a timeout once; Playwright still
   // reports such a spec as flaky.

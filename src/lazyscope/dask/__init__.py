@@ -182,6 +182,11 @@ def plot_backend(df: Any, spec: Spec, work: Work) -> Backend:
     """The plot back-end aggregating `df` where its partitions live (computes nothing yet)."""
     from ._plot import DaskBackend
 
+    if spec.kind == "bar":
+        from ._plot_bar import DaskBars
+
+        return DaskBars(df, spec, work)
+
     return DaskBackend(df, spec, work)
 
 

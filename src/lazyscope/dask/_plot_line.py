@@ -41,11 +41,17 @@ def _partition_states(spec: Spec, view: View, categories: tuple[Any, ...]) -> Ca
     return states
 
 
-def _merged(*parts: States) -> States:
-    acc = {k: a.copy() for k, a in parts[0].items()}
-    for part in parts[1:]:
-        _m4.merge(acc, part)
-    return acc
+def _merger() -> Callable[..., States]:
+    """The tree's merge, as a closure: cloudpickle ships closures by value, where a
+    module-level function would be pickled by reference (workers importing lazyscope)."""
+
+    def merged(*parts: States) -> States:
+        acc = {k: a.copy() for k, a in parts[0].items()}
+        for part in parts[1:]:
+            _m4.merge(acc, part)
+        return acc
+
+    return merged
 
 
 def line_states(
@@ -74,5 +80,5 @@ def line_states(
         cloudpickle.register_pickle_by_value(_m4)  # workers need not have lazyscope
         fn = _partition_states(spec, view, categories)
         level = per_partition(fn, parts, name, "line", spec, view, categories)
-        merged = dask.compute(tree(level, _merged, name))[0]
+        merged = dask.compute(tree(level, _merger(), name))[0]
     return {k: a.reshape(layers, view.width) for k, a in merged.items()}

@@ -18,9 +18,11 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AGGS",
+    "BAR_AGGS",
     "HOWS",
     "KINDS",
     "MAX_CATEGORIES",
+    "MAX_TOP",
     "Range",
     "Spec",
     "View",
@@ -33,16 +35,20 @@ __all__ = [
 ]
 
 AGGS = ("count", "sum", "mean", "min", "max", "std")
-KINDS = ("points", "line")  # "line": per pixel column min/max/first/last of y (M4)
+KINDS = ("points", "line", "bar")  # "line": per pixel column M4; "bar": per category of x
+BAR_AGGS = ("count", "sum", "mean", "min", "max")  # reductions whose "other" bar is exact
 HOWS = ("eq_hist", "linear", "log", "cbrt")
 MAX_CATEGORIES = 64  # a legend longer than this is unreadable and the grids grow by that factor
+MAX_TOP = 1000  # bars: more than this is no longer a chart anyone reads
 MAX_PIXELS = 4096  # per side: a grid bigger than a screen is memory spent on nothing
 Range = tuple[float, float]
 
 
 @dataclass(frozen=True)
 class Spec:
-    """Columns and reduction of one plot. `value` is None only for a plain row count."""
+    """Columns and reduction of one plot. `value` is None only for a plain row count.
+    A bar chart (kind "bar") has no y axis column: y is "", `value` is the column reduced
+    per category of x, and `top` the number of categories drawn before "other"."""
 
     x: str
     y: str
@@ -50,24 +56,38 @@ class Spec:
     value: str | None = None
     by: str | None = None
     kind: str = "points"
+    top: int = 20
 
     @property
     def columns(self) -> list[str]:
         names = [self.x, self.y, self.value, self.by]
-        return list(dict.fromkeys(n for n in names if n is not None))
+        return list(dict.fromkeys(n for n in names if n))
 
     @property
     def label(self) -> str:
         if self.kind == "line":
             return "line"
+        if self.kind == "bar":
+            return f"{self.agg} of {self.value or 'rows'}"
         return self.agg if self.value is None else f"{self.agg}({self.value})"
 
     @classmethod
     def checked(
-        cls, x: str, y: str, agg: str, value: str | None, by: str | None, kind: str = "points"
+        cls,
+        x: str,
+        y: str | None,
+        agg: str,
+        value: str | None,
+        by: str | None,
+        kind: str = "points",
+        top: int = 20,
     ) -> Spec:
         if kind not in KINDS:
             raise LazyscopeError(f"Unknown kind={kind!r}; use one of {', '.join(KINDS)}.")
+        if kind == "bar":
+            return cls._bars(x, y, agg, value, by, top)
+        if y is None:
+            raise LazyscopeError(f"kind={kind!r} needs y=<numeric column> for its y axis.")
         if kind == "line" and (agg != "count" or value is not None):
             raise LazyscopeError(
                 f"kind='line' draws y itself: leave agg='count' and value=None (got agg={agg!r})."
@@ -77,11 +97,47 @@ class Spec:
         if agg != "count" and value is None:
             raise LazyscopeError(f"agg={agg!r} needs value=<numeric column> to reduce.")
         for name, col in (("x", x), ("y", y), ("value", value), ("by", by)):
-            if col is not None and not isinstance(col, str):
+            if col is not None and (not isinstance(col, str) or not col):
                 raise LazyscopeError(f"{name} must be a column name (a string), not {col!r}.")
         if x == y:
             raise LazyscopeError(f"x and y are both {x!r}: plot needs two different columns.")
         return cls(x, y, agg, value, by, kind)
+
+    @classmethod
+    def _bars(
+        cls, x: str, y: str | None, agg: str, value: str | None, by: str | None, top: int
+    ) -> Spec:
+        """A bar chart's spec: y (or value=, the same thing) is the column reduced."""
+        if by is not None:
+            raise LazyscopeError(
+                "kind='bar' draws one bar per category of x: by= (stacked or grouped bars) "
+                "is not offered; filter the rows of each group, or make x the category."
+            )
+        if agg not in BAR_AGGS:
+            raise LazyscopeError(
+                f"kind='bar' takes agg= one of {', '.join(BAR_AGGS)}, not {agg!r}."
+            )
+        if y is not None and value is not None and y != value:
+            raise LazyscopeError(
+                f"kind='bar' reduces one column: give it as y or as value=, not both "
+                f"(got y={y!r}, value={value!r})."
+            )
+        measured = y if y is not None else value
+        for name, col in (("x", x), ("y", measured)):
+            if col is not None and (not isinstance(col, str) or not col):
+                raise LazyscopeError(f"{name} must be a column name (a string), not {col!r}.")
+        if agg != "count" and measured is None:
+            raise LazyscopeError(
+                f"agg={agg!r} needs the numeric column to reduce: "
+                f"lazyscope.plot(df, {x!r}, <column>, kind='bar', agg={agg!r})."
+            )
+        if x == measured:
+            raise LazyscopeError(
+                f"x and y are both {x!r}: a bar chart reduces another column per category of x."
+            )
+        if not isinstance(top, int) or isinstance(top, bool) or not 1 <= top <= MAX_TOP:
+            raise LazyscopeError(f"top must be a whole number of bars, 1..{MAX_TOP}, not {top!r}.")
+        return cls(x, "", agg, measured, None, "bar", top)
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ __all__ = ["hist", "plot"]
 def plot(
     df: Any,
     x: str,
-    y: str,
+    y: str | None = None,
     *,
     kind: str = "points",
     agg: str = "count",
@@ -35,6 +35,7 @@ def plot(
     y_range: tuple[float, float] | None = None,
     how: str = "eq_hist",
     cmap: str | Sequence[str] | None = None,
+    top: int = 20,
 ) -> PlotWidget:
     """A zoomable plot of every row of `df` (an engine's DataFrame or pandas'), reduced per pixel.
 
@@ -53,6 +54,20 @@ def plot(
     and in `.zoom()`) are numbers of nanoseconds since the epoch, or datetimes. `cmap` is the
     line colours (default: a blue line; Datashader's category colours with `by`).
 
+    kind="bar": one bar per category of x (strings, integers, booleans), with agg one of
+    count, sum, mean, min, max of the column y (value= is accepted for it too). Without y,
+    count counts rows; with y, its values that are not missing (as pandas' groupby
+    count). The engine reduces each category in one pass (partial states per partition,
+    merged where the data is) and only one row per category reaches the kernel. Bars are
+    sorted by value, largest first (NaN last, ties by category); the `top` largest are
+    drawn, and the rest fold into one grey "other (k)" bar, last, reduced over all of its
+    rows (its mean is the mean of its rows, not a mean of means; sum of no values is 0,
+    mean/min/max of none NaN). Rows whose x is missing make one "(null)" bar, ranked as
+    any category. by=, x_range and y_range are not taken; zooming moves the window over
+    the same bars (no engine job). `.aggregate` is an xarray.Dataset over dim x (the
+    bars' names) with variables value, rows and members (categories in the bar); `cmap`
+    is the bars' colour.
+
     Without x_range / y_range the data's own extent is used (one pass over the data,
     cached). The result shows in Jupyter; `.zoom()`, `.reset()`, `.aggregate` and `.image`
     script it.
@@ -67,8 +82,16 @@ def plot(
 
     check(df)  # a DataFrame of a stopped session: one clear paragraph
     work = Work.here("lazyscope.plot")  # names our engine work after the user's call
-    spec = Spec.checked(x, y, agg, value, by, kind)
+    spec = Spec.checked(x, y, agg, value, by, kind, top)
     width, height = check_size(width, height)
+    if kind == "bar":
+        if x_range is not None or y_range is not None:
+            raise LazyscopeError(
+                "kind='bar' sets its own axes: leave out x_range and y_range (zoom instead)."
+            )
+        color = line_colors(cmap)[0] if cmap is not None else LINE_COLOR
+        bars = open_backend(df, spec, work)  # checks columns and types: no job yet
+        return PlotWidget(bars, View((-0.5, 0.5), (0.0, 1.0), width, height), how, [color])
     xr = check_range("x_range", as_numbers(x_range))
     yr = check_range("y_range", y_range)
     check_how(how)

@@ -51,6 +51,10 @@ def open_backend(df: object, spec: Spec, work: Work) -> Backend:
     package = _package(df)
     if package is not None:
         return package.plot_backend(df, spec, work)
+    if spec.kind == "bar":
+        from ._bar_pandas import PandasBars
+
+        return PandasBars(df, spec)
     from ._pandas import PandasBackend
 
     return PandasBackend(df, spec)

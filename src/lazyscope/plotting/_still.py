@@ -42,10 +42,12 @@ def still_svg(
     labels: tuple[str, str, str],
     legend: Sequence[tuple[Any, str]] = (),
     x_text: Callable[[float], str] | None = None,
+    x_ticks: Sequence[tuple[float, str]] | None = None,
 ) -> str:
     """An SVG of the grid image `png` (width x height pixels) spanning the ranges; labels
     are (title, x label, y label); legend pairs each category with its colour; `x_text`
-    writes an x tick (a time x: its date), by default as a number."""
+    writes an x tick (a time x: its date), by default as a number; `x_ticks` gives the x
+    ticks themselves as (position, text) (a bar chart's categories)."""
     (x0, x1), (y0, y1), (w, h) = x_range, y_range, size
     title, x_label, y_label = (escape(str(s)) for s in labels)
     key_width = 16 + 7 * max((len(str(c)) for c, _ in legend), default=0) if legend else 0
@@ -58,12 +60,16 @@ def still_svg(
         f'style="image-rendering:pixelated" href="data:image/png;base64,{data}"/>',
         f'<rect x="{_LEFT}" y="{_TOP}" width="{w}" height="{h}" fill="none" stroke="#999"/>',
     ]
-    for v in nice_ticks(x0, x1):
+    if x_ticks is None:
+        x_ticks = [(v, x_text(v) if x_text else f"{v:.6g}") for v in nice_ticks(x0, x1)]
+    for v, text in x_ticks:
         px = _LEFT + w * (v - x0) / (x1 - x0) if x1 > x0 else _LEFT
+        if not -0.5 <= px - _LEFT <= w + 0.5:  # a zoomed bar chart: categories out of view
+            continue
         parts.append(_tick(px, _TOP + h, px, _TOP + h + 4))
         parts.append(
             f'<text x="{px:.1f}" y="{_TOP + h + 16}" {_FONT} text-anchor="middle">'
-            f"{escape(x_text(v)) if x_text else f'{v:.6g}'}</text>"
+            f"{escape(text)}</text>"
         )
     for v in nice_ticks(y0, y1):
         py = _TOP + h * (1 - (v - y0) / (y1 - y0)) if y1 > y0 else _TOP + h

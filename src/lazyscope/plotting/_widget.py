@@ -21,6 +21,7 @@ from lazyscope.grids._requests import Latest, Token
 from lazyscope.grids._spec import View, check_range
 
 from ._backend import Backend
+from ._bar import bar_image, bar_summary, bar_text, bar_ticks
 from ._display import SPINNER, error_line, load_bokehjs, summary
 from ._inspect import Inspection, Inspector
 from ._line import line_image, line_values
@@ -51,6 +52,8 @@ class PlotWidget:
         start = time.perf_counter()
         self._agg = backend.aggregate(home, Token())
         self._elapsed: float | None = time.perf_counter() - start
+        if self.spec.kind == "bar":  # its axes come from its bars
+            self.home = home = _view_of(self._agg)
         self._cache[home] = self._agg
         self._runner: Latest[View | None] = Latest(
             self._work, self._apply, self._busy, self._failed, debounce
@@ -61,7 +64,8 @@ class PlotWidget:
     def aggregate(self) -> Any:
         """The grid on screen, as an xarray.DataArray (dims y, x[, by]); for kind="line" an
         xarray.Dataset of per-column count, min, max, first, last, first_x, last_x (dims
-        x[, by]; see `lazyscope.plot`)."""
+        x[, by]); for kind="bar" an xarray.Dataset of the bars' value, rows and members
+        (see `lazyscope.plot`)."""
         return self._agg
 
     @property
@@ -75,6 +79,8 @@ class PlotWidget:
         if last is None or last[0] is not agg:
             if self.spec.kind == "line":  # drawn from its column states, in the kernel
                 last = (agg, line_image(agg, self._colors))
+            elif self.spec.kind == "bar":
+                last = (agg, bar_image(agg, self._colors))
             else:
                 last = (agg, shade(agg, self.how, self._colors, bool(self.spec.by)))
             self._last_image = last
@@ -141,7 +147,7 @@ class PlotWidget:
             req = View(x_range, y_range, self.home.width, self.home.height)
         with self._lock:
             cached = self._cache.get(req)
-            if cached is None and self.spec.kind == "line":
+            if cached is None and self.spec.kind in ("line", "bar"):
                 cached = self._same_columns(req)
         if cached is not None:
             return req, cached, None
@@ -151,11 +157,15 @@ class PlotWidget:
 
     def _same_columns(self, req: View) -> Any:
         """A line's states over the same pixel columns, shown in req's y range: they hold
-        every row of those columns whatever its y, so a vertical pan or zoom needs no job."""
+        every row of those columns whatever its y, so a vertical pan or zoom needs no job.
+        A bar chart's bars hold every row at any window: a zoom only moves the window."""
+        bars = self.spec.kind == "bar"
         for view, agg in self._cache.items():
-            if view.x_range == req.x_range and view.width == req.width:
+            if bars or (view.x_range == req.x_range and view.width == req.width):
                 moved = agg.copy()
                 moved.attrs = {**agg.attrs, "y_range": req.y_range, "height": req.height}
+                if bars:
+                    moved.attrs.update(x_range=req.x_range, width=req.width)
                 return moved
         return None
 
@@ -192,16 +202,22 @@ class PlotWidget:
                 from ipywidgets import HTML, VBox
                 from jupyter_bokeh import BokehModel
 
+                from ._bar import BarFigure
                 from ._figure import Figure
 
-                self._ui["figure"] = Figure(
-                    self.spec,
-                    self.home,
-                    self._colors,
-                    self.backend.categories,
-                    self._title(),
-                    time_x=bool(self._agg.attrs.get("time_x")),
-                )
+                if self.spec.kind == "bar":
+                    self._ui["figure"] = BarFigure(
+                        self.spec, self.home, self._colors, self._title(), self._agg
+                    )
+                else:
+                    self._ui["figure"] = Figure(
+                        self.spec,
+                        self.home,
+                        self._colors,
+                        self.backend.categories,
+                        self._title(),
+                        time_x=bool(self._agg.attrs.get("time_x")),
+                    )
                 self._ui["status"] = HTML()
                 # Picture and ranges before the Bokeh document is serialised: a range set
                 # after it reached the browser only as a change its view never applied (a
@@ -222,6 +238,11 @@ class PlotWidget:
             return self._ui
 
     def _show(self, agg: Any, elapsed: float | None) -> None:
+        if self.spec.kind == "bar":  # its own figure: bars, not an image
+            self._ui["figure"].show_bars(agg)
+            self._ui["summary"] = bar_summary(agg, elapsed)
+            self._ui["status"].value = self._ui["summary"]
+            return
         categorical = bool(self.spec.by)
         values = line_values(agg) if self.spec.kind == "line" else values_of(agg, categorical)
         rgba = self._shaded(agg).values
@@ -244,10 +265,16 @@ class PlotWidget:
         bundle["text/plain"] = repr(self)
         view = bundle.get("application/vnd.jupyter.widget-view+json")
         if view is not None:  # what the lab extension needs to tell the live plot from a still
-            bundle[PLOT_MIME] = {"model_id": view["model_id"], "title": self._title()}
+            bundle[PLOT_MIME] = {
+                "model_id": view["model_id"],
+                "title": self._title(),
+                "kind": self.spec.kind,
+            }
         return bundle
 
     def _title(self) -> str:
+        if self.spec.kind == "bar":
+            return bar_text(self._agg)
         return f"{self.spec.label} of {self.spec.y} vs {self.spec.x} ({self.backend.engine})"
 
     def _still(self, image: bytes) -> str:
@@ -258,14 +285,17 @@ class PlotWidget:
             view.x_range,
             view.y_range,
             (view.width, view.height),
-            (self._title(), self.spec.x, self.spec.y),
+            (self._title(), self.spec.x, self.spec.y or self.spec.label),
             legend if self.spec.by else (),
             time_text if self._agg.attrs.get("time_x") else None,
+            bar_ticks(self._agg, fit=True) if self.spec.kind == "bar" else None,
         )
 
     def __repr__(self) -> str:
         # What a reader of the saved notebook's text sees; the lab extension writes the same
         # line (labextension/plotText.ts) when it saves the view the user zoomed to.
+        if self.spec.kind == "bar":
+            return f"lazyscope bar: {self._title()}"
         (x0, x1), (y0, y1) = self._agg.attrs["x_range"], self._agg.attrs["y_range"]
         return f"lazyscope plot: {self._title()}, x {x0:.6g}..{x1:.6g}, y {y0:.6g}..{y1:.6g}"
 

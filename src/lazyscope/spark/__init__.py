@@ -195,6 +195,11 @@ def plot_backend(df: Any, spec: Spec, work: Work) -> Backend:
     """The plot back-end aggregating `df` in the executors (checks columns, runs no job)."""
     from ._plot import SparkBackend
 
+    if spec.kind == "bar":
+        from ._plot_bar import SparkBars
+
+        return SparkBars(df, spec, work)
+
     return SparkBackend(df, spec, work)
 
 

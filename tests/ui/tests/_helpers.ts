@@ -34,7 +34,11 @@ export function watchErrors(page: Page): string[] {
       errors.push(`${message.text()} (${message.location().url})`);
     }
   });
-  page.on('pageerror', error => errors.push(error.message));
+  // The message, then where it was thrown (its first stack frame's file), as for console errors.
+  page.on('pageerror', error => {
+    const frame = (error.stack ?? '').split('\n').find(line => line.trim().startsWith('at '));
+    errors.push(frame ? `${error.message} (${frame.trim()})` : error.message);
+  });
   return errors;
 }
 
@@ -82,8 +86,8 @@ export function kernelCard(page: Page, kernelId: string): Locator {
  * asking for a command the notebook page does not have (both stacks in notebook_core). */
 export const NOTEBOOK7_NOT_OURS = [
   /Plugin 'dask-labextension:plugin' failed to activate/,
-  /^Cannot read properties of undefined \(reading 'schema'\)$/,
-  /^Command 'filebrowser:open-path' not registered\.$/
+  /^Cannot read properties of undefined \(reading 'schema'\) \(at \S+\/static\/notebook\//,
+  /^Command 'filebrowser:open-path' not registered\. \(at \S+ \(\S+\/static\/notebook\//
 ];
 
 /** A notebook (nbformat 4 JSON) of these code cells, not run, for the contents API. */

@@ -41,7 +41,11 @@ const WIDGET_TROUBLE = /model not found|Error displaying widget|Loading widget|T
 // state it was restoring, and the notebook's name before galata renamed it (the workspace).
 const RELOAD_NOT_OURS = [
   /^Could not restore the debugger state: Canceled future for debug_request/,
-  /status of 404 \(Not Found\) \(\S+\/api\/contents\/\S+\/Untitled\.ipynb\?/
+  /status of 404 \(Not Found\) \(\S+\/api\/contents\/\S+\/Untitled\.ipynb\?/,
+  // Seen twice in one CI run (not here, in three runs under load): a resize or intersection
+  // observer already disposed when the reloaded page's outputs were laid out. No code of
+  // lazyscope calls observe(); thrown from our bundle it would still count.
+  /^Cannot read properties of null \(reading 'observe'\)(?! \(at [^)]*\/lazyscope\/)/
 ];
 
 function ours(errors: string[], known: RegExp[] = []): string[] {
