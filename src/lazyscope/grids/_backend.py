@@ -13,10 +13,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 from ._spec import Range, Spec, View
 
 if TYPE_CHECKING:
-    import pandas as pd
     import xarray as xr
 
-    from ._inspect import Pixel
     from ._requests import Token
 
 __all__ = ["Backend"]
@@ -38,9 +36,4 @@ class Backend(Protocol):
     def aggregate(self, view: View, token: Token) -> xr.DataArray:
         """Every point of `view` reduced into its pixel grid; dims (y, x[, by]). For
         spec.kind "line" an xarray.Dataset of per-column M4 states instead (`_line`)."""
-        ...
-
-    def inspect(self, pixel: Pixel, rows: int, token: Token) -> pd.DataFrame:
-        """Up to `rows` of the rows under `pixel` (`_inspect`), every column, found by the
-        engine: only they reach the kernel."""
         ...

@@ -28,8 +28,9 @@ if TYPE_CHECKING:
 
     from ._backend import Backend
 
-__all__ = ["Inspection", "Inspector", "inspect_pixel"]
+__all__ = ["INSPECTED", "Inspection", "Inspector", "inspect_pixel"]
 
+INSPECTED = ("points", "line")  # the kinds whose pixels can be inspected (not bars, yet)
 ROWS = 5  # rows a click shows: enough to see what a pixel is made of, quick to fetch
 # Our HTML holds user data: never typeset it as TeX (JupyterLab's and nbconvert's MathJax).
 _BOX = '<div class="lazyscope-inspect tex2jax_ignore mathjax_ignore" style="margin-top:4px">'
@@ -125,13 +126,22 @@ def inspect_pixel(
 
     rows = check_rows(rows)
     spec = backend.spec
+    if spec.kind not in INSPECTED:
+        raise LazyscopeError(
+            f"inspect reads the pixels of point and line plots, not kind={spec.kind!r}: "
+            "filter the DataFrame by the bar's category instead."
+        )
     if isinstance(x, (tuple, list)):
         raise LazyscopeError(f"x must be a number, not {x!r}.")
     x = as_numbers((x, x))[0]  # a datetime for a time x: nanoseconds, as the grid holds it
     pixel = pixel_at(_view_of(agg), x, y, spec.kind == "line")
     count, values = _readout(agg, pixel, spec.kind, spec.label)
+    # Not in `Backend`: each engine's point and line back-end has it (bars have not, yet).
+    fetch = getattr(backend, "inspect", None)
+    if fetch is None:
+        raise LazyscopeError(f"The {backend.engine} plot back-end cannot inspect pixels.")
     start = time.perf_counter()
-    found = backend.inspect(pixel, rows, token)
+    found = fetch(pixel, rows, token)
     return Inspection(
         spec.x,
         spec.y,

@@ -23,7 +23,7 @@ from lazyscope.grids._spec import View, check_range
 from ._backend import Backend
 from ._bar import bar_image, bar_summary, bar_text, bar_ticks
 from ._display import SPINNER, error_line, load_bokehjs, summary
-from ._inspect import Inspection, Inspector
+from ._inspect import INSPECTED, Inspection, Inspector
 from ._line import line_image, line_values
 from ._line_args import as_numbers, time_text
 from ._shade import png, shade, values_of
@@ -228,10 +228,12 @@ class PlotWidget:
                     self._ui["figure"].set_ranges(_view_of(self._agg))  # zoomed before shown
                 self._ui["bokeh"] = BokehModel(fig)
                 self._ui["fresh"] = True  # its bundle is current: no second serialisation
-                inspected = HTML()  # a click's rows, under the plot (`_inspect`)
-                inspector = Inspector(self.backend, lambda: self._agg, inspected)
-                self._ui["figure"].on_tap(inspector.tap)
-                self._ui["widget"] = VBox([self._ui["status"], self._ui["bokeh"], inspected])
+                parts = [self._ui["status"], self._ui["bokeh"]]
+                if self.spec.kind in INSPECTED:  # a click's rows, under the plot (`_inspect`)
+                    parts.append(HTML())
+                    inspector = Inspector(self.backend, lambda: self._agg, parts[-1])
+                    self._ui["figure"].on_tap(inspector.tap)
+                self._ui["widget"] = VBox(parts)
                 for rng in (fig.x_range, fig.y_range):
                     rng.on_change("start", self._on_range)
                     rng.on_change("end", self._on_range)
