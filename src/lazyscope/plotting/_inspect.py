@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from lazyscope._errors import LazyscopeError, short_engine_message
 from lazyscope.grids._inspect import MAX_ROWS, Pixel, pixel_at
 from lazyscope.grids._requests import Latest, Token
-from lazyscope.grids._spec import Range
+from lazyscope.grids._spec import Range, View
 
 from ._line_args import as_numbers, time_text
 
@@ -122,8 +122,6 @@ def inspect_pixel(
 ) -> Inspection:
     """The pixel of the grid `agg` (the one on screen) at data point (x, y): its readout from
     the grid and up to `rows` of its rows, fetched by the back-end."""
-    from ._widget import _view_of
-
     rows = check_rows(rows)
     spec = backend.spec
     if spec.kind not in INSPECTED:
@@ -134,7 +132,7 @@ def inspect_pixel(
     if isinstance(x, (tuple, list)):
         raise LazyscopeError(f"x must be a number, not {x!r}.")
     x = as_numbers((x, x))[0]  # a datetime for a time x: nanoseconds, as the grid holds it
-    pixel = pixel_at(_view_of(agg), x, y, spec.kind == "line")
+    pixel = pixel_at(_grid_view(agg), x, y, spec.kind == "line")
     count, values = _readout(agg, pixel, spec.kind, spec.label)
     # Not in `Backend`: each engine's point and line back-end has it (bars have not, yet).
     fetch = getattr(backend, "inspect", None)
@@ -155,6 +153,15 @@ def inspect_pixel(
         time.perf_counter() - start,
         bool(agg.attrs.get("time_x")),
     )
+
+
+def _grid_view(agg: Any) -> View:
+    """The window and size the grid on screen was aggregated for (as the widget reads it)."""
+    if "height" in agg.attrs:  # a line's Dataset: its grid has no y dimension
+        width, height = agg.attrs["width"], agg.attrs["height"]
+    else:
+        height, width = agg.shape[:2]
+    return View(tuple(agg.attrs["x_range"]), tuple(agg.attrs["y_range"]), width, height)
 
 
 def _readout(agg: Any, pixel: Pixel, kind: str, label: str) -> tuple[int | None, dict[str, float]]:

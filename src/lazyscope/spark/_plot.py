@@ -154,7 +154,14 @@ class SparkBackend:
         """The rows under a pixel: a filtered limit query, one small job (`_plot_inspect`)."""
         from ._plot_inspect import inspect_rows
 
-        return inspect_rows(self, pixel, rows, token, self.work.name("rows under a pixel"))
+        name = self.work.name("rows under a pixel")
+        fetch = lambda: inspect_rows(self, pixel, rows, token)  # noqa: E731
+        try:
+            return run_spark("fetch the rows under the pixel", fetch, self.session, name)
+        except LazyscopeError:
+            if token.cancelled:  # a newer click interrupted it on purpose
+                raise SupersededError from None
+            raise
 
     def _grid(self, view: View, token: Token, shown: View) -> States:
         """One Spark job: the states of every pixel of `view`. It is named after the grid

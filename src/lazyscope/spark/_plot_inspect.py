@@ -12,9 +12,7 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from lazyscope._errors import LazyscopeError
 from lazyscope.grids._inspect import Pixel
-from lazyscope.grids._requests import SupersededError
 from lazyscope.grids._spec import Range
 
 from ._connect import functions_for
@@ -68,23 +66,12 @@ def inspect_query(backend: SparkBackend, pixel: Pixel, rows: int) -> Any:
     return backend.df.where(keep).limit(rows)
 
 
-def inspect_rows(backend: SparkBackend, pixel: Pixel, rows: int, token: Token, name: str) -> Any:
-    """Run `inspect_query` as one job called `name`, which `token` can interrupt; the rows
-    as a pandas DataFrame."""
-    from ._plot import run_spark
-
+def inspect_rows(backend: SparkBackend, pixel: Pixel, rows: int, token: Token) -> Any:
+    """Run `inspect_query` as one job, which `token` can interrupt; the rows as a pandas
+    DataFrame. (The caller names the job and words its errors: `SparkBackend.inspect`.)"""
     query = inspect_query(backend, pixel, rows)
     tag = f"lazyscope-inspect-{uuid.uuid4().hex[:12]}"
-
-    def fetch() -> Any:
-        with tagged(backend.session, tag, token):
-            return query.toArrow()
-
     token.check()
-    try:
-        table = run_spark("fetch the rows under the pixel", fetch, backend.session, name)
-    except LazyscopeError:
-        if token.cancelled:
-            raise SupersededError from None
-        raise
+    with tagged(backend.session, tag, token):
+        table = query.toArrow()
     return table.to_pandas()
