@@ -223,6 +223,7 @@ def test_a_click_shows_the_rows_under_the_plot_escaped(df: pd.DataFrame) -> None
     p = lazyscope.plot(df, "x", "y", width=30, height=30)
     box = p.widget.children[-1]
     assert box.value == ""  # nothing until a click
+    assert p.inspected is None
     fig = p.figure.fig
     fig._trigger_event(Tap(fig, x=0.01, y=0.01))
     deadline = time.monotonic() + 10
@@ -235,6 +236,11 @@ def test_a_click_shows_the_rows_under_the_plot_escaped(df: pd.DataFrame) -> None
     assert {"tex2jax_ignore", "mathjax_ignore"} <= root_classes(html)
     assert typeset_text(html, "mathjax_ignore") == []  # "$5 and $6" stays text
     assert "rows, showing 5" in html
+    # The click's result stays on the plot, for code to go on with.
+    clicked = p.inspected
+    assert clicked is not None
+    assert clicked.html() == html
+    assert clicked.rows.equals(p.inspect(0.01, 0.01).rows)
     fig._trigger_event(Tap(fig, x=100.0, y=0.0))  # off the data: a short error, not a trace
     deadline = time.monotonic() + 10
     while "outside" not in box.value and time.monotonic() < deadline:

@@ -189,6 +189,7 @@ class Inspector:
 
     def __init__(self, backend: Backend, grid: Callable[[], Any], output: Any) -> None:
         self._backend, self._grid, self._output = backend, grid, output
+        self.last: Inspection | None = None  # what the last click showed (`PlotWidget.inspected`)
         self._runner: Latest[tuple[float, float]] = Latest(
             self._work, self._apply, self._busy, self._failed, debounce=0.0
         )
@@ -201,6 +202,7 @@ class Inspector:
         return inspect_pixel(self._backend, self._grid(), req[0], req[1], ROWS, token)
 
     def _apply(self, _req: tuple[float, float], result: Inspection) -> None:
+        self.last = result
         self._output.value = result.html()
 
     def _busy(self, busy: bool) -> None:

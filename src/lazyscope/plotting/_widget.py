@@ -132,6 +132,13 @@ class PlotWidget:
 
         return inspect_pixel(self.backend, self._agg, x, y, rows, Token())
 
+    @property
+    def inspected(self) -> Inspection | None:
+        """What the last click on the plot showed (None before one): the pixel, its count
+        or values, and its rows as a DataFrame (`.rows`), to go on with in code."""
+        inspector = self._ui.get("inspector")
+        return inspector.last if inspector is not None else None
+
     def close(self) -> None:
         if self._ui:
             self._ui["widget"].close()
@@ -226,14 +233,17 @@ class PlotWidget:
                 fig = self._ui["figure"].fig
                 if self._ui["figure"].ranges()[0] != tuple(self._agg.attrs["x_range"]):
                     self._ui["figure"].set_ranges(_view_of(self._agg))  # zoomed before shown
+                readout = []
+                if self.spec.kind in INSPECTED:  # a click's rows, under the plot (`_inspect`)
+                    readout.append(HTML())
+                    inspector = Inspector(self.backend, lambda: self._agg, readout[0])
+                    # Subscribed before the document is serialised, like the ranges above:
+                    # the browser sends clicks only for events its copy lists.
+                    self._ui["figure"].on_tap(inspector.tap)
+                    self._ui["inspector"] = inspector
                 self._ui["bokeh"] = BokehModel(fig)
                 self._ui["fresh"] = True  # its bundle is current: no second serialisation
-                parts = [self._ui["status"], self._ui["bokeh"]]
-                if self.spec.kind in INSPECTED:  # a click's rows, under the plot (`_inspect`)
-                    parts.append(HTML())
-                    inspector = Inspector(self.backend, lambda: self._agg, parts[-1])
-                    self._ui["figure"].on_tap(inspector.tap)
-                self._ui["widget"] = VBox(parts)
+                self._ui["widget"] = VBox([self._ui["status"], self._ui["bokeh"], *readout])
                 for rng in (fig.x_range, fig.y_range):
                     rng.on_change("start", self._on_range)
                     rng.on_change("end", self._on_range)

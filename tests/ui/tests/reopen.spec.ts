@@ -197,6 +197,11 @@ labTest('a saved notebook reopens as it was in JupyterLab', async ({ page, reque
     'src',
     `data:image/png;base64,${home.data['image/png']}`
   );
+  // A click on the picture cannot inspect its pixels (no kernel holds the data): it says so.
+  await cell(page, PLOT).locator('img.jp-lazyscope-plot-still').click();
+  await expect(cell(page, PLOT).locator('.jp-lazyscope-plot-note')).toContainText(
+    'Inspect needs the running kernel'
+  );
 
   // And with that kernel restarted (through the server), the page loaded again. The page's
   // own restart (sessionContext.restartKernel) fails in a JupyterLab page restored by a

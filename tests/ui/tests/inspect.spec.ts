@@ -1,0 +1,79 @@
+import { expect, test } from '@jupyterlab/galata';
+import type { Page } from '@playwright/test';
+
+import { bokehRanges, watchErrors } from './_helpers';
+
+/**
+ * A big time series as a line in a real JupyterLab: it draws with its spikes, a wheel zoom
+ * re-aggregates the window the user sees, and a click on a pixel column shows the rows
+ * under it, the ones a pandas filter of that column's x interval finds, first in frame order.
+ * pandas keeps the spec free of a JVM or a cluster: the widget is the same for every engine
+ * (tests/test_plot_inspect_engines.py checks each engine's rows).
+ */
+const SOURCE = [
+  'import lazyscope, numpy as np, pandas as pd',
+  'x = np.arange(200_000, dtype=float)',
+  'y = np.sin(x / 5_000 - 20)  # 0 in the middle, where the wheel zooms',
+  'y[::20_000] += 3  # one-sample spikes, up and down',
+  'y[10_000::20_000] -= 3',
+  'df = pd.DataFrame({"x": x, "y": y, "note": "<b>$5</b>"})',
+  'p = lazyscope.plot(df, "x", "y", kind="line", width=400, height=300)',
+  'p'
+].join('\n');
+
+const CHECK = [
+  'i = p.inspected',
+  'column = df[(df.x >= i.x_range[0]) & (df.x < i.x_range[1])]',
+  'print(i.count == len(column), i.rows.equals(column.head(5).reset_index(drop=True)))'
+].join('\n');
+
+/** The plot's x range: of its two ranges, the wide one (x spans 200,000, y about 5). */
+async function xRange(page: Page): Promise<number[]> {
+  const ranges = await bokehRanges(page);
+  return ranges.reduce((a, b) => (a[1] - a[0] > b[1] - b[0] ? a : b));
+}
+
+test('a line plot zooms, and a click shows the rows under a pixel column', async ({ page }) => {
+  test.setTimeout(240_000);
+  const errors = watchErrors(page);
+  await page.notebook.createNew();
+  await page.notebook.setCell(0, 'code', SOURCE);
+  await page.notebook.runCell(0);
+
+  const output = page.locator('.jp-OutputArea-output', { has: page.locator('.widget-html') });
+  const status = output.locator('.widget-html', { hasText: 'points in view' });
+  await expect(status).toContainText('200,000 points in view', { timeout: 180_000 });
+  const canvas = output.locator('canvas').first();
+  await expect(canvas).toBeVisible();
+  const home = await xRange(page);
+
+  // A wheel zoom: the kernel re-aggregates the narrower window at full resolution.
+  const box = (await canvas.boundingBox())!;
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await page.mouse.wheel(0, -300);
+  await expect(status).not.toContainText('200,000 points in view', { timeout: 60_000 });
+  await expect(output.locator('.lazyscope-plot-busy')).toHaveCount(0);
+  const zoomed = await xRange(page);
+  expect(zoomed[1] - zoomed[0]).toBeLessThan(home[1] - home[0]);
+  await page.screenshot({ path: test.info().outputPath('01-line-zoomed.png') });
+
+  // A click: the pixel column's rows under the plot, escaped, never typeset.
+  // (At the pointer, as a user clicks: Bokeh's event layer lies over the canvas.)
+  await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+  const readout = output.locator('.lazyscope-inspect');
+  await expect(readout.locator('table')).toBeVisible({ timeout: 60_000 });
+  await expect(readout).toContainText('rows, showing 5');
+  await expect(readout.locator('tbody tr')).toHaveCount(5);
+  await expect(readout.locator('tbody')).toContainText('<b>$5</b>');
+  await expect(readout.locator('b, mjx-container')).toHaveCount(0);
+  await output.screenshot({ path: test.info().outputPath('02-line-inspected.png') });
+
+  // The same rows as pandas finds in that column, in the kernel that drew it.
+  await page.notebook.addCell('code', CHECK);
+  await page.notebook.runCell((await page.notebook.getCellCount()) - 1);
+  const checked = page
+    .locator('.jp-Notebook .jp-CodeCell')
+    .filter({ has: page.locator('.jp-InputArea', { hasText: 'p.inspected' }) });
+  await expect(checked.locator('.jp-OutputArea-output')).toHaveText('True True', { timeout: 60_000 });
+  expect(errors).toEqual([]);
+});
