@@ -2,9 +2,9 @@
 virtual environment where the command's install part ran, as written in README.md.
 
 The copy carries the lab extension this checkout's install built, so pip installs it as it
-is: building it again (Node, a production webpack) took 2-5 minutes of the suite's two
-cores, and CI's own install (`.ci/run`, the second command) builds it from a clean clone
-through the same build hook before the suite starts.
+is (the build hook logs "Skipping build"): building it again would be Node work (jlpm
+install, webpack) on the two cores the suite shares, and CI's own install (`.ci/run`, the
+second command) builds it from a clean clone through the same build hook before the suite.
 
 One per test session (the ``readme_machine`` fixture): tests/test_readme_command.py checks
 what the install part put there, and the tutorials part of tests/test_ui.py runs every
