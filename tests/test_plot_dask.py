@@ -282,3 +282,14 @@ def test_the_functions_shipped_to_workers_need_no_lazyscope() -> None:
     )
     expected = "([3.0, 0.1, 0.9, 0.2, 0.6], ['b', 'a']) (3.0, 0.1, 0.9) [2, 0, 2, 2] 6"
     assert out.stdout.decode().strip() == expected
+
+
+def test_rows_without_a_category_are_in_no_layer(dask_client: Any) -> None:
+    """As in a groupby (and on Spark): Datashader alone would count them in the last layer."""
+    import dask.dataframe as dd
+
+    frame = pd.DataFrame({"x": np.linspace(0, 1, 8), "y": np.linspace(0, 1, 8)})
+    frame["k"] = ["a", "b", None, "b", "a", None, "b", "b"]
+    ddf = dd.from_pandas(frame, npartitions=2)
+    counts = lazyscope.plot(ddf, "x", "y", by="k", width=4, height=4).aggregate.sum(dim=("x", "y"))
+    assert counts.values.tolist() == frame.groupby("k").size().tolist() == [2, 4]

@@ -66,6 +66,14 @@ def test_by_counts_each_category(df: pd.DataFrame) -> None:
         lazyscope.plot(df, "x", "y", by="c", cmap=["red", "blue"], **SMALL)
 
 
+def test_rows_without_a_category_are_in_no_layer() -> None:
+    """As in a groupby (and on Spark): Datashader alone would count them in the last layer."""
+    frame = pd.DataFrame({"x": [0.1, 0.2, 0.3, 0.4], "y": [0.1, 0.2, 0.3, 0.4]})
+    frame["k"] = ["a", "b", None, "b"]
+    counts = lazyscope.plot(frame, "x", "y", by="k", **SMALL).aggregate.sum(dim=("x", "y"))
+    assert counts.values.tolist() == frame.groupby("k").size().tolist() == [1, 2]
+
+
 @pytest.mark.parametrize(
     ("case", "form"), [*((case, "categorical") for case in CATEGORY_CASES), ("integers", "plain")]
 )

@@ -48,6 +48,8 @@ def partition_states(
             # known ones keep the user's order (astype cannot reorder them: pandas calls
             # unordered dtypes with the same values equal). Recode by value, every time.
             part = part.assign(**{by: pd.Categorical(part[by], categories=layers)})
+            if part[by].isna().any():  # no category, no layer (Datashader: the last one)
+                part = part[part[by].notna()]
 
         method = {"n": "count", "s": "sum", "lo": "min", "hi": "max", "m2": "var"}
         reductions = {}

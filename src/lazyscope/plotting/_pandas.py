@@ -60,6 +60,10 @@ class PandasBackend:
         # The user's columns themselves where no conversion was needed: nothing here writes
         # to them, and a copy of 10M rows is 80 MB per column of the kernel's memory.
         self.frame = pd.DataFrame(cols, index=df.index, copy=False)
+        if spec.by is not None and self.frame[spec.by].isna().any():
+            # A row without a category is in no layer (as in a groupby, and on every engine);
+            # Datashader would put its code -1 in the last layer.
+            self.frame = self.frame[self.frame[spec.by].notna()]
         self._extent: tuple[Range, Range] | None = None
 
     def extent(self) -> tuple[Range, Range]:
