@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
     from ._backend import Backend
 
-__all__ = ["INSPECTED", "Inspection", "Inspector", "inspect_pixel"]
+__all__ = ["INSPECTED", "Inspection", "Inspector", "grid_view", "inspect_pixel"]
 
 INSPECTED = ("points", "line")  # the kinds whose pixels can be inspected (not bars, yet)
 ROWS = 5  # rows a click shows: enough to see what a pixel is made of, quick to fetch
@@ -132,7 +132,7 @@ def inspect_pixel(
     if isinstance(x, (tuple, list)):
         raise LazyscopeError(f"x must be a number, not {x!r}.")
     x = as_numbers((x, x))[0]  # a datetime for a time x: nanoseconds, as the grid holds it
-    pixel = pixel_at(_grid_view(agg), x, y, spec.kind == "line")
+    pixel = pixel_at(grid_view(agg), x, y, spec.kind == "line")
     count, values = _readout(agg, pixel, spec.kind, spec.label)
     # Not in `Backend`: each engine's point and line back-end has it (bars have not, yet).
     fetch = getattr(backend, "inspect", None)
@@ -155,7 +155,7 @@ def inspect_pixel(
     )
 
 
-def _grid_view(agg: Any) -> View:
+def grid_view(agg: Any) -> View:
     """The window and size the grid on screen was aggregated for (as the widget reads it)."""
     if "height" in agg.attrs:  # a line's Dataset: its grid has no y dimension
         width, height = agg.attrs["width"], agg.attrs["height"]

@@ -23,7 +23,7 @@ from lazyscope.grids._spec import View, check_range
 from ._backend import Backend
 from ._bar import bar_image, bar_summary, bar_text, bar_ticks
 from ._display import SPINNER, error_line, load_bokehjs, summary
-from ._inspect import INSPECTED, Inspection, Inspector
+from ._inspect import INSPECTED, Inspection, Inspector, grid_view
 from ._line import line_image, line_values
 from ._line_args import as_numbers, time_text
 from ._shade import png, shade, values_of
@@ -53,7 +53,7 @@ class PlotWidget:
         self._agg = backend.aggregate(home, Token())
         self._elapsed: float | None = time.perf_counter() - start
         if self.spec.kind == "bar":  # its axes come from its bars
-            self.home = home = _view_of(self._agg)
+            self.home = home = grid_view(self._agg)
         self._cache[home] = self._agg
         self._runner: Latest[View | None] = Latest(
             self._work, self._apply, self._busy, self._failed, debounce
@@ -232,7 +232,7 @@ class PlotWidget:
                 self._show(self._agg, self._elapsed)
                 fig = self._ui["figure"].fig
                 if self._ui["figure"].ranges()[0] != tuple(self._agg.attrs["x_range"]):
-                    self._ui["figure"].set_ranges(_view_of(self._agg))  # zoomed before shown
+                    self._ui["figure"].set_ranges(grid_view(self._agg))  # zoomed before shown
                 readout = []
                 if self.spec.kind in INSPECTED:  # a click's rows, under the plot (`_inspect`)
                     readout.append(HTML())
@@ -258,7 +258,7 @@ class PlotWidget:
         categorical = bool(self.spec.by)
         values = line_values(agg) if self.spec.kind == "line" else values_of(agg, categorical)
         rgba = self._shaded(agg).values
-        self._ui["figure"].show(_view_of(agg), rgba, values, self.how)
+        self._ui["figure"].show(grid_view(agg), rgba, values, self.how)
         self._ui["summary"] = summary(agg, values, elapsed)
         self._ui["status"].value = self._ui["summary"]
 
@@ -290,7 +290,7 @@ class PlotWidget:
         return f"{self.spec.label} of {self.spec.y} vs {self.spec.x} ({self.backend.engine})"
 
     def _still(self, image: bytes) -> str:
-        view = _view_of(self._agg)
+        view = grid_view(self._agg)
         legend = list(zip(self.backend.categories, self._colors, strict=False))
         return still_svg(
             image,
@@ -310,11 +310,3 @@ class PlotWidget:
             return f"lazyscope bar: {self._title()}"
         (x0, x1), (y0, y1) = self._agg.attrs["x_range"], self._agg.attrs["y_range"]
         return f"lazyscope plot: {self._title()}, x {x0:.6g}..{x1:.6g}, y {y0:.6g}..{y1:.6g}"
-
-
-def _view_of(agg: Any) -> View:
-    if "height" in agg.attrs:  # a line's Dataset: its grid has no y dimension
-        width, height = agg.attrs["width"], agg.attrs["height"]
-    else:
-        height, width = agg.shape[:2]
-    return View(tuple(agg.attrs["x_range"]), tuple(agg.attrs["y_range"]), width, height)
