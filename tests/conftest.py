@@ -168,6 +168,16 @@ def remote(spark_connect_server: Any) -> Iterator[Any]:
         os.environ.pop(_CONNECT_MODE, None)
 
 
+@pytest.fixture(scope="module")
+def connect(spark_connect_url: str) -> Iterator[Any]:
+    """A Spark Connect session on the test session's server, opened as a user's notebook
+    opens one (tests/_connect.connect_session), for one test file."""
+    from tests._connect import connect_session
+
+    with connect_session(spark_connect_url) as session:
+        yield session
+
+
 @pytest.fixture(scope="session")
 def spark_connect_url(spark_connect_server: ConnectServer) -> str:
     return spark_connect_server.url

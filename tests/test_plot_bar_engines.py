@@ -5,7 +5,6 @@ sentence that runs no job and leaves the session working."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pandas as pd
@@ -13,7 +12,6 @@ import pytest
 
 import lazyscope
 from lazyscope._errors import LazyscopeError
-from tests._connect import connect_session
 from tests._laziness import connect_jobs, dask_tasks, spark_jobs
 from tests.test_plot_bar import check_bars, frame
 
@@ -137,12 +135,6 @@ def test_spark_bars_are_pandas_bars_in_one_job(spark: Any, df: pd.DataFrame) -> 
     assert jobs.n == 0
     check_bars(lazyscope.plot(data, "k", kind="bar").aggregate, df, "k", None, "count", 20)
     data.unpersist()
-
-
-@pytest.fixture(scope="module")
-def connect(spark_connect_url: str) -> Iterator[Any]:
-    with connect_session(spark_connect_url) as session:
-        yield session
 
 
 @pytest.mark.connect

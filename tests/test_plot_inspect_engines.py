@@ -5,7 +5,6 @@ grid's, and one small job (Spark) or the tasks of the partitions that can hold t
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -14,7 +13,6 @@ import pytest
 
 import lazyscope
 from lazyscope.grids._inspect import MAX_ROWS
-from tests._connect import connect_session
 from tests._laziness import connect_jobs, spark_jobs
 
 SIZE = {"width": 50, "height": 40}
@@ -192,12 +190,6 @@ def test_spark_time_line_rows_are_the_columns(spark: Any, df: pd.DataFrame) -> N
     assert found.count == len(want)
     assert set(found.rows.i) <= set(want.i)
     assert len(found.rows) == MAX_ROWS
-
-
-@pytest.fixture(scope="module")
-def connect(spark_connect_url: str) -> Iterator[Any]:
-    with connect_session(spark_connect_url) as session:
-        yield session
 
 
 @pytest.mark.connect

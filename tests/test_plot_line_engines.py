@@ -4,7 +4,6 @@ gaps, times and categories, re-aggregate zooms, and run one job (or graph) per g
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -12,7 +11,6 @@ import pandas as pd
 import pytest
 
 import lazyscope
-from tests._connect import connect_session
 from tests._laziness import connect_jobs, dask_tasks, spark_jobs
 from tests._line_ref import check_line, series
 
@@ -131,12 +129,6 @@ def test_spark_line_keeps_every_spike(spark: Any) -> None:
     frame = spark.createDataFrame(spikes)
     window = {"x_range": (0.0, 199_999.0), "y_range": (0.0, 100.0), "width": 799, "height": 40}
     assert spikes_drawn(lazyscope.plot(frame, "x", "y", kind="line", **window), spikes) == 200
-
-
-@pytest.fixture(scope="module")
-def connect(spark_connect_url: str) -> Iterator[Any]:
-    with connect_session(spark_connect_url) as session:
-        yield session
 
 
 @pytest.mark.connect

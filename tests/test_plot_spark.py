@@ -7,7 +7,6 @@ import re
 import threading
 import time
 import urllib.request
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -19,7 +18,6 @@ from lazyscope._errors import LazyscopeError
 from lazyscope.grids._requests import SupersededError, Token
 from lazyscope.grids._spec import Spec, View
 from lazyscope.spark._plot import SparkBackend
-from tests._connect import connect_session
 from tests._plot_categories import CATEGORY_CASES, categories_frame, check_categories, plain
 from tests._plot_data import BAD_INPUTS, in_window, points
 from tests._plot_names import GRID, check_names, names, run_plot_cell
@@ -302,12 +300,6 @@ def test_a_newer_request_interrupts_the_running_job(spark: Any) -> None:
     assert time.monotonic() - started < 30
     assert len(outcome) == 1
     assert isinstance(outcome[0], SupersededError)
-
-
-@pytest.fixture(scope="module")
-def connect(spark_connect_url: str) -> Iterator[Any]:
-    with connect_session(spark_connect_url) as session:
-        yield session
 
 
 @pytest.mark.connect
