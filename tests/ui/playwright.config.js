@@ -14,6 +14,9 @@ const baseURL = `http://localhost:${port}`;
 // and proxied dashboards must work below it.
 const hubPort = process.env.LAZYSCOPE_UI_HUB_PORT || String(Number(port) + 1);
 const hubURL = `http://localhost:${hubPort}/user/alice`;
+// The suite's "lab" part leaves these to the hub project: a base URL below "/" is the case
+// where a link or proxied page can go wrong; the server tests test_server_spark_ui and
+// test_links_kernel check links and proxied pages under both. Run by hand, "root" has them too.
 const HUB_SPECS = ['clusters.spec.ts', 'dashboard.spec.ts'];
 // A third JupyterLab with lazyscope's lab extension disabled (ipywidgets and the standard
 // renderers only): what every output still shows there.
@@ -73,7 +76,11 @@ const servers = {
 };
 const projects = {
   root: { name: 'root', testIgnore: [...NOEXT_SPECS, ...GATEWAY_SPECS], use: { baseURL } },
-  lab: { name: 'root', testIgnore: [...NOEXT_SPECS, ...GATEWAY_SPECS, ...TUTORIAL_SPECS], use: { baseURL } },
+  lab: {
+    name: 'root',
+    testIgnore: [...NOEXT_SPECS, ...GATEWAY_SPECS, ...TUTORIAL_SPECS, ...HUB_SPECS],
+    use: { baseURL }
+  },
   tutorials: { name: 'tutorials', testMatch: TUTORIAL_SPECS, use: { baseURL } },
   hub: { name: 'hub', testMatch: HUB_SPECS, use: { baseURL: hubURL } },
   noext: { name: 'noext', testMatch: NOEXT_SPECS, use: { baseURL: noextURL } },

@@ -42,6 +42,42 @@ export function watchErrors(page: Page): string[] {
   return errors;
 }
 
+/** The notebook model of the main area's notebook, as much of it as the specs use. */
+interface INotebookCells {
+  cells: unknown[];
+  transact(change: () => void): void;
+  deleteCellRange(from: number, to: number): void;
+  insertCells(index: number, cells: { cell_type: 'code'; source: string }[]): void;
+}
+
+/**
+ * Put these code cells in the active notebook at once, in place of its cells, or after
+ * them with `append`, as opening a saved notebook would. galata's setCell and addCell
+ * type every character (about 7 ms each on an idle 2-core machine, several times that
+ * under the suite's load); the specs test outputs, not the editor.
+ */
+export async function setCells(page: Page, sources: string[], append = false): Promise<void> {
+  await page.evaluate(
+    ([cells, after]) => {
+      const panel = window.jupyterapp.shell.currentWidget as unknown as {
+        content: { model: { sharedModel: INotebookCells } };
+      };
+      const notebook = panel.content.model.sharedModel;
+      notebook.transact(() => {
+        const count = notebook.cells.length;
+        if (!after) {
+          notebook.deleteCellRange(0, count);
+        }
+        notebook.insertCells(
+          after ? count : 0,
+          cells.map(source => ({ cell_type: 'code', source }))
+        );
+      });
+    },
+    [sources, append] as [string[], boolean]
+  );
+}
+
 /** A new notebook that loads lazyscope and runs `cells` after it, as a user would. */
 export async function runNewNotebook(
   page: IJupyterLabPageFixture,
@@ -49,10 +85,7 @@ export async function runNewNotebook(
   cells: string[]
 ): Promise<void> {
   await page.notebook.createNew(name);
-  await page.notebook.setCell(0, 'code', '%load_ext lazyscope');
-  for (const source of cells) {
-    await page.notebook.addCell('code', source);
-  }
+  await setCells(page, ['%load_ext lazyscope', ...cells]);
   await page.notebook.run();
 }
 

@@ -1,14 +1,14 @@
 import { expect } from '@jupyterlab/galata';
 import type { Frame, FrameLocator, Page } from '@playwright/test';
-import { activeKernelId, kernelCard, openPanel, PANEL, runNewNotebook, test, watchErrors } from './_helpers';
+import { activeKernelId, kernelCard, openPanel, PANEL, runNewNotebook, setCells, test, watchErrors } from './_helpers';
 
 /**
  * The Clusters panel in a real JupyterLab: the one cluster manager of the sidebar, its
  * toolbar at the default sidebar width, a server-managed Dask cluster from start to stop
  * (with one dashboard plot as a pane), a Spark standalone cluster's master page, and the
- * sessions notebooks start (%%dask, a local Spark whose UI opens through the proxy).
- * The "hub" project runs all of it again under `/user/alice/`. Small clusters (1 worker,
- * 1 core): the machine is shared.
+ * sessions notebooks start (%%dask, a local Spark whose UI pages open through the proxy).
+ * The suite runs it in the "hub" project, under `/user/alice/` (playwright.config.js).
+ * Small clusters (1 worker, 1 core): the machine is shared.
  */
 test.use({ autoGoto: true });
 test.setTimeout(300_000);
@@ -211,14 +211,18 @@ test('a notebook running %%dask shows up as a discovered session', async ({ page
   await page.notebook.activate(name);
   await card.locator('button[data-action="connect"]').click();
   await expect(page.locator('.jp-Cell').last()).toContainText('%dask connect tcp://');
-  await page.notebook.addCell('code', '%dask stop');
+  await setCells(page, ['%dask stop'], true);
   await page.notebook.runCell(4);
   await page.notebook.save();
 });
 
-test("a notebook's local Spark: its Spark UI jobs page renders through the proxy", async ({
+// One kernel session for the Spark UI's three kinds of page: its jobs page (server-rendered),
+// a job's own page (a link inside the proxy) and the executors page (filled by its own
+// scripts from the REST API, in the sandboxed tab).
+test("a notebook's local Spark: its Spark UI jobs, job and executors pages work through the proxy", async ({
   page
 }, testInfo) => {
+  const errors = watchErrors(page);
   await runNewNotebook(page, 'uses-spark.ipynb', [
     '%spark start --master local[1] --name ui-jobs\nspark.range(1000).count()'
   ]);
@@ -230,16 +234,35 @@ test("a notebook's local Spark: its Spark UI jobs page renders through the proxy
   await card.locator('button[data-action="dashboard"]').click();
 
   // The Spark UI sends "/" on to its jobs page; the job the cell ran is listed.
+  const iframe = page.locator('.lazyscope-Dashboard iframe');
   const ui = page.frameLocator('.lazyscope-Dashboard iframe');
   await expect(ui.getByRole('heading', { name: /Spark Jobs/ })).toBeVisible({ timeout: 60_000 });
   await expect(ui.locator('li', { hasText: 'Completed Jobs:' })).toContainText(/Completed Jobs:\s*[1-9]/);
+  await expect(ui.locator('#completedJob-table tbody tr').first()).toBeVisible();
   await expect.poll(() => loadedImages(ui)).toBeGreaterThan(0);
   const frame = dashboardFrame(page, id);
   expect(frame, 'the Spark UI frame is served through the proxy').toBeTruthy();
   expect(new URL(frame!.url()).pathname.startsWith(await basePath(page))).toBe(true);
   expect(await linksOutside(ui, proxyPrefix(frame!, id))).toEqual([]);
+  const jobs = frame!.url();
   await page.screenshot({ path: testInfo.outputPath('08-spark-ui-jobs.png') });
+
+  // The executors page fills its table from the REST API with the page's own scripts.
+  // (Its navigation bar is collapsed at this width: follow the link's own address.)
+  const executors = await ui.locator('a', { hasText: 'Executors' }).first().getAttribute('href');
+  expect(executors).toMatch(/\/cap-[0-9a-f]{32}\/executors\/$/); // Spark's links stay in the proxy
+  const origin = new URL(page.url()).origin;
+  const show = (src: string) => iframe.evaluate((node, url) => ((node as HTMLIFrameElement).src = url), src);
+  await show(origin + executors);
+  await expect(ui.locator('#active-executors-table tbody tr').first()).toBeVisible({ timeout: 30_000 });
+  // Its scripts ran to the end: they keep UI state in localStorage, which a sandboxed
+  // page lacks (the proxy gives it an in-memory one); without it the overlay stays.
+  await expect(ui.locator('#loading-overlay')).toBeHidden({ timeout: 30_000 });
+  await page.screenshot({ path: testInfo.outputPath('05-spark-executors.png') });
+  expect(errors).toEqual([]);
+
   // The job's own page (and its stages) is a link inside the proxy, and it renders too.
+  await show(jobs);
   await ui.locator('a[href*="/jobs/job/?id="]').first().click();
   await expect(ui.getByRole('heading', { name: /Details for Job/ })).toBeVisible({ timeout: 60_000 });
   expect(new URL(dashboardFrame(page, id)!.url()).pathname).toMatch(/\/jobs\/job\/$/);
@@ -247,6 +270,6 @@ test("a notebook's local Spark: its Spark UI jobs page renders through the proxy
   await page.screenshot({ path: testInfo.outputPath('09-spark-ui-job.png') });
 
   await page.notebook.activate('uses-spark.ipynb');
-  await page.notebook.addCell('code', '%spark stop');
+  await setCells(page, ['%spark stop'], true);
   await page.notebook.runCell(2);
 });

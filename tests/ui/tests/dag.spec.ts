@@ -1,6 +1,7 @@
 import { expect, test } from '@jupyterlab/galata';
 import * as fs from 'fs';
 import * as path from 'path';
+import { setCells } from './_helpers';
 
 /**
  * The DAG view renders from lazyscope's MIME type in a notebook: nodes are drawn, a
@@ -13,8 +14,7 @@ const SMALL = [
   'lazyscope.dag((da.ones(40, chunks=10) + 1).sum())'
 ].join('\n');
 
-// 20 chains of 10 Delayed calls: 200 layers of one task each, so 200 nodes. One-line
-// statements only: the editor auto-indents what galata types after a colon.
+// 20 chains of 10 Delayed calls: 200 layers of one task each, so 200 nodes.
 const BIG = [
   'import functools, lazyscope',
   'from dask import delayed',
@@ -25,7 +25,7 @@ const BIG = [
 
 test('a Dask DAG renders, expands a group, shows details, zooms', async ({ page }, testInfo) => {
   await page.notebook.createNew();
-  await page.notebook.setCell(0, 'code', SMALL);
+  await setCells(page, [SMALL]);
   await page.notebook.runCell(0);
 
   const view = page.locator('.jp-lazyscope-dag');
@@ -62,7 +62,7 @@ test('a Dask DAG renders, expands a group, shows details, zooms', async ({ page 
 
 test('a 200-node DAG renders in under a second', async ({ page }, testInfo) => {
   await page.notebook.createNew();
-  await page.notebook.setCell(0, 'code', BIG);
+  await setCells(page, [BIG]);
   await page.notebook.runCell(0);
 
   const view = page.locator('.jp-lazyscope-dag');

@@ -13,8 +13,7 @@ test.use({ autoGoto: true });
 test.setTimeout(240_000);
 
 // A page of the dashboard's own server showing what a malicious string could run: it
-// tries to read the kernels of the user's Jupyter server. One statement per line: the
-// notebook editor auto-indents typed text.
+// tries to read the kernels of the user's Jupyter server.
 const EVIL_PAGE = [
   'from tornado import web',
   "EVIL = \"<p id='out'>pending</p><script>const show = t => { document.getElementById('out').textContent = t; }; fetch(location.pathname.split('lazyscope/dashboard/')[0] + 'api/kernels').then(r => r.ok ? r.text().then(t => 'READ ' + t) : 'REFUSED ' + r.status).then(show, e => show('BLOCKED ' + e));</script>\"",
@@ -85,40 +84,4 @@ test('Dask dashboard: Bokeh plots draw, and a proxied script cannot read the Jup
   await expect(tab.locator('#out')).toHaveText(/^(BLOCKED|REFUSED) /);
   await tab.screenshot({ path: testInfo.outputPath('03-script-in-own-page-blocked.png') });
   await tab.close();
-});
-
-test('Spark UI of a kernel session: jobs and executors pages work in the sandboxed tab', async ({
-  page
-}, testInfo) => {
-  const errors = watchErrors(page);
-  await runNewNotebook(page, 'spark-ui.ipynb', [
-    '%spark start --master local[1]',
-    "spark.range(1000).selectExpr('sum(id)').collect()"
-  ]);
-  const kernelId = await activeKernelId(page);
-  await sessionOfKernel(page, kernelId);
-  await openPanel(page);
-  const card = kernelCard(page, kernelId);
-  await card.locator('button[data-action="dashboard"]').click();
-  const frame = page.frameLocator('.lazyscope-Dashboard iframe');
-  // The jobs page (server-rendered) with the cell's job in it.
-  await expect(frame.locator('body')).toContainText('Spark Jobs', { timeout: 60_000 });
-  await expect(frame.locator('#completedJob-table tbody tr').first()).toBeVisible();
-  await page.screenshot({ path: testInfo.outputPath('04-spark-jobs.png') });
-  // The executors page fills its table from the REST API with the page's own scripts.
-  // (Its navigation bar is collapsed at this width: follow the link's own address.)
-  const executors = await frame.locator('a', { hasText: 'Executors' }).first().getAttribute('href');
-  expect(executors).toMatch(/\/cap-[0-9a-f]{32}\/executors\/$/); // Spark's links stay in the proxy
-  const origin = new URL(page.url()).origin;
-  await page
-    .locator('.lazyscope-Dashboard iframe')
-    .evaluate((node, src) => ((node as HTMLIFrameElement).src = src), origin + executors);
-  await expect(frame.locator('#active-executors-table tbody tr').first()).toBeVisible({
-    timeout: 30_000
-  });
-  // Its scripts ran to the end: they keep UI state in localStorage, which a sandboxed
-  // page lacks (the proxy gives it an in-memory one); without it the overlay stays.
-  await expect(frame.locator('#loading-overlay')).toBeHidden({ timeout: 30_000 });
-  await page.screenshot({ path: testInfo.outputPath('05-spark-executors.png') });
-  expect(errors).toEqual([]);
 });

@@ -1,4 +1,5 @@
 import { expect, test } from '@jupyterlab/galata';
+import { setCells } from './_helpers';
 
 /**
  * The describe card renders in a notebook from lazyscope's MIME type, shows user data
@@ -18,7 +19,7 @@ test('the describe card renders, escapes and collapses', async ({ page }, testIn
     void dialog.dismiss();
   });
   await page.notebook.createNew();
-  await page.notebook.setCell(0, 'code', SOURCE);
+  await setCells(page, [SOURCE]);
   await page.notebook.runCell(0);
 
   const card = page.locator('.jp-lazyscope-describe');

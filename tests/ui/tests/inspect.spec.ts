@@ -1,7 +1,7 @@
 import { expect, test } from '@jupyterlab/galata';
 import type { Page } from '@playwright/test';
 
-import { bokehRanges, watchErrors } from './_helpers';
+import { bokehRanges, setCells, watchErrors } from './_helpers';
 
 /**
  * A big time series as a line in a real JupyterLab: it draws with its spikes, a wheel zoom
@@ -37,7 +37,7 @@ test('a line plot zooms, and a click shows the rows under a pixel column', async
   test.setTimeout(240_000);
   const errors = watchErrors(page);
   await page.notebook.createNew();
-  await page.notebook.setCell(0, 'code', SOURCE);
+  await setCells(page, [SOURCE]);
   await page.notebook.runCell(0);
 
   const output = page.locator('.jp-OutputArea-output', { has: page.locator('.widget-html') });
@@ -69,7 +69,7 @@ test('a line plot zooms, and a click shows the rows under a pixel column', async
   await output.screenshot({ path: test.info().outputPath('02-line-inspected.png') });
 
   // The same rows as pandas finds in that column, in the kernel that drew it.
-  await page.notebook.addCell('code', CHECK);
+  await setCells(page, [CHECK], true);
   await page.notebook.runCell((await page.notebook.getCellCount()) - 1);
   const checked = page
     .locator('.jp-Notebook .jp-CodeCell')

@@ -1,6 +1,6 @@
 import { expect, test } from '@jupyterlab/galata';
 
-import { watchErrors } from './_helpers';
+import { setCells, watchErrors } from './_helpers';
 
 /**
  * The live DAG in a real JupyterLab: a `%%dask --dag live` cell draws its task groups in
@@ -11,7 +11,6 @@ import { watchErrors } from './_helpers';
 const LIVE_CELL = [
   '%%dask --dag live --workers 1 --threads 2',
   'import time',
-  // One-line statements: the editor auto-indents typed text after a colon.
   'def nap(i): return time.sleep(0.6) or i',
   'def double(i): return 2 * i',
   'naps = client.map(nap, range(16), pure=False)',
@@ -22,8 +21,7 @@ test('a running cell fills its DAG and leaves the executed DAG', async ({ page }
   test.setTimeout(240_000);
   const errors = watchErrors(page);
   await page.notebook.createNew();
-  await page.notebook.setCell(0, 'code', '%load_ext lazyscope');
-  await page.notebook.addCell('code', LIVE_CELL);
+  await setCells(page, ['%load_ext lazyscope', LIVE_CELL]);
   await page.notebook.runCell(0);
   await page.notebook.selectCells(1);
   await page.keyboard.press('Control+Enter'); // not waiting: we watch it run
@@ -80,7 +78,7 @@ const BIG_LIVE = [
 test('a 200-node live DAG updates at 10 frames a second or more', async ({ page }, testInfo) => {
   test.setTimeout(180_000);
   await page.notebook.createNew();
-  await page.notebook.setCell(0, 'code', BIG_LIVE);
+  await setCells(page, [BIG_LIVE]);
   await page.notebook.selectCells(0);
   await page.keyboard.press('Control+Enter');
   const graphs = page.locator('.lazyscope-progress .lzp-dags');

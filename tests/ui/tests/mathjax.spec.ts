@@ -1,5 +1,6 @@
 import { expect, test } from '@jupyterlab/galata';
 import type { Locator, Page } from '@playwright/test';
+import { setCells } from './_helpers';
 
 /**
  * JupyterLab typesets `$...$` in text/html outputs as LaTeX; lazyscope's views must not
@@ -13,7 +14,6 @@ import type { Locator, Page } from '@playwright/test';
  */
 const ANONFUN = '$anonfun$withThreadLocalCaptured$1 at CompletableFuture.java:1768';
 
-// One-line statements only: the editor auto-indents what galata types after a colon.
 const CELLS: { name: string; source: string }[] = [
   {
     name: 'control before',
@@ -90,10 +90,7 @@ test('no lazyscope output is typeset as LaTeX', async ({ page }, testInfo) => {
   await page.setViewportSize({ width: 1400, height: 1800 });
   await page.notebook.createNew();
   // All cells first: running the last cell would append an empty one and shift indices.
-  await page.notebook.setCell(0, 'code', CELLS[0].source);
-  for (const cell of CELLS.slice(1)) {
-    await page.notebook.addCell('code', cell.source);
-  }
+  await setCells(page, CELLS.map(cell => cell.source));
   await page.notebook.runCell(index('control before'));
   // MathJax loads lazily: once it typeset the control, it typesets every later output.
   await expect(output(page, 'control before').locator('mjx-container')).toHaveCount(1, {

@@ -1,6 +1,6 @@
 import { expect, test } from '@jupyterlab/galata';
 
-import { watchErrors } from './_helpers';
+import { setCells, watchErrors } from './_helpers';
 
 /**
  * A JupyterLab where lazyscope's lab extension is disabled (`jupyter labextension disable
@@ -28,10 +28,7 @@ test('every output shows without the lab extension', async ({ page }, testInfo) 
   ).toBe(false);
 
   await page.notebook.createNew('noext.ipynb');
-  await page.notebook.setCell(0, 'code', CELLS[0]);
-  for (const source of CELLS.slice(1)) {
-    await page.notebook.addCell('code', source);
-  }
+  await setCells(page, CELLS);
   await page.notebook.run();
 
   const cells = page.locator('.jp-Notebook .jp-CodeCell');

@@ -1,6 +1,6 @@
 import { expect, test } from '@jupyterlab/galata';
 
-import { bokehRanges } from './_helpers';
+import { bokehRanges, setCells } from './_helpers';
 
 /**
  * lazyscope.plot in a real JupyterLab: the Bokeh plot appears with its axes in data
@@ -35,7 +35,7 @@ async function axes(page: any): Promise<string[]> {
 test('the plot shows axes and a wheel zoom re-aggregates', async ({ page }) => {
   test.setTimeout(240_000);
   await page.notebook.createNew();
-  await page.notebook.setCell(0, 'code', SOURCE);
+  await setCells(page, [SOURCE]);
   await page.notebook.runCell(0);
 
   // The widget's output (the kernel's first plot also publishes BokehJS, in its own output)
@@ -63,7 +63,7 @@ test('a plot zoomed before it is shown opens on the zoomed window', async ({ pag
   test.setTimeout(240_000);
   await page.notebook.createNew();
   const source = SOURCE.replace(/\np$/, '\np.zoom((-1.0, 1.0), (0.0, 2.0))\np');
-  await page.notebook.setCell(0, 'code', source);
+  await setCells(page, [source]);
   await page.notebook.runCell(0);
   const output = page.locator('.jp-OutputArea-output', { has: page.locator('.widget-html') });
   await expect(output.locator('.widget-html', { hasText: 'points in view' })).toBeVisible({

@@ -1,4 +1,5 @@
 import { expect, test } from '@jupyterlab/galata';
+import { setCells } from './_helpers';
 
 /**
  * Live progress in a real JupyterLab: a %%dask cell shows the live widget (rows per task
@@ -9,7 +10,6 @@ import { expect, test } from '@jupyterlab/galata';
 const SLOW_CELL = [
   '%%dask --workers 1 --threads 2',
   'import time',
-  // One line: the editor auto-indents typed text, so a multi-line body would not survive.
   'def nap(i): return time.sleep(0.1 if i == 0 else 120) or i',
   'client.gather(client.map(nap, range(4), pure=False))'
 ].join('\n');
@@ -18,9 +18,7 @@ test('a running cell shows live progress and Cancel stops it', async ({ page }) 
   test.setTimeout(240_000);
   await page.notebook.createNew();
   // All cells first: running the last cell would append an empty one and shift indices.
-  await page.notebook.setCell(0, 'code', '%load_ext lazyscope');
-  await page.notebook.addCell('code', SLOW_CELL);
-  await page.notebook.addCell('code', '6 * 7');
+  await setCells(page, ['%load_ext lazyscope', SLOW_CELL, '6 * 7']);
   await page.notebook.runCell(0);
 
   // runCell waits for the cell to finish: start it without waiting.

@@ -1,15 +1,7 @@
 import { type IJupyterLabPageFixture, test as labTest } from '@jupyterlab/galata';
 import { expect, type APIRequestContext, type Locator, type Page, test } from '@playwright/test';
 
-import {
-  NOTEBOOK7_NOT_OURS,
-  bokehRanges,
-  notebookJson,
-  plotPixels,
-  runNewNotebook,
-  watchErrors,
-  type IPlotPixels
-} from './_helpers';
+import { bokehRanges, NOTEBOOK7_NOT_OURS, notebookJson, plotPixels, runNewNotebook, setCells, type IPlotPixels, watchErrors } from './_helpers';
 
 /**
  * A saved notebook opened again without its kernel's widgets (the kernel shut down, then
@@ -221,7 +213,7 @@ labTest('a saved notebook reopens as it was in JupyterLab', async ({ page, reque
   await kernelIdle(page);
   await page.notebook.run();
   await expectLivePlot(page, /20,000 points in view/);
-  await page.notebook.addCell('code', 'p.zoom((-1.0, 1.0), (0.0, 2.0))');
+  await setCells(page, ['p.zoom((-1.0, 1.0), (0.0, 2.0))'], true);
   await page.notebook.runCell((await page.notebook.getCellCount()) - 1);
   await expect.poll(() => bokehRanges(page), { timeout: 60_000 }).toEqual([
     [-1, 1],
