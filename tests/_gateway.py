@@ -70,7 +70,8 @@ c.UnsafeLocalBackend.cluster_heartbeat_period = 2
 c.UnsafeLocalBackend.cluster_heartbeat_timeout = 60
 c.UnsafeLocalBackend.check_timeouts_period = 1
 c.UnsafeLocalBackend.sigint_timeout = 5
-c.LocalClusterConfig.environment = {{"PATH": "/usr/bin:/bin"}}
+# The suite's quieter Dask timers (tests/_processes.TEST_DASK_ENV): the clusters idle between cells.
+c.LocalClusterConfig.environment = {{"PATH": "/usr/bin:/bin", **{dask_env!r}}}
 c.LocalClusterConfig.worker_memory = "1 G"
 c.LocalClusterConfig.scheduler_memory = "1 G"
 _DASK = {{"base": {base!r}, "plots": {plots!r}}}
@@ -216,6 +217,7 @@ def running_gateway(home: Path) -> Iterator[GatewayServer]:
             clusters=str(home / "clusters"),
             base=str(venv / "bin" / "dask"),
             plots=str(plots / "bin" / "dask"),
+            dask_env=procs.TEST_DASK_ENV,
         )
     )
     log = home / "gateway.log"

@@ -42,7 +42,7 @@ import tomllib
 
 from tests._hub_kernel import HubKernel, texts
 from tests._paths import ROOT
-from tests._processes import TEST_JVM_ENV, free_port
+from tests._processes import TEST_ENV, free_port
 from tests._venvs import activated, checkout_files, copy_files, digest, run
 
 __all__ = [
@@ -352,7 +352,7 @@ c.Spawner.args = ["--config={singleuser}"]
 c.Spawner.default_url = "/lab"
 c.Spawner.start_timeout = 120
 c.Spawner.http_timeout = 120
-c.Spawner.environment = {{"PATH": "{venv}/bin:/usr/local/bin:/usr/bin:/bin", **{TEST_JVM_ENV!r}}}
+c.Spawner.environment = {{"PATH": "{venv}/bin:/usr/local/bin:/usr/bin:/bin", **{TEST_ENV!r}}}
 c.LocalProcessSpawner.env_keep = ["LANG", "LC_ALL"]
 c.Spawner.mem_limit = {MEM_LIMIT}
 c.Spawner.cpu_limit = {CPU_LIMIT}

@@ -23,11 +23,22 @@ import pyspark
 SPARK_HOME = Path(pyspark.__file__).parent
 # Test JVMs live seconds: the client compiler alone and the serial collector halve the CPU
 # of a Spark start and a small query (22-25 s -> 10-14 s, measured on 2 cores), and the suite
-# starts dozens side by side. Only tests run so (tests/conftest.py puts these in the
+# starts dozens side by side. Only tests run so (tests/conftest.py puts TEST_ENV in the
 # environment every kernel, server and JVM of the suite inherits); users' and the
 # benchmarks' JVMs keep Java's defaults.
 TEST_JVM_OPTIONS = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
 TEST_JVM_ENV = {"SPARK_SUBMIT_OPTS": TEST_JVM_OPTIONS, "SPARK_DAEMON_JAVA_OPTS": TEST_JVM_OPTIONS}
+# Test Dask clusters idle most of their lives (the session's cluster between its tests, a
+# kernel's between cells, a hub user's while the other tests run). Dask's timers cost that:
+# an idle LocalCluster of 2 workers took 6.3 s of CPU a minute, 1.8 s with the event-loop
+# check every second (not every 20 ms), no statistical profiler and the system monitor every
+# 2 s (measured on 2 cores). Nothing of lazyscope reads these; users keep Dask's defaults.
+TEST_DASK_ENV = {
+    "DASK_DISTRIBUTED__ADMIN__TICK__INTERVAL": "1s",
+    "DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED": "False",
+    "DASK_DISTRIBUTED__ADMIN__SYSTEM_MONITOR__INTERVAL": "2s",
+}
+TEST_ENV = {**TEST_JVM_ENV, **TEST_DASK_ENV}
 
 
 def free_port() -> int:

@@ -23,7 +23,7 @@ pytest_plugins = (
     "tests._readme_machine",
 )
 
-for _name, _value in procs.TEST_JVM_ENV.items():
+for _name, _value in procs.TEST_ENV.items():
     os.environ.setdefault(_name, _value)
 
 # Announcements of the in-process sessions go to a private runtime dir, not the user's.
