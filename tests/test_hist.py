@@ -22,7 +22,9 @@ def pdf() -> pd.DataFrame:
     params=[
         "pandas",
         pytest.param("dask", marks=pytest.mark.dask),
-        pytest.param("spark", marks=pytest.mark.spark),
+        # The session's Spark, asked for by name below: conftest's grouping cannot see that,
+        # so the mark puts these tests with the others on it (one JVM for the suite).
+        pytest.param("spark", marks=[pytest.mark.spark, pytest.mark.xdist_group("spark-session")]),
     ]
 )
 def frame(request: pytest.FixtureRequest, pdf: pd.DataFrame) -> Any:

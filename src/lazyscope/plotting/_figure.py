@@ -33,6 +33,7 @@ class Figure:
         time_x: bool = False,
     ) -> None:
         from bokeh.models import (
+            BasicTickFormatter,
             ColorBar,
             ColumnDataSource,
             FixedTicker,
@@ -61,6 +62,10 @@ class Figure:
             y_axis_label=spec.y,
         )
         self.fig.grid.visible = False
+        # Plain numbers up to a trillion (Bokeh's default writes 60,000 as 6.000e+4 once a
+        # tick reaches 100,000); scientific only for tinier or larger values.
+        for axis in [self.fig.yaxis] if time_x else [self.fig.xaxis, self.fig.yaxis]:
+            axis.formatter = BasicTickFormatter(power_limit_high=12)
         self.source = ColumnDataSource(
             data=self._data(home, np.zeros((1, 1), np.uint32), np.zeros((1, 1)))
         )
