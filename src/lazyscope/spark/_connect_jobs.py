@@ -1,5 +1,6 @@
-"""The stages of Spark Connect operations that ended before the server's first progress
-report, read from the server's Spark UI.
+"""The stages of Spark Connect operations that no progress report named, read from the
+server's Spark UI: all of an operation that ended before the server's first report, or the
+last ones of an operation whose final report came before its listener saw them.
 
 The server sends a report at most every couple of seconds, and the one that ends an
 operation often comes before its own listener has seen the stages: about a third of
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import time
 import urllib.error
+from collections.abc import Set
 from dataclasses import replace
 from typing import Any
 
@@ -30,15 +32,19 @@ _TERMINAL = ("SUCCEEDED", "FAILED")
 _FAILED = (OSError, ValueError, urllib.error.URLError)
 
 
-def operation_stages(ui: SparkUi | None, operations: set[str]) -> dict[str, list[dict[str, Any]]]:
-    """Each operation's stages (REST fields, newest attempt), oldest first; operations
-    whose jobs the UI does not show (no UI, a command that ran no job) are left out."""
+def operation_stages(
+    ui: SparkUi | None, operations: set[str], known: Set[int] = frozenset()
+) -> dict[str, list[dict[str, Any]]]:
+    """Each operation's stages (REST fields, newest attempt), oldest first, but those in
+    `known` (not read again: one request per stage); operations whose jobs the UI does not
+    show (no UI, a command that ran no job) or with no other stage are left out."""
     if ui is None or not operations or not ui.reachable():
         return {}
     ui = replace(ui, timeout=_TIMEOUT)
     try:
         jobs = _finished_jobs(ui, operations)
-        return {op: newest_attempts(ui, ids) for op, ids in jobs.items()}
+        found = {op: newest_attempts(ui, ids - known) for op, ids in jobs.items()}
+        return {op: stages for op, stages in found.items() if stages}
     except _FAILED:
         return {}
 

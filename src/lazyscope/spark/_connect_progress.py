@@ -33,6 +33,7 @@ class ConnectProgress:
         self._where: dict[str, str] = {}  # operation id -> "collect at cell line 3"
         self._open: dict[int, StageProgress] = {}  # stages not reported done yet
         self._final: set[int] = set()
+        self._seen: set[int] = set()  # every stage a report named
         self._reported: set[str] = set()  # operations with at least one stage report
         self._unreported: dict[str, str] = {}  # ended before any report: id -> where
         self._live: Any = None  # the live DAG's reader, made when first asked
@@ -70,17 +71,25 @@ class ConnectProgress:
         self._backfill(error, now)
 
     def _backfill(self, error: BaseException | None, now: float) -> None:
-        """Operations that ended before any report: their stages as the server's UI has
-        them, in place of the line without counts (kept when the UI cannot tell)."""
+        """Stages no report named, as the server's UI has them: those of operations that
+        ended before any report (in place of the line without counts, kept when the UI
+        cannot tell), and, after a success, the last stages of reported ones: an
+        operation's final report lists the stages its listener had seen by then, and a
+        short last stage can end before that (a 4-task shuffle read as "4/4 tasks")."""
         from ._connect_jobs import operation_stages
 
-        found = operation_stages(self._server_ui(), set(self._unreported))
+        ops = set(self._unreported) | (self._reported if error is None else set())
+        found = operation_stages(self._server_ui(), ops, known=self._seen)
         for op, stages in found.items():
-            where = self._unreported[op]
+            where = self._unreported.get(op) or self._where.get(op, "operation")
             parts = [_from_rest(rest, where, op, error, now) for rest in stages]
-            if parts:
+            if op in self._unreported and parts:
                 self.board.split(f"operation {op}", parts)
+            elif op not in self._unreported:
+                for part in parts:
+                    self.board.put(part)
         self._unreported.clear()
+        self._reported.clear()
 
     def dags(self, final: bool) -> list[Any]:
         """The server's SQL executions that ran the cell's stages, filled by stage."""
@@ -125,6 +134,7 @@ class ConnectProgress:
         running = inflight_tasks
         for info in stages or ():
             sid = info.stage_id
+            self._seen.add(sid)
             if sid in self._final:
                 continue
             finished = bool(info.done)
