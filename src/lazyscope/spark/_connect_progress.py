@@ -35,7 +35,7 @@ class ConnectProgress:
         self._final: set[int] = set()
         self._seen: set[int] = set()  # every stage a report named
         self._reported: set[str] = set()  # operations with at least one stage report
-        self._unreported: dict[str, str] = {}  # ended before any report: id -> where
+        self._unreported: set[str] = set()  # operations that ended before any report
         self._live: Any = None  # the live DAG's reader, made when first asked
         self._ui: Any = False  # the server's Spark UI, asked once (two config round trips)
 
@@ -78,14 +78,13 @@ class ConnectProgress:
         short last stage can end before that (a 4-task shuffle read as "4/4 tasks")."""
         from ._connect_jobs import operation_stages
 
-        ops = set(self._unreported) | (self._reported if error is None else set())
+        ops = self._unreported | (self._reported if error is None else set())
         found = operation_stages(self._server_ui(), ops, known=self._seen)
-        for op, stages in found.items():
-            where = self._unreported.get(op) or self._where.get(op, "operation")
-            parts = [_from_rest(rest, where, op, error, now) for rest in stages]
-            if op in self._unreported and parts:
+        for op, stages in found.items():  # only operations with stages
+            parts = [_from_rest(rest, self._where[op], op, error, now) for rest in stages]
+            if op in self._unreported:
                 self.board.split(f"operation {op}", parts)
-            elif op not in self._unreported:
+            else:
                 for part in parts:
                     self.board.put(part)
         self._unreported.clear()
@@ -127,7 +126,7 @@ class ConnectProgress:
             # It ended before the server's first report (every few seconds): the
             # operation still ran, say so rather than drop it from the summary.
             self.board.put(_unreported(op, where, now))
-            self._unreported[op] = where
+            self._unreported.add(op)
             return
         if stages:
             self._reported.add(op)
