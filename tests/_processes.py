@@ -20,13 +20,17 @@ from pathlib import Path
 
 import pyspark
 
+from tests import _jvm_classes as jvm_classes
+
 SPARK_HOME = Path(pyspark.__file__).parent
 # Test JVMs live seconds: the client compiler alone and the serial collector halve the CPU
 # of a Spark start and a small query (22-25 s -> 10-14 s, measured on 2 cores), and the suite
 # starts dozens side by side. Only tests run so (tests/conftest.py puts TEST_ENV in the
 # environment every kernel, server and JVM of the suite inherits); users' and the
 # benchmarks' JVMs keep Java's defaults.
-TEST_JVM_OPTIONS = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
+# They also map their classes from the suite's class-data archive (tests/_jvm_classes.py).
+TEST_JVM_BASE_OPTIONS = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
+TEST_JVM_OPTIONS = f"{TEST_JVM_BASE_OPTIONS} {jvm_classes.JVM_OPTIONS}"
 TEST_JVM_ENV = {"SPARK_SUBMIT_OPTS": TEST_JVM_OPTIONS, "SPARK_DAEMON_JAVA_OPTS": TEST_JVM_OPTIONS}
 # Test Dask clusters idle most of their lives (the session's cluster between its tests, a
 # kernel's between cells, a hub user's while the other tests run). Dask's timers cost that:

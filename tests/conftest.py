@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from tests import _jvm_classes as jvm_classes
 from tests import _processes as procs
 
 _CONNECT_MODE = "SPARK_CONNECT_MODE_ENABLED"
@@ -72,6 +74,21 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.xdist_group(groups[item.nodeid]))
     rank = {group: i for i, group in enumerate(_LONGEST_FIRST)}
     items.sort(key=lambda item: rank.get(groups[item.nodeid], len(rank)))  # stable in a group
+
+
+_ARCHIVE_MAKER = pytest.StashKey[threading.Thread | None]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if not hasattr(config, "workerinput"):  # the run's controller, before its workers start
+        env = {**os.environ, **procs.TEST_ENV}
+        config.stash[_ARCHIVE_MAKER] = jvm_classes.start(procs.TEST_JVM_BASE_OPTIONS, env)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    maker = config.stash.get(_ARCHIVE_MAKER, None)
+    if maker is not None:
+        maker.join(timeout=300)
 
 
 @pytest.fixture

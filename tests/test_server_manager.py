@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import subprocess
 import sys
 import tempfile
@@ -267,8 +268,11 @@ def _can_take(port: int) -> bool:
 def test_shutdown_leaves_no_process_behind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     before = _children()
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # where the Spark folder goes
+    user_option = "-Dlazyscope.test.user=kept"  # the user's daemon options reach the JVMs
+    daemon_options = f"{os.environ.get('SPARK_DAEMON_JAVA_OPTS', '')} {user_option}"
+    monkeypatch.setenv("SPARK_DAEMON_JAVA_OPTS", daemon_options)
 
-    async def run() -> tuple[set[int], list[dict[str, Any]], list[bool], list[str]]:
+    async def run() -> tuple[set[int], list[dict[str, Any]], list[bool], list[str], list[str]]:
         manager = ClusterManager()
         dask = await manager.create({"engine": "dask", "workers": 1, "cores": 1})
         # With a Connect server: a third JVM, its port held too, and the smallest memory.
@@ -281,16 +285,19 @@ def test_shutdown_leaves_no_process_behind(tmp_path: Path, monkeypatch: pytest.M
         ports = [urlsplit(url).port or 0 for url in (cluster.master_url, cluster.dashboard)]
         taken = [await asyncio.to_thread(_can_take, port) for port in ports]
         infos = [await manager.wait_started(c["id"]) for c in (dask, spark)]
+        master = psutil.Process(cluster.master.pid).cmdline()
         running = _children() - before
         files = sorted(p.name for p in cluster.folder.iterdir())
         await manager.shutdown()
-        return running, infos, taken, files
+        return running, infos, taken, files, master
 
-    running, infos, taken, files = asyncio.run(run())
+    running, infos, taken, files, master = asyncio.run(run())
     assert [i["status"] for i in infos] == ["running", "running"], infos
     assert infos[1]["address"].startswith("sc://127.0.0.1:")
     # Between picking its ports and its JVM listening, nobody else could take them.
     assert taken == [False, False]
+    assert user_option in master, master
+    assert master.index(user_option) < master.index("-Dspark.port.maxRetries=0"), master
     # Dask: its cluster's process and a worker process; Spark: master, worker and Connect
     # server JVMs.
     assert len(running) >= 5

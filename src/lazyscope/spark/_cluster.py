@@ -103,8 +103,10 @@ class SparkCluster(ManagedCluster):
             "TMPDIR": tmp,  # Python workers
             # A port taken after all fails the start, instead of Spark moving to the next
             # one silently (then workers and the proxy would talk to whoever took it);
-            # no REST submission server (a fixed port, 6066, that we do not use).
-            "SPARK_DAEMON_JAVA_OPTS": f"-Djava.io.tmpdir={tmp} -Dspark.port.maxRetries=0 "
+            # no REST submission server (a fixed port, 6066, that we do not use). The
+            # user's own daemon options (memory, security) come first: Java takes the last.
+            "SPARK_DAEMON_JAVA_OPTS": f"{os.environ.get('SPARK_DAEMON_JAVA_OPTS', '')} "
+            f"-Djava.io.tmpdir={tmp} -Dspark.port.maxRetries=0 "
             "-Dspark.master.rest.enabled=false"
             + "".join(f" -D{key}={value}" for key, value in self._reverse_proxy().items()),
         }
