@@ -15,6 +15,7 @@ from tests._laziness import connect_jobs, dask_tasks, spark_jobs
 from tests._line_ref import check_line, series
 
 WINDOW = {"x_range": (0.5, 9.5), "y_range": (-20.0, 20.0)}
+_DAY_MICROS = 86_400_000_000
 
 
 @pytest.fixture(scope="module")
@@ -87,12 +88,36 @@ def test_dask_line_is_one_graph_and_keeps_every_spike(dask_client: Any) -> None:
 
 
 def _spark_frame(session: Any, df: pd.DataFrame) -> Any:
+    """x, y, c, and x as each time type of Spark: `t` (TIMESTAMP, an instant), `t_ntz`
+    (TIMESTAMP_NTZ, the same wall clock in UTC) and `d` (DATE, its day in UTC)."""
     from lazyscope.spark._connect import functions_for
 
-    frame = session.createDataFrame(df[["x", "y", "c", "us"]])
+    columns = df[["x", "y", "c", "us", "t"]].rename(columns={"t": "t_ntz"})
+    schema = "x double, y double, c string, us long, t_ntz timestamp_ntz"
+    frame = session.createDataFrame(columns, schema)
     f = functions_for(frame)  # classic's or Connect's functions, as the frame needs
-    time = f.when(~f.isnan(f.col("x")) & f.col("x").isNotNull(), f.timestamp_micros(f.col("us")))
-    return frame.withColumn("t", time)
+    known = ~f.isnan(f.col("x")) & f.col("x").isNotNull()
+    day = f.expr(f"CAST(us div {_DAY_MICROS} AS INT)")  # integer division: exact
+    return frame.withColumns(
+        {"t": f.when(known, f.timestamp_micros(f.col("us"))), "d": f.date_from_unix_date(day)}
+    ).withColumn("d", f.when(known, f.col("d")))
+
+
+def check_spark_times(session: Any, frame: Any, df: pd.DataFrame) -> None:
+    """A TIMESTAMP_NTZ x is its wall clock read as UTC and a DATE x its midnight, whatever
+    the session's time zone (a zone's offset would shift every column)."""
+    zone = session.conf.get("spark.sql.session.timeZone")
+    session.conf.set("spark.sql.session.timeZone", "Asia/Kolkata")  # UTC+05:30
+    try:
+        y, gap = df.y.to_numpy(), df.x.isna().to_numpy()
+        ntz = lazyscope.plot(frame, "t_ntz", "y", kind="line", width=53, height=30)
+        assert ntz.aggregate.attrs["time_x"]
+        check_line(ntz.aggregate, np.where(gap, np.nan, _time_x(df)), y)
+        midnights = (df.us.to_numpy() // _DAY_MICROS * _DAY_MICROS * 1000).astype(np.float64)
+        day = lazyscope.plot(frame, "d", "y", kind="line", width=53, height=30)
+        check_line(day.aggregate, np.where(gap, np.nan, midnights), y)
+    finally:
+        session.conf.set("spark.sql.session.timeZone", zone)
 
 
 @pytest.mark.spark
@@ -100,6 +125,7 @@ def test_spark_line_is_exact_in_one_job_per_grid(spark: Any, df: pd.DataFrame) -
     frame = _spark_frame(spark, df).cache()
     frame.count()
     check_engine(frame, df, "spark")
+    check_spark_times(spark, frame, df)
     # One aggregate per grid: our one action (backend.jobs), which Spark runs as the same
     # number of scheduler jobs as a points grid (adaptive execution runs the shuffle's map
     # stage as a job of its own).
@@ -138,6 +164,7 @@ def test_spark_connect_line_is_exact_in_one_job(
 ) -> None:
     frame = _spark_frame(connect, df)
     check_engine(frame, df, "spark")
+    check_spark_times(connect, frame, df)
     with connect_jobs(spark_connect_server.ui) as points:
         lazyscope.plot(frame, "x", "y", width=61, height=30, **WINDOW)
     with connect_jobs(spark_connect_server.ui) as jobs:

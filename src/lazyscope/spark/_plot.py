@@ -79,12 +79,13 @@ class SparkBackend:
     engine = "spark"
 
     def __init__(self, df: Any, spec: Spec, work: Work = PLOT) -> None:
-        from ._plot_line import is_time
+        from ._plot_line import time_type
 
         schema = df.schema  # analysed schema: no job
         self.column_types = spark_column_types(schema)
         x_type = schema[spec.x].dataType if spec.x in schema.names else None
-        self.time_x = spec.kind == "line" and is_time(x_type)
+        self.x_time = time_type(x_type) if spec.kind == "line" else None
+        self.time_x = self.x_time is not None
         check_line_schema(self.column_types, spec, self.time_x)
         self.df, self.spec, self.session, self.work = df, spec, df.sparkSession, work
         self.pyramids: list[Pyramid] = []
@@ -113,7 +114,7 @@ class SparkBackend:
         from ._plot_line import x_number
 
         f = functions_for(self.df)
-        x, y = x_number(f, self.spec.x, self.time_x), _double(f, self.spec.y)
+        x, y = x_number(f, self.spec.x, self.x_time), _double(f, self.spec.y)
 
         def scan() -> tuple[Range, Range]:
             query = self.df.agg(f.count(f.lit(1)), f.min(x), f.max(x), f.min(y), f.max(y))

@@ -50,7 +50,7 @@ def inspect_query(backend: SparkBackend, pixel: Pixel, rows: int) -> Any:
     spec, view = backend.spec, pixel.view
     # A number column itself (not NaN-guarded): a source can skip files, row groups and
     # cached batches by its statistics; NaN fails `between` in Spark's order anyway.
-    x = x_number(f, spec.x, True) if backend.time_x else f.col(spec.x).cast("double")
+    x = x_number(f, spec.x, backend.x_time) if backend.x_time else f.col(spec.x).cast("double")
     wide_x, wide_y = pixel.widened()
     keep = _cell(f, x, wide_x, view.x_range, view.width, pixel.col)
     y = f.col(spec.y).cast("double")

@@ -25,19 +25,30 @@ if TYPE_CHECKING:
 
     from ._plot import SparkBackend
 
-__all__ = ["is_time", "line_dataset", "line_table", "x_number"]
+__all__ = ["line_dataset", "line_table", "time_type", "x_number"]
+
+_DAY_MICROS = 86_400_000_000
+# Each time type of Spark as microseconds since the epoch, exactly and whatever the session's
+# time zone: TIMESTAMP an instant; TIMESTAMP_NTZ a wall clock, read as UTC (unix_micros
+# does), as pandas and the plot's axis read a naive time; DATE its midnight, read so too.
+_MICROS = {
+    "TimestampType": lambda f, col: f.unix_micros(col),
+    "TimestampNTZType": lambda f, col: f.unix_micros(col),
+    "DateType": lambda f, col: f.unix_date(col).cast("long") * f.lit(_DAY_MICROS),
+}
 
 
-def is_time(data_type: Any) -> bool:
-    """A timestamp with a zone (Spark's default TIMESTAMP): its instants map to epoch ns."""
-    return type(data_type).__name__ == "TimestampType"
+def time_type(data_type: Any) -> str | None:
+    """The name of x's Spark type if it is a time, else None."""
+    name = type(data_type).__name__
+    return name if name in _MICROS else None
 
 
-def x_number(f: Any, name: str, time_x: bool) -> Any:
-    """x as a double; a time as nanoseconds since the epoch (exact: microseconds x 1000 is
-    rounded once, as numpy rounds int64 ns to float64); NaN as null."""
-    if time_x:
-        return (f.unix_micros(f.col(name)) * f.lit(1000)).cast("double")
+def x_number(f: Any, name: str, time: str | None) -> Any:
+    """x as a double; a time (`time_type`) as nanoseconds since the epoch (exact:
+    microseconds x 1000 is rounded once, as numpy rounds int64 ns to float64); NaN as null."""
+    if time is not None:
+        return (_MICROS[time](f, f.col(name)) * f.lit(1000)).cast("double")
     col = f.col(name).cast("double")
     return f.when(~f.isnan(col), col)
 
@@ -62,7 +73,7 @@ def line_dataset(backend: SparkBackend, table: Any, view: View) -> Any:
 def _query(backend: SparkBackend, view: View) -> Any:
     f = functions_for(backend.df)
     spec, cats = backend.spec, backend.categories
-    x = x_number(f, spec.x, backend.time_x)
+    x = x_number(f, spec.x, backend.x_time)
     y = f.col(spec.y).cast("double")
     y = f.when(~f.isnan(y), y)
     keep = x.between(*view.x_range) & y.isNotNull()  # rows off-screen in y still count
