@@ -14,6 +14,7 @@ import lazyscope
 from lazyscope._errors import LazyscopeError
 from tests._laziness import connect_jobs, dask_tasks, spark_jobs
 from tests.test_plot_bar import check_bars, frame
+from tests.test_plot_bar_inspect import check_inspect, check_missing_x
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +45,11 @@ def check_engine(data: Any, df: pd.DataFrame, engine: str) -> None:
     )
     assert repr(p) == f"lazyscope bar: count of rows per k ({engine}), top 10 of 38 + other"
     for x in ("flag", "half"):
-        check_bars(lazyscope.plot(data, x, kind="bar").aggregate, df, x, None, "count", 20)
+        bars = lazyscope.plot(data, x, kind="bar")
+        check_bars(bars.aggregate, df, x, None, "count", 20)
+        check_inspect(bars, df, x, every=False)  # booleans; floats, NaN as missing
+    check_inspect(p, df, "k", every=False)
+    check_inspect(mean, df, "k", rows=2, every=False)
 
 
 def check_errors(data: Any) -> None:
@@ -68,9 +73,13 @@ def test_dask_bars_are_pandas_bars_in_one_graph(dask_client: Any, df: pd.DataFra
     data = dd.from_pandas(df, npartitions=6).persist()
     wait(data)  # the persist's own graph reaches the scheduler before we count
     check_engine(data, df, "dask")
+    check_missing_x(lambda frame: dd.from_pandas(frame, npartitions=2))
     with dask_tasks(dask_client, guard=False) as graphs:
         p = lazyscope.plot(data, "k", "v", kind="bar", agg="mean", top=5)
     assert graphs.n == 1  # per-partition groupbys and their merge tree: one graph
+    with dask_tasks(dask_client, guard=False) as graphs:
+        p.inspect("other (33)")
+    assert graphs.n == 1  # a bar's rows: a head of each partition, one graph
     check_bars(p.aggregate, df, "k", "v", "mean", 5)
     with dask_tasks(dask_client, guard=False) as graphs:
         p.zoom((-0.5, 2.5), (0.0, 10.0))
@@ -117,6 +126,7 @@ def test_spark_bars_are_pandas_bars_in_one_job(spark: Any, df: pd.DataFrame) -> 
     data = spark.createDataFrame(df).cache()
     data.count()
     check_engine(data, df, "spark")
+    check_missing_x(spark.createDataFrame)
     # One aggregate: our one action, which Spark runs as the same number of scheduler jobs
     # as any groupBy aggregate collected (adaptive execution runs the shuffle's map stage as
     # a job of its own).
@@ -130,6 +140,8 @@ def test_spark_bars_are_pandas_bars_in_one_job(spark: Any, df: pd.DataFrame) -> 
     with spark_jobs(spark) as jobs:
         p.zoom((-0.5, 2.5), (0.0, 10.0))
     assert jobs.n == 0
+    p.inspect("other (33)")
+    assert p.backend.jobs == 2  # a bar's rows: one filtered limit query
     with spark_jobs(spark) as jobs:  # checked from the analysed schema: no job
         check_errors(data)
     assert jobs.n == 0
@@ -144,6 +156,7 @@ def test_spark_connect_bars_are_pandas_bars_in_one_job(
 ) -> None:
     data = connect.createDataFrame(df)
     check_engine(data, df, "spark")
+    check_missing_x(connect.createDataFrame)
     with connect_jobs(spark_connect_server.ui) as plain:
         data.groupBy("k").count().toArrow()
     with connect_jobs(spark_connect_server.ui) as jobs:

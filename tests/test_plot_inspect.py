@@ -246,11 +246,3 @@ def test_a_click_shows_the_rows_under_the_plot_escaped(df: pd.DataFrame) -> None
     while "outside" not in box.value and time.monotonic() < deadline:
         time.sleep(0.02)
     assert "Inspect failed: x=100 is outside the plot" in box.value
-
-
-def test_a_bar_chart_says_inspect_is_for_pixels(df: pd.DataFrame) -> None:
-    bars = lazyscope.plot(df, "c", kind="bar")
-    with pytest.raises(LazyscopeError) as err:
-        bars.inspect(0.0, 0.5)
-    assert "point and line plots, not kind='bar'" in str(err.value)
-    assert len(bars.widget.children) == 2  # no click readout under a bar chart

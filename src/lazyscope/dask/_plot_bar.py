@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from lazyscope.grids import _bar_states
+from lazyscope.grids import _bar_pick, _bar_states
 from lazyscope.grids._bar import bar_dataset, check_bar_schema
 from lazyscope.grids._frames import column_types
 from lazyscope.grids._spec import Range, Spec, View
@@ -22,6 +22,7 @@ from ._plot import _cancellable, _client
 from ._plot_tasks import per_partition, tree
 
 if TYPE_CHECKING:
+    from lazyscope.grids._bar_pick import BarPick
     from lazyscope.grids._requests import Token
 
 __all__ = ["DaskBars"]
@@ -54,7 +55,7 @@ class DaskBars:
     def __init__(self, ddf: Any, spec: Spec, work: Work = PLOT) -> None:
         check_bar_schema(column_types(dict(ddf.dtypes)), spec)
         self.spec, self.work, self.client = spec, work, _client()
-        self.frame = ddf[spec.columns]
+        self.source, self.frame = ddf, ddf[spec.columns]
 
     def extent(self) -> tuple[Range, Range]:
         """A bar chart's axes come from its bars (`aggregate`); there is no data extent."""
@@ -75,3 +76,23 @@ class DaskBars:
         states = {field: table[field].to_numpy() for field in _bar_states.FIELDS}
         keys = table["key"].tolist()
         return bar_dataset(keys, states, spec, view, self.engine, "pandas on dask partitions")
+
+    def inspect(self, pick: BarPick, rows: int, token: Token) -> Any:
+        """The first `rows` rows of a bar, every column: each partition's task keeps at
+        most that many of its own, so no partition moves to the kernel."""
+        import cloudpickle
+        import dask
+        import pandas as pd
+
+        token.check()
+        x, keys, inside = self.spec.x, pick.keys, pick.inside
+
+        def head(part: Any) -> Any:
+            return part[_bar_pick.mask(part[x], keys, inside)].head(rows)
+
+        cloudpickle.register_pickle_by_value(_bar_pick)  # workers need not have lazyscope
+        name = self.work.name("rows of a bar")
+        with _cancellable(self.client, token):
+            (heads,) = dask.compute(per_partition(head, self.source, name, x, keys, inside, rows))
+        found = [h for h in heads if len(h)]
+        return pd.concat(found).head(rows) if found else self.source._meta.copy()

@@ -96,7 +96,9 @@ def bar_dataset(
     source: str,
 ) -> Any:
     """The bars as an xarray.Dataset over dim spec.x (labels: the categories as text,
-    "(null)", "other (k)"): `value` (the reduction), `rows`, `members` (categories per bar).
+    "(null)", "other (k)"): `value` (the reduction), `rows`, `members` (categories per bar),
+    and the coordinate `key`: each bar's category as the data holds it (None for "(null)"
+    and "other").
 
     Bars are sorted by value, largest first (NaN last; ties by category); the first
     `spec.top` are drawn and the rest fold into one "other" bar, last, whose value is the
@@ -113,6 +115,7 @@ def bar_dataset(
     order = np.lexsort((_key_ranks(keys), np.where(nan, 0.0, -heights), nan))
     shown, rest = order[: spec.top], order[spec.top :]
     labels = [NULL_LABEL if keys[i] is None else str(keys[i]) for i in shown]
+    drawn = [keys[i] for i in shown]  # the categories themselves (inspect filters by them)
     bars = {name: states[name][shown] for name in FIELDS}
     members = np.ones(len(shown), np.int64)
     if rest.size:
@@ -126,15 +129,16 @@ def bar_dataset(
         bars = {name: np.append(bars[name], other[name]) for name in FIELDS}
         members = np.append(members, rest.size)
         labels.append(other_label(int(rest.size)))
+        drawn.append(None)
     values = _values(spec.agg, counted, bars)
-    dim = spec.x if spec.x not in ("value", "rows", "members") else "category"
+    dim = spec.x if spec.x not in ("value", "rows", "members", "key") else "category"
     out = xr.Dataset(
         {
             "value": ((dim,), values),
             "rows": ((dim,), bars["rows"].astype(np.int64)),
             "members": ((dim,), members),
         },
-        coords={dim: labels},
+        coords={dim: labels, "key": ((dim,), np.array(drawn, dtype=object))},
     )
     finite = values[np.isfinite(values)]
     low, high = min(0.0, float(finite.min(initial=0.0))), max(0.0, float(finite.max(initial=0.0)))

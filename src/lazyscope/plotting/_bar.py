@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import html
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from lazyscope.grids._spec import Spec, View
+
+from ._figure import on_tap
 
 __all__ = ["OTHER_COLOR", "BarFigure", "bar_image", "bar_summary", "bar_text", "bar_ticks"]
 
@@ -151,6 +154,10 @@ class BarFigure:
         data = self._data(agg)
         if data != self.source.data:
             self.source.data = data
+
+    def on_tap(self, callback: Callable[[float, float], None]) -> None:
+        """callback(x, y) with the data point of every click on the bars."""
+        on_tap(self.fig, callback)
 
     def ranges(self) -> tuple[tuple[float, float], tuple[float, float]]:
         xr, yr = self.fig.x_range, self.fig.y_range

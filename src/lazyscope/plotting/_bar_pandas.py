@@ -10,6 +10,7 @@ from lazyscope.grids._frames import column_types
 from lazyscope.grids._spec import Range, Spec, View
 
 if TYPE_CHECKING:
+    from lazyscope.grids._bar_pick import BarPick
     from lazyscope.grids._requests import Token
 
 __all__ = ["PandasBars"]
@@ -36,3 +37,8 @@ class PandasBars:
         table = partial(self.df[spec.x], values)
         states = {name: table[name].to_numpy() for name in FIELDS}
         return bar_dataset(table["key"].tolist(), states, spec, view, self.engine, "pandas groupby")
+
+    def inspect(self, pick: BarPick, rows: int, token: Token) -> Any:
+        """The first `rows` rows of a bar, every column."""
+        token.check()
+        return self.df[pick.mask(self.df[self.spec.x])].head(rows)

@@ -16,7 +16,7 @@ from lazyscope.grids._spec import Spec, View
 
 from ._shade import TICKS, colorbar_labels
 
-__all__ = ["Figure"]
+__all__ = ["Figure", "on_tap"]
 
 _TOOLS = "pan,wheel_zoom,box_zoom,reset"
 _CLEAR = "#00000000"
@@ -135,13 +135,7 @@ class Figure:
 
     def on_tap(self, callback: Callable[[float, float], None]) -> None:
         """callback(x, y) with the data point of every click on the plot."""
-        from bokeh.events import Tap
-
-        def tapped(event: Any) -> None:
-            if event.x is not None and event.y is not None:
-                callback(float(event.x) / self.x_unit, float(event.y))
-
-        self.fig.on_event(Tap, tapped)
+        on_tap(self.fig, callback, self.x_unit)
 
     def ranges(self) -> tuple[tuple[float, float], tuple[float, float]]:
         xr, yr = self.fig.x_range, self.fig.y_range
@@ -152,3 +146,15 @@ class Figure:
         x0, x1 = (v * self.x_unit for v in view.x_range)
         self.fig.x_range.update(start=x0, end=x1)
         self.fig.y_range.update(start=view.y_range[0], end=view.y_range[1])
+
+
+def on_tap(fig: Any, callback: Callable[[float, float], None], x_unit: float = 1.0) -> None:
+    """callback(x, y) with the data point of every click on the Bokeh figure `fig` (x in
+    the plot's unit: the axis of a time shows milliseconds)."""
+    from bokeh.events import Tap
+
+    def tapped(event: Any) -> None:
+        if event.x is not None and event.y is not None:
+            callback(float(event.x) / x_unit, float(event.y))
+
+    fig.on_event(Tap, tapped)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from lazyscope._errors import LazyscopeError, short_engine_message
+from lazyscope.grids._bar_pick import bar_at
 from lazyscope.grids._inspect import MAX_ROWS, Pixel, pixel_at
 from lazyscope.grids._requests import Latest, Token
 from lazyscope.grids._spec import Range, View
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
 
 __all__ = ["INSPECTED", "Inspection", "Inspector", "grid_view", "inspect_pixel"]
 
-INSPECTED = ("points", "line")  # the kinds whose pixels can be inspected (not bars, yet)
+INSPECTED = ("points", "line", "bar")  # the kinds a click inspects
 ROWS = 5  # rows a click shows: enough to see what a pixel is made of, quick to fetch
 # Our HTML holds user data: never typeset it as TeX (JupyterLab's and nbconvert's MathJax).
 _BOX = '<div class="lazyscope-inspect tex2jax_ignore mathjax_ignore" style="margin-top:4px">'
@@ -56,12 +57,15 @@ class Inspection:
     engine: str = ""
     elapsed: float = 0.0
     time_x: bool = False
+    category: str | None = None  # a bar's name: the bar is its x, not an interval
 
     @property
     def message(self) -> str:
         """One line: where, how many, how long."""
         where = f"{self.x} {self._span(self.x_range, self.time_x)}"
-        if self.y_range is not None:
+        if self.category is not None:
+            where = f"{self.x} = {self.category}"
+        elif self.y_range is not None:
             where += f", {self.y} {self._span(self.y_range, False)}"
         if self.count == 0 or not len(self.rows):
             found = "no rows"
@@ -124,22 +128,15 @@ def inspect_pixel(
     the grid and up to `rows` of its rows, fetched by the back-end."""
     rows = check_rows(rows)
     spec = backend.spec
-    if spec.kind not in INSPECTED:
-        raise LazyscopeError(
-            f"inspect reads the pixels of point and line plots, not kind={spec.kind!r}: "
-            "filter the DataFrame by the bar's category instead."
-        )
+    if spec.kind == "bar":
+        return _inspect_bar(backend, agg, x, rows, token)
     if isinstance(x, (tuple, list)):
         raise LazyscopeError(f"x must be a number, not {x!r}.")
     x = as_numbers((x, x))[0]  # a datetime for a time x: nanoseconds, as the grid holds it
     pixel = pixel_at(grid_view(agg), x, y, spec.kind == "line")
     count, values = _readout(agg, pixel, spec.kind, spec.label)
-    # Not in `Backend`: each engine's point and line back-end has it (bars have not, yet).
-    fetch = getattr(backend, "inspect", None)
-    if fetch is None:
-        raise LazyscopeError(f"The {backend.engine} plot back-end cannot inspect pixels.")
     start = time.perf_counter()
-    found = fetch(pixel, rows, token)
+    found = _fetch(backend)(pixel, rows, token)
     return Inspection(
         spec.x,
         spec.y,
@@ -153,6 +150,36 @@ def inspect_pixel(
         time.perf_counter() - start,
         bool(agg.attrs.get("time_x")),
     )
+
+
+def _inspect_bar(backend: Backend, agg: Any, x: object, rows: int, token: Token) -> Inspection:
+    """The bar at x (its name or its position on the axis): its value and its first rows."""
+    spec = backend.spec
+    pick = bar_at(agg, x)
+    value = float(agg["value"].values[pick.index])
+    start = time.perf_counter()
+    found = _fetch(backend)(pick, rows, token)
+    return Inspection(
+        spec.x,
+        spec.y,
+        (pick.index, None),
+        (pick.index - 0.5, pick.index + 0.5),
+        None,
+        int(agg["rows"].values[pick.index]),
+        {} if spec.value is None else {spec.label: value},  # a count of rows: the count
+        found.reset_index(drop=True),
+        backend.engine,
+        time.perf_counter() - start,
+        category=pick.label,
+    )
+
+
+def _fetch(backend: Backend) -> Callable[[Any, int, Token], Any]:
+    # Not in `Backend`: what an engine's back-end of each kind fetches its rows with.
+    fetch = getattr(backend, "inspect", None)
+    if fetch is None:
+        raise LazyscopeError(f"The {backend.engine} plot back-end cannot inspect its plots.")
+    return fetch  # type: ignore[no-any-return]  # getattr of a protocol-less back-end
 
 
 def grid_view(agg: Any) -> View:

@@ -124,10 +124,11 @@ class PlotWidget:
     def reset(self) -> None:
         self.zoom(self.home.x_range, self.home.y_range)
 
-    def inspect(self, x: Any, y: Any, rows: int = 5) -> Inspection:
+    def inspect(self, x: Any, y: Any = None, rows: int = 5) -> Inspection:
         """The pixel of the grid on screen at data point (x, y): its count or value, and up
         to `rows` of the rows under it (every column), fetched by the engine. A click on
-        the figure shows the same under the plot."""
+        the figure shows the same under the plot. Of a bar chart: the bar called x (or at
+        position x on the axis), whose rows are those of its category; y is not needed."""
         from ._inspect import inspect_pixel
 
         return inspect_pixel(self.backend, self._agg, x, y, rows, Token())

@@ -24,6 +24,7 @@ from ._connect import functions_for
 from ._plot import run_spark, spark_column_types
 
 if TYPE_CHECKING:
+    from lazyscope.grids._bar_pick import BarPick
     from lazyscope.grids._requests import Token
 
 __all__ = ["SparkBars"]
@@ -42,11 +43,16 @@ class SparkBars:
         """A bar chart's axes come from its bars (`aggregate`); there is no data extent."""
         return (-0.5, 0.5), (0.0, 1.0)
 
+    def _key(self, f: Any) -> Any:
+        """x, a float's NaN as null (one "missing" bar, as in pandas)."""
+        key = f.col(self.spec.x)
+        if self.df.schema[self.spec.x].dataType.typeName() in ("double", "float"):
+            key = f.when(~f.isnan(key), key)
+        return key
+
     def _query(self) -> Any:
         f, spec = functions_for(self.df), self.spec
-        key = f.col(spec.x)
-        if self.df.schema[spec.x].dataType.typeName() in ("double", "float"):
-            key = f.when(~f.isnan(key), key)
+        key = self._key(f)
         measures = [f.count(f.lit(1)).alias("rows")]
         if spec.value is None:
             measures += [f.count(f.lit(1)).alias("n")]
@@ -59,24 +65,39 @@ class SparkBars:
             measures += [f.min(v).alias("lo"), f.max(v).alias("hi")]
         return self.df.groupBy(key.alias("key")).agg(*measures)
 
-    def aggregate(self, view: View, token: Token) -> Any:
+    def _arrow(self, query: Any, what: str, name: str, token: Token) -> Any:
+        """query as an Arrow table: one action, its jobs called `name`, stopped by `token`."""
         from ._plot_job import tagged
 
         token.check()
-        query, tag = self._query(), f"lazyscope-plot-{uuid.uuid4().hex[:12]}"
+        tag = f"lazyscope-plot-{uuid.uuid4().hex[:12]}"
 
         def run() -> Any:
             with tagged(self.session, tag, token):
                 return query.toArrow()
 
         self.jobs += 1
-        name = self.work.name(f"bars of {self.spec.x}")
         try:
-            table = run_spark("aggregate the bars", run, self.session, name)
+            return run_spark(what, run, self.session, name)
         except LazyscopeError:
             if token.cancelled:  # interrupted on purpose, not a failure
                 raise SupersededError from None
             raise
+
+    def inspect(self, pick: BarPick, rows: int, token: Token) -> Any:
+        """The first `rows` rows of a bar, every column: a filtered limit query."""
+        f = functions_for(self.df)
+        key = self._key(f)
+        hit = key.isin(pick.known) if pick.known else f.lit(False)
+        # A missing x: in "(null)" if that is the bar, else in no drawn bar (so in "other").
+        hit = (hit | key.isNull()) if None in pick.keys else f.coalesce(hit, f.lit(False))
+        query = self.df.where(hit if pick.inside else ~hit).limit(rows)
+        name = self.work.name("rows of a bar")
+        return self._arrow(query, "fetch the rows of the bar", name, token).to_pandas()
+
+    def aggregate(self, view: View, token: Token) -> Any:
+        name = self.work.name(f"bars of {self.spec.x}")
+        table = self._arrow(self._query(), "aggregate the bars", name, token)
         rows = table.num_rows
         states = {
             field: (

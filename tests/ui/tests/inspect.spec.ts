@@ -6,7 +6,8 @@ import { bokehRanges, setCells, watchErrors } from './_helpers';
 /**
  * A big time series as a line in a real JupyterLab: it draws with its spikes, a wheel zoom
  * re-aggregates the window the user sees, and a click on a pixel column shows the rows
- * under it, the ones a pandas filter of that column's x interval finds, first in frame order.
+ * under it, the ones a pandas filter of that column's x interval finds, first in frame order;
+ * a click on a bar of a bar chart shows the rows of its category.
  * pandas keeps the spec free of a JVM or a cluster: the widget is the same for every engine
  * (tests/test_plot_inspect_engines.py checks each engine's rows).
  */
@@ -25,6 +26,19 @@ const CHECK = [
   'i = p.inspected',
   'column = df[(df.x >= i.x_range[0]) & (df.x < i.x_range[1])]',
   'print(i.count == len(column), i.rows.equals(column.head(5).reset_index(drop=True)))'
+].join('\n');
+
+// Three bars (x at 0, 1, 2): the middle of the figure is the middle bar.
+const BARS = [
+  'df["band"] = np.where(df.y > 0.5, "<b>high</b>", np.where(df.y < -0.5, "low", "mid"))',
+  'b = lazyscope.plot(df, "band", kind="bar", width=300, height=200)',
+  'b'
+].join('\n');
+
+const BAR_CHECK = [
+  'j = b.inspected',
+  'rows = df[df.band == j.category]',
+  'print(j.pixel[0], j.count == len(rows), j.rows.equals(rows.head(5).reset_index(drop=True)))'
 ].join('\n');
 
 /** The plot's x range: of its two ranges, the wide one (x spans 200,000, y about 5). */
@@ -75,5 +89,26 @@ test('a line plot zooms, and a click shows the rows under a pixel column', async
     .locator('.jp-Notebook .jp-CodeCell')
     .filter({ has: page.locator('.jp-InputArea', { hasText: 'p.inspected' }) });
   await expect(checked.locator('.jp-OutputArea-output')).toHaveText('True True', { timeout: 60_000 });
+
+  // A bar chart of the same rows: a click on the middle bar shows that category's rows.
+  await setCells(page, [BARS], true);
+  await page.notebook.runCell((await page.notebook.getCellCount()) - 1);
+  const bars = page.locator('.jp-OutputArea-output', { has: page.locator('.widget-html', { hasText: 'in 3 categories' }) });
+  const barCanvas = bars.locator('canvas').first();
+  await expect(barCanvas).toBeVisible({ timeout: 60_000 });
+  const barBox = (await barCanvas.boundingBox())!;
+  await page.mouse.click(barBox.x + barBox.width / 2, barBox.y + barBox.height / 2);
+  const barReadout = bars.locator('.lazyscope-inspect');
+  await expect(barReadout.locator('table')).toBeVisible({ timeout: 60_000 });
+  await expect(barReadout).toContainText('band = ');
+  await expect(barReadout.locator('tbody tr')).toHaveCount(5);
+  await expect(barReadout.locator('b, mjx-container')).toHaveCount(0);
+  await bars.screenshot({ path: test.info().outputPath('03-bar-inspected.png') });
+  await setCells(page, [BAR_CHECK], true);
+  await page.notebook.runCell((await page.notebook.getCellCount()) - 1);
+  const barChecked = page
+    .locator('.jp-Notebook .jp-CodeCell')
+    .filter({ has: page.locator('.jp-InputArea', { hasText: 'b.inspected' }) });
+  await expect(barChecked.locator('.jp-OutputArea-output')).toHaveText('1 True True', { timeout: 60_000 });
   expect(errors).toEqual([]);
 });
