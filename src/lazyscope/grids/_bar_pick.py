@@ -1,10 +1,10 @@
-"""The rows of one bar of a bar chart: what inspecting a bar fetches from the engine.
+"""The rows of one bar of a bar chart: what inspecting a bar fetches where the data is.
 
 A bar holds the rows whose x is its category; the "other" bar holds those whose x is none
-of the drawn categories (a missing x among them, unless "(null)" is drawn). `BarPick.mask`
-is that test on a pandas Series: the kernel's bars use it, and Dask ships it to the workers
-by value (numpy and pandas only); Spark builds the same test in the JVM from `keys` and
-`inside`.
+of the drawn categories (a missing x among them, unless "(null)" is drawn). `mask` is that
+test on a pandas Series: the kernel's bars use it, and an engine whose workers run pandas
+ships it to them by value (it needs pandas only); an engine with its own expressions builds
+the same test from `keys` and `inside`.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ class BarPick:
 
 
 def mask(series: Any, keys: tuple[Any, ...], inside: bool) -> Any:
-    """`BarPick.mask` from plain values (what Dask's tasks carry)."""
+    """`BarPick.mask` from plain values (what a task shipped to a worker carries)."""
     hit = series.isin([k for k in keys if k is not None])
     if None in keys:
         hit = hit | series.isna()

@@ -78,8 +78,9 @@ class ConnectProgress:
         short last stage can end before that (a 4-task shuffle read as "4/4 tasks")."""
         from ._connect_jobs import operation_stages
 
-        ops = self._unreported | (self._reported if error is None else set())
-        found = operation_stages(self._server_ui(), ops, known=self._seen)
+        reported = self._reported if error is None else set()
+        ops = self._unreported | reported
+        found = operation_stages(self._server_ui(), ops, known=self._seen, ran=reported)
         for op, stages in found.items():  # only operations with stages
             parts = [_from_rest(rest, self._where[op], op, error, now) for rest in stages]
             if op in self._unreported:
