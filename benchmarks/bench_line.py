@@ -10,12 +10,16 @@ isolated one-sample spikes to 100 (every n/1000-th row, half-way between).
   1,600 shown samples (its MinMaxLTTB default: 2 per pixel column), on the pandas columns,
   and on Spark after `toPandas()` (what a Spark user must do to use it);
 - hvPlot: `df.hvplot.line("x", "y", downsample=True, width=800)` evaluated once (`[()]`,
-  which runs its LTTB downsampling; no Bokeh rendering on any side).
+  which runs its LTTB downsampling; no Bokeh rendering on any side);
+- PySpark's own `sdf.plot.line(x="x", y="y")` (plotly; it plots a sample of the rows,
+  `spark.sql.pyspark.plotting.max_rows`).
 Spikes drawn: a spike counts when the drawn line reaches 100 in its pixel column (lazyscope:
 that pixel of its image is lit; the samplers: a kept point at y = 100 in that column).
 Python peak RSS of one run of each side (PeakMemory, fresh high-water mark), the JVM apart.
-Sides interleaved (order rotating), one warm-up run each, median [min-max] of REPEAT.
-Run: `python benchmarks/bench_line.py [--small] [--only dask|spark|pandas]`.
+Python peak RSS excludes what the frame already holds: the pandas-based peers need the whole
+series in the kernel first (16 bytes a row), lazyscope on Dask or Spark does not.
+Sides interleaved (order rotating), one warm-up run each, median [min-max] of --repeat (5).
+Run: `python benchmarks/bench_line.py [--small] [--n ROWS] [--only dask|spark|pandas]`.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from _bench import Fig, PeakMemory, interleave, line, note, release_memory
 from bench_server_load import cpu_model
 
 W, H = 800, 400
-REPEAT = 3
+REPEAT = 5
 SPIKES, SPIKE = 1000, 100.0  # spikes every n / SPIKES rows, half-way between
 
 
@@ -87,6 +91,11 @@ def hvplot_line(df: Any) -> tuple[np.ndarray, np.ndarray]:
     return curve.dimension_values(0).astype(np.float64), curve.dimension_values(1)
 
 
+def pyspark_line(sdf: Any) -> tuple[np.ndarray, np.ndarray]:
+    fig = sdf.plot.line(x="x", y="y")
+    return np.asarray(fig.data[0].x, dtype=np.float64), np.asarray(fig.data[0].y)
+
+
 def _has(module: str) -> bool:
     import importlib.util
 
@@ -105,12 +114,23 @@ def report(label: str, t: dict[str, Fig], spikes: dict[str, int], mem: dict[str,
             goal="faster than plotly-resampler",
             max_ratio=1.0,
         )
+    if "pyspark plot.line" in t:
+        line(
+            f"line_{label}: lazyscope spark, vs PySpark's plot.line (a sample)",
+            t["lazyscope spark"],
+            [("pyspark plot.line", t["pyspark plot.line"])],
+            versus="pyspark plot.line",
+            goal="every spike drawn (time: for reference)",
+            verdict="met" if spikes["lazyscope spark"] == SPIKES else "not met",
+        )
     for side in t:
         note(f"{label} {side}: spikes drawn {spikes[side]}/{SPIKES}; python peak {mem[side]}")
 
 
-def measure(sides: dict[str, Any], draws: dict[str, Any]) -> tuple[dict[str, Fig], ...]:
-    t = interleave(sides, REPEAT)
+def measure(
+    sides: dict[str, Any], draws: dict[str, Any], repeat: int
+) -> tuple[dict[str, Fig], ...]:
+    t = interleave(sides, repeat)
     spikes, mem = {}, {}
     for name, fn in sides.items():
         release_memory()
@@ -122,7 +142,7 @@ def measure(sides: dict[str, Any], draws: dict[str, Any]) -> tuple[dict[str, Fig
     return t, spikes, mem  # type: ignore[return-value]
 
 
-def bench(n: int, only: str | None, stack: contextlib.ExitStack) -> None:
+def bench(n: int, only: str | None, repeat: int, stack: contextlib.ExitStack) -> None:
     import pandas as pd
 
     import lazyscope
@@ -185,7 +205,10 @@ def bench(n: int, only: str | None, stack: contextlib.ExitStack) -> None:
 
             sides["toPandas+plotly-resampler"] = spark_resampled
             draws["toPandas+plotly-resampler"] = points
-    t, spikes, mem = measure(sides, draws)
+        if _has("plotly"):
+            sides["pyspark plot.line"] = lambda: pyspark_line(sdf)
+            draws["pyspark plot.line"] = points
+    t, spikes, mem = measure(sides, draws, repeat)
     report(label, t, spikes, mem)
     if "toPandas+plotly-resampler" in t:
         line(
@@ -203,11 +226,12 @@ def main() -> None:
     parser.add_argument("--small", action="store_true", help="1M rows instead of 10M")
     parser.add_argument("--only", choices=("dask", "spark", "pandas"))
     parser.add_argument("--n", type=int, default=None)
+    parser.add_argument("--repeat", type=int, default=REPEAT)
     args = parser.parse_args()
     n = args.n or (1_000_000 if args.small else 10_000_000)
     note(f"CPU: {cpu_model()}, {os.cpu_count()} cores; line plots of {n:,} rows, {W} px")
     with contextlib.ExitStack() as stack:
-        bench(n, args.only, stack)
+        bench(n, args.only, args.repeat, stack)
 
 
 if __name__ == "__main__":
