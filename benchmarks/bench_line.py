@@ -182,7 +182,9 @@ def bench(n: int, only: str | None, repeat: int, stack: contextlib.ExitStack) ->
         from bench_plot import spark_session
         from pyspark.sql import functions as f
 
-        spark = spark_session()
+        # toPandas() of 100M rows (1.6 GB) fails with Spark's default 1g of results per
+        # action ("bigger than spark.driver.maxResultSize"): raised, so the peer runs at all.
+        spark = spark_session(result_size="4g")
         i = f.col("id")
         noise = f.sin(i / f.lit(1e5)) + f.lit(0.1) * f.randn(1)
         every, phase = spike_rows(n)

@@ -145,13 +145,14 @@ def bench_dask(n: int) -> None:
 
 
 # -------------------------------------------------------------------------- Spark
-def spark_session(memory: str = "6g") -> Any:
+def spark_session(memory: str = "6g", result_size: str = "1g") -> Any:
     from pyspark.sql import SparkSession
 
     spark = (
         SparkSession.builder.master("local[2]")
         .appName("bench_plot")
         .config("spark.driver.memory", memory)
+        .config("spark.driver.maxResultSize", result_size)
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
         .getOrCreate()
