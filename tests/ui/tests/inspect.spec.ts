@@ -1,5 +1,5 @@
-import { expect, test } from '@jupyterlab/galata';
-import type { Page } from '@playwright/test';
+import { expect, type IJupyterLabPageFixture, test } from '@jupyterlab/galata';
+import type { Locator, Page } from '@playwright/test';
 
 import { bokehRanges, setCells, watchErrors } from './_helpers';
 
@@ -41,6 +41,36 @@ const BAR_CHECK = [
   'print(j.pixel[0], j.count == len(rows), j.rows.equals(rows.head(5).reset_index(drop=True)))'
 ].join('\n');
 
+/** Runs `source` in a new last cell. */
+async function runLast(page: IJupyterLabPageFixture, source: string): Promise<void> {
+  await setCells(page, [source], true);
+  await page.notebook.runCell((await page.notebook.getCellCount()) - 1);
+}
+
+/** Runs `source` in a new last cell: what it prints must read `expected`. */
+async function printsInKernel(page: IJupyterLabPageFixture, source: string, expected: string): Promise<void> {
+  await runLast(page, source);
+  const firstLine = source.split('\n')[0];
+  const cell = page
+    .locator('.jp-Notebook .jp-CodeCell')
+    .filter({ has: page.locator('.jp-InputArea', { hasText: firstLine }) });
+  await expect(cell.locator('.jp-OutputArea-output')).toHaveText(expected, { timeout: 60_000 });
+}
+
+/**
+ * A click in the middle of the plot in `output` (at the pointer, as a user clicks: Bokeh's
+ * event layer lies over the canvas): the readout under it, five rows, escaped, not typeset.
+ */
+async function clickMiddle(page: Page, output: Locator): Promise<Locator> {
+  const box = (await output.locator('canvas').first().boundingBox())!;
+  await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+  const readout = output.locator('.lazyscope-inspect');
+  await expect(readout.locator('table')).toBeVisible({ timeout: 60_000 });
+  await expect(readout.locator('tbody tr')).toHaveCount(5);
+  await expect(readout.locator('b, mjx-container')).toHaveCount(0);
+  return readout;
+}
+
 /** The plot's x range: of its two ranges, the wide one (x spans 200,000, y about 5). */
 async function xRange(page: Page): Promise<number[]> {
   const ranges = await bokehRanges(page);
@@ -72,43 +102,21 @@ test('a line plot zooms, and a click shows the rows under a pixel column', async
   await page.screenshot({ path: test.info().outputPath('01-line-zoomed.png') });
 
   // A click: the pixel column's rows under the plot, escaped, never typeset.
-  // (At the pointer, as a user clicks: Bokeh's event layer lies over the canvas.)
-  await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
-  const readout = output.locator('.lazyscope-inspect');
-  await expect(readout.locator('table')).toBeVisible({ timeout: 60_000 });
+  const readout = await clickMiddle(page, output);
   await expect(readout).toContainText('rows, showing 5');
-  await expect(readout.locator('tbody tr')).toHaveCount(5);
   await expect(readout.locator('tbody')).toContainText('<b>$5</b>');
-  await expect(readout.locator('b, mjx-container')).toHaveCount(0);
   await output.screenshot({ path: test.info().outputPath('02-line-inspected.png') });
-
   // The same rows as pandas finds in that column, in the kernel that drew it.
-  await setCells(page, [CHECK], true);
-  await page.notebook.runCell((await page.notebook.getCellCount()) - 1);
-  const checked = page
-    .locator('.jp-Notebook .jp-CodeCell')
-    .filter({ has: page.locator('.jp-InputArea', { hasText: 'p.inspected' }) });
-  await expect(checked.locator('.jp-OutputArea-output')).toHaveText('True True', { timeout: 60_000 });
+  await printsInKernel(page, CHECK, 'True True');
 
   // A bar chart of the same rows: a click on the middle bar shows that category's rows.
-  await setCells(page, [BARS], true);
-  await page.notebook.runCell((await page.notebook.getCellCount()) - 1);
-  const bars = page.locator('.jp-OutputArea-output', { has: page.locator('.widget-html', { hasText: 'in 3 categories' }) });
-  const barCanvas = bars.locator('canvas').first();
-  await expect(barCanvas).toBeVisible({ timeout: 60_000 });
-  const barBox = (await barCanvas.boundingBox())!;
-  await page.mouse.click(barBox.x + barBox.width / 2, barBox.y + barBox.height / 2);
-  const barReadout = bars.locator('.lazyscope-inspect');
-  await expect(barReadout.locator('table')).toBeVisible({ timeout: 60_000 });
-  await expect(barReadout).toContainText('band = ');
-  await expect(barReadout.locator('tbody tr')).toHaveCount(5);
-  await expect(barReadout.locator('b, mjx-container')).toHaveCount(0);
+  await runLast(page, BARS);
+  const bars = page.locator('.jp-OutputArea-output', {
+    has: page.locator('.widget-html', { hasText: 'in 3 categories' })
+  });
+  await expect(bars.locator('canvas').first()).toBeVisible({ timeout: 60_000 });
+  await expect(await clickMiddle(page, bars)).toContainText('band = ');
   await bars.screenshot({ path: test.info().outputPath('03-bar-inspected.png') });
-  await setCells(page, [BAR_CHECK], true);
-  await page.notebook.runCell((await page.notebook.getCellCount()) - 1);
-  const barChecked = page
-    .locator('.jp-Notebook .jp-CodeCell')
-    .filter({ has: page.locator('.jp-InputArea', { hasText: 'b.inspected' }) });
-  await expect(barChecked.locator('.jp-OutputArea-output')).toHaveText('1 True True', { timeout: 60_000 });
+  await printsInKernel(page, BAR_CHECK, '1 True True');
   expect(errors).toEqual([]);
 });
