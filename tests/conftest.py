@@ -81,7 +81,7 @@ _ARCHIVE_MAKER = pytest.StashKey[threading.Thread | None]()
 
 def pytest_configure(config: pytest.Config) -> None:
     if not hasattr(config, "workerinput"):  # the run's controller, before its workers start
-        env = {**os.environ, **procs.TEST_ENV}
+        env = dict(os.environ)  # TEST_ENV is in it (above); the maker sets its own JVM options
         config.stash[_ARCHIVE_MAKER] = jvm_classes.start(procs.TEST_JVM_BASE_OPTIONS, env)
 
 

@@ -68,7 +68,7 @@ def _finished_jobs(ui: SparkUi, operations: set[str], ran: Set[str]) -> dict[str
                 found.setdefault(op, set()).update(job.get("stageIds", []))
                 settled = settled and job.get("status") in _TERMINAL
         lagging = bool(ran & operations - found.keys())
-        if (settled and not lagging) or (attempt >= _READS - 1 and not lagging):
+        if not lagging and (settled or attempt >= _READS - 1):
             break
         if attempt < _LAG_READS - 1:
             time.sleep(_PAUSE)

@@ -84,13 +84,17 @@ class SparkBackend:
         schema = df.schema  # analysed schema: no job
         self.column_types = spark_column_types(schema)
         x_type = schema[spec.x].dataType if spec.x in schema.names else None
-        self.x_time = time_type(x_type) if spec.kind == "line" else None
-        self.time_x = self.x_time is not None
+        self.x_time = time_type(x_type) if spec.kind == "line" else None  # Spark's type name
         check_line_schema(self.column_types, spec, self.time_x)
         self.df, self.spec, self.session, self.work = df, spec, df.sparkSession, work
         self.pyramids: list[Pyramid] = []
         self.jobs = 0  # Spark jobs run for grids (tests check pyramid zooms run none)
         local_imports()  # shading and widget imports overlap the Spark jobs
+
+    @property
+    def time_x(self) -> bool:
+        """x is a time, binned as nanoseconds since the epoch."""
+        return self.x_time is not None
 
     @property
     def categories(self) -> tuple[Any, ...]:

@@ -37,7 +37,7 @@ class SparkBars:
     def __init__(self, df: Any, spec: Spec, work: Work = PLOT) -> None:
         check_bar_schema(spark_column_types(df.schema), spec)  # analysed schema: no job
         self.df, self.spec, self.session, self.work = df, spec, df.sparkSession, work
-        self.jobs = 0  # Spark actions run for bars (tests check there is one)
+        self.jobs = 0  # Spark actions run: one per aggregate, one per inspected bar
 
     def extent(self) -> tuple[Range, Range]:
         """A bar chart's axes come from its bars (`aggregate`); there is no data extent."""
